@@ -1,0 +1,441 @@
+"""The session: the frame loop that runs a world.
+
+Each frame (``world.frame_ns`` of simulated time, 1 s by default):
+
+1. timeline entries and commands that are due are applied (failures, repairs, commands); an
+   entry that falls inside a frame splits it, so models are stepped exactly to its time;
+2. every model steps, in the scenario's order, reading its inputs from the signal bus (an
+   input published by a model later in the order carries the previous step's value);
+3. telemetry is sampled into one frame vector ``(batch, n_params)``;
+4. limits are checked: transitions become events and alarms;
+5. sinks (the archive, the console, the timeline printer) take the frame and the new events.
+
+The clock is an integer number of TAI nanoseconds since the epoch. The same loop runs as fast
+as possible or paced to the wall clock (``Pacer``), can be paused and resumed from another
+thread, and checkpointed to a file from which ``Session.restore`` continues identically.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from houston.archive.store import CommandRecord
+from houston.core.model import CommandRejected, Model, ModelEvent, ModelRandom, StepContext, model_class
+from houston.core.random import BatchRandom, run_seeds
+from houston.core.units import symbol
+from houston.ops.catalog import Catalog
+from houston.ops.events import Event, EventKind, EventLog, Severity
+from houston.ops.limits import LEVEL_NAMES, Alarms, LimitChecker, Transition
+from houston.scenario.loader import resolve_params
+from houston.scenario.spec import EntrySpec, World
+from houston.session.pacing import Pacer
+from houston.session.timeline import Timeline
+
+
+class Sink(Protocol):
+    """Something that takes the session's output: the archive, the console, a printer."""
+
+    def begin(self, session: Session) -> None: ...
+    def frame(self, t_ns: int, values: NDArray[np.float64]) -> None: ...
+    def events(self, events: Sequence[Event]) -> None: ...
+    def commands(self, records: Sequence[CommandRecord]) -> None: ...
+    def flush(self) -> None: ...
+    def close(self) -> None: ...
+
+
+class CommandError(ValueError):
+    """A command that cannot even be queued (unknown target, command or argument)."""
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """How a ``Session.run`` call ended."""
+
+    t_ns: int
+    frames: int
+    interrupted: bool
+    stopped: bool
+
+
+class Session:
+    """A running world: models, catalog, timeline, limits, events and sinks."""
+
+    def __init__(
+        self,
+        world: World,
+        *,
+        seed: int = 0,
+        batch: int = 1,
+        sinks: Iterable[Sink] = (),
+    ) -> None:
+        if batch < 1:
+            raise ValueError(f"batch must be at least 1, got {batch}")
+        self.world = world
+        self.seed = int(seed)
+        self.batch = int(batch)
+        self.rng = BatchRandom(run_seeds(self.seed, self.batch))
+        self.models: list[Model] = [
+            model_class(s.type_name)(s.path, s.params, self.batch) for s in world.systems
+        ]
+        self.by_path: dict[str, Model] = {m.path: m for m in self.models}
+        self.catalog = Catalog.from_models(self.models, {s.path: s.limits for s in world.systems})
+        self.values = np.full((self.batch, len(self.catalog)), np.nan)
+        # Each model samples its telemetry straight into its columns of the frame vector.
+        self._blocks: list[tuple[Model, NDArray[np.float64]]] = []
+        start = 0
+        for m in self.models:
+            n = len(m.telemetry)
+            self._blocks.append((m, self.values[:, start : start + n]))
+            start += n
+        self._wiring: list[list[tuple[str, str | None, NDArray[np.float64] | None]]] = []
+        for spec, m in zip(world.systems, self.models, strict=True):
+            wires: list[tuple[str, str | None, NDArray[np.float64] | None]] = []
+            for sig in m.inputs:
+                src = spec.inputs.get(sig.name)
+                default = None if src else np.full((self.batch, *sig.shape), sig.default)
+                wires.append((sig.name, src, default))
+            self._wiring.append(wires)
+        self.bus: dict[str, NDArray[Any]] = {}
+        self.limits = LimitChecker(self.catalog, self.batch)
+        self.alarms = Alarms()
+        self.log = EventLog()
+        self.timeline = Timeline(world.timeline)
+        self.t_ns = 0
+        self.frame_index = 0
+        self.started = False
+        self.sinks: list[Sink] = list(sinks)
+        self._command_records: list[CommandRecord] = []
+        self._command_seq = 0
+        self._running = threading.Event()
+        self._running.set()
+        self._stop = threading.Event()
+        self._lock = threading.RLock()
+
+    # -- start ---------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Initialise every model, sample the state at the epoch and open the sinks."""
+        if self.started:
+            return
+        events: list[ModelEvent] = []
+        for m in self.models:
+            ctx = StepContext(0, 0, -1, {}, ModelRandom(self.rng, m.path, -1), events)
+            m.initialize(ctx)
+        self._publish_all()
+        self._log_model_events(events, 0)
+        self.log.add(0, -1, EventKind.SESSION, Severity.INFO, "session",
+                     f"{self.world.name} started: {len(self.models)} models, "
+                     f"{len(self.catalog)} parameters, batch of {self.batch}, seed {self.seed}")
+        self.started = True
+        for s in self.sinks:
+            s.begin(self)
+        self._sample_and_emit()
+
+    def _publish_all(self) -> None:
+        for m in self.models:
+            self._publish(m)
+
+    def _publish(self, m: Model) -> None:
+        for name, value in m.output_values().items():
+            self.bus[f"{m.path}.{name}"] = value
+
+    # -- the frame -----------------------------------------------------------------------------
+
+    def step_frame(self, end_ns: int | None = None) -> None:
+        """Advance one frame (or up to ``end_ns`` if that comes first)."""
+        with self._lock:
+            if not self.started:
+                self.start()
+            t0 = self.t_ns
+            t1 = t0 + self.world.frame_ns
+            if end_ns is not None:
+                t1 = min(t1, end_ns)
+            self._apply_due(t0)
+            t = t0
+            while t < t1:
+                nxt = self.timeline.next_time()
+                cut = t1 if nxt is None or nxt >= t1 else max(nxt, t)
+                if cut > t:
+                    self._step_models(t, cut)
+                    t = cut
+                if t < t1:
+                    self._apply_due(t)
+            self.t_ns = t1
+            self.frame_index += 1
+            self._sample_and_emit()
+
+    def _step_models(self, t0: int, t1: int) -> None:
+        events: list[ModelEvent] = []
+        for m, wires in zip(self.models, self._wiring, strict=True):
+            inputs = {
+                name: (self.bus[src] if src is not None else default)
+                for name, src, default in wires
+            }
+            ctx = StepContext(t0, t1, self.frame_index, inputs,
+                              ModelRandom(self.rng, m.path, self.frame_index), events)
+            m.step(ctx)
+            if events:
+                self._log_model_events(events, t1, m.path)
+                events.clear()
+            self._publish(m)
+
+    def _log_model_events(self, events: list[ModelEvent], t_ns: int, source: str = "") -> None:
+        for e in events:
+            for run in np.flatnonzero(e.mask):
+                self.log.add(t_ns, int(run), EventKind.MODEL, e.severity,
+                             source or e.data.get("source", ""), e.message, dict(e.data))
+
+    def _sample_and_emit(self) -> None:
+        for m, block in self._blocks:
+            if block.shape[1]:
+                m.sample(block)
+        for tr in self.limits.check(self.values):
+            self._limit_event(tr)
+        for s in self.sinks:
+            s.frame(self.t_ns, self.values)
+        new = self.log.drain()
+        if new:
+            for s in self.sinks:
+                s.events(new)
+        if self._command_records:
+            for s in self.sinks:
+                s.commands(self._command_records)
+            self._command_records = []
+
+    def _limit_event(self, tr: Transition) -> None:
+        p = self.catalog.params[tr.column]
+        assert p.limits is not None
+        self.alarms.update(self.t_ns, tr.run, p.name, tr.old, tr.new)
+        value = p.format(tr.value)
+        if tr.new == 0:
+            sev, text = Severity.INFO, f"{p.name} back within limits ({value})"
+        else:
+            name = LEVEL_NAMES[tr.new]
+            limit = getattr(p.limits, name.replace("-", "_"))
+            side = "below" if tr.new < 0 else "above"
+            sev = Severity.WARNING if abs(tr.new) == 2 else Severity.CAUTION
+            text = f"{p.name} {value} {side} {name} {p.format(limit)}"
+        self.log.add(self.t_ns, tr.run, EventKind.LIMIT, sev, p.source, text,
+                     {"parameter": p.name, "level": tr.new, "previous": tr.old, "value": tr.value})
+
+    # -- entries and commands -------------------------------------------------------------------
+
+    def _mask(self, runs: tuple[int, ...] | None) -> NDArray[np.bool_]:
+        mask = np.zeros(self.batch, dtype=bool)
+        if runs is None:
+            mask[:] = True
+        else:
+            idx = [r for r in runs if 0 <= r < self.batch]
+            mask[idx] = True
+        return mask
+
+    def _apply_due(self, t_ns: int) -> None:
+        for e in self.timeline.pop_due(t_ns):
+            self._apply(e)
+
+    def _apply(self, e: EntrySpec) -> None:
+        mask = self._mask(e.runs)
+        runs = np.flatnonzero(mask)
+        note = f": {e.note}" if e.note else ""
+        if e.kind == "event":
+            for r in runs:
+                self.log.add(self.t_ns, int(r), EventKind.TIMELINE, Severity.INFO, "timeline",
+                             e.name + note, {})
+            return
+        assert e.target is not None
+        model = self.by_path[e.target]
+        if e.kind in ("failure", "repair"):
+            active = e.kind == "failure"
+            model.set_failure(e.name, e.args if active else {}, mask, active)
+            self._publish(model)
+            kind = EventKind.FAILURE if active else EventKind.REPAIR
+            text = f"{'FAILURE' if active else 'REPAIRED'} {e.name}{note}"
+            for r in runs:
+                self.log.add(self.t_ns, int(r), kind,
+                             Severity.WARNING if active else Severity.INFO, e.target, text,
+                             {"failure": e.name, **e.args})
+            return
+        seq = self._command_seq
+        self._command_seq += 1
+        rejected = np.zeros(self.batch, dtype=bool)
+        reason = applied = ""
+        try:
+            applied = model.command(e.name, e.args, mask) or "done"
+        except CommandRejected as exc:
+            reason, applied = exc.reason, exc.applied
+            rejected = mask.copy() if exc.mask is None else (exc.mask & mask)
+        self._publish(model)
+        data = {"command": e.name, "origin": e.origin, **e.args}
+        for r in runs:
+            if rejected[r]:
+                status, kind, sev, result = (
+                    "rejected", EventKind.COMMAND_REJECTED, Severity.CAUTION, reason
+                )
+                text = f"CMD {e.name} REJECTED: {reason}{note}"
+            else:
+                status, kind, sev, result = "applied", EventKind.COMMAND, Severity.INFO, applied
+                text = f"CMD {e.name}: {applied}{note}"
+            self.log.add(self.t_ns, int(r), kind, sev, e.target, text, data)
+            self._command_records.append(
+                CommandRecord(seq, self.t_ns, int(r), e.target, e.name, dict(e.args), e.origin,
+                              status, result)
+            )
+
+    def send(
+        self,
+        target: str,
+        command: str,
+        args: Mapping[str, Any] | None = None,
+        *,
+        at_ns: int | None = None,
+        runs: Sequence[int] | None = None,
+        origin: str = "operator",
+    ) -> EntrySpec:
+        """Queue a command; ``args`` are scenario-style fields with units (``dv_m_s``).
+
+        It is applied at ``at_ns`` (default: the start of the next frame).
+        """
+        model = self.by_path.get(target)
+        if model is None:
+            raise CommandError(f"no system {target!r}; systems: {', '.join(self.by_path)}")
+        decl = model.find_command(command)
+        if decl is None:
+            raise CommandError(
+                f"{target} has no command {command!r}; commands: "
+                + (", ".join(c.name for c in model.commands) or "none")
+            )
+        problems: list[str] = []
+        values = resolve_params(
+            decl.args, dict(args or {}), lambda path, msg: problems.append(f"{path[-1]}: {msg}"),
+            (), f"command {command}",
+        )
+        if problems:
+            raise CommandError("; ".join(problems))
+        with self._lock:
+            entry = EntrySpec(
+                t_ns=self.t_ns if at_ns is None else max(int(at_ns), self.t_ns),
+                kind="command",
+                name=command,
+                target=target,
+                args=values,
+                note="",
+                seq=self.timeline.allocate_seq(),
+                runs=tuple(runs) if runs is not None else None,
+                origin=origin,
+            )
+            self.timeline.push(entry)
+        return entry
+
+    def acknowledge(self, parameter: str, run: int | None = None) -> int:
+        """Acknowledge the alarms on ``parameter``; logged as an event."""
+        with self._lock:
+            n = self.alarms.acknowledge(parameter, run)
+            if n:
+                self.log.add(self.t_ns, -1 if run is None else run, EventKind.ALARM,
+                             Severity.INFO, "ops", f"{parameter} alarm acknowledged",
+                             {"parameter": parameter, "count": n})
+            return n
+
+    # -- the loop ------------------------------------------------------------------------------
+
+    def run(
+        self,
+        until_ns: int | None = None,
+        *,
+        pacer: Pacer | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> RunSummary:
+        """Run to ``until_ns`` (default: the scenario's duration) and flush the sinks.
+
+        Ctrl-C (KeyboardInterrupt) ends the run cleanly after the last whole frame; everything
+        sampled so far is in the sinks.
+        """
+        end = self.world.duration_ns if until_ns is None else int(until_ns)
+        pacer = pacer or Pacer(None)
+        if not self.started:
+            self.start()
+        pacer.anchor(self.t_ns)
+        frames = 0
+        interrupted = False
+        try:
+            while self.t_ns < end and not self._stop.is_set():
+                if not self._running.is_set():
+                    self._wait_paused()
+                    pacer.anchor(self.t_ns)
+                    continue
+                self.step_frame(end)
+                frames += 1
+                if progress is not None:
+                    progress(self.t_ns, end)
+                pacer.wait(self.t_ns)
+        except KeyboardInterrupt:
+            interrupted = True
+            self.log.add(self.t_ns, -1, EventKind.SESSION, Severity.WARNING, "session",
+                         f"run interrupted by the operator at frame {self.frame_index}")
+            for s in self.sinks:
+                s.events(self.log.drain())
+        for s in self.sinks:
+            s.flush()
+        return RunSummary(self.t_ns, frames, interrupted, self._stop.is_set())
+
+    def _wait_paused(self) -> None:
+        self.log.add(self.t_ns, -1, EventKind.SESSION, Severity.INFO, "session", "paused")
+        while not self._running.wait(0.05):
+            if self._stop.is_set():
+                return
+        self.log.add(self.t_ns, -1, EventKind.SESSION, Severity.INFO, "session", "resumed")
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    def stop(self) -> None:
+        """Ask a running loop to stop after the current frame."""
+        self._stop.set()
+        self._running.set()
+
+    def close(self) -> None:
+        """Log the end of the session and close every sink."""
+        self.log.add(self.t_ns, -1, EventKind.SESSION, Severity.INFO, "session",
+                     f"session ended at frame {self.frame_index}")
+        new = self.log.drain()
+        for s in self.sinks:
+            if new:
+                s.events(new)
+            s.close()
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def value(self, name: str) -> NDArray[np.float64]:
+        """The current value of a telemetry parameter, one per run."""
+        return self.values[:, self.catalog.index[name]]
+
+    def describe_units(self, name: str) -> str:
+        return symbol(self.catalog[name].unit)
+
+    # -- checkpoints ---------------------------------------------------------------------------
+
+    def checkpoint(self, path: Any) -> None:
+        """Save everything needed to continue identically (see ``houston.session.checkpoint``)."""
+        from houston.session.checkpoint import save
+
+        with self._lock:
+            save(self, path)
+
+    @classmethod
+    def restore(cls, path: Any, sinks: Iterable[Sink] = ()) -> Session:
+        from houston.session.checkpoint import load
+
+        return load(path, sinks)
