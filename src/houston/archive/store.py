@@ -100,6 +100,7 @@ class ArchiveWriter:
         self._kinds: list[str] = []
         self._names: list[str] = []
         self._batch = 1
+        self._begun = False
         self.closed = False
 
     # -- set-up ------------------------------------------------------------------------------
@@ -175,6 +176,7 @@ class ArchiveWriter:
             "command VARCHAR, args VARCHAR, origin VARCHAR, status VARCHAR, result VARCHAR)"
         )
         con.execute("COMMIT")
+        self._begun = True
 
     # -- data --------------------------------------------------------------------------------
 
@@ -207,7 +209,7 @@ class ArchiveWriter:
         import pyarrow as pa
 
         self._last_flush = self._clock()
-        if not (self._frames or self._events or self._commands):
+        if not self._begun or not (self._frames or self._events or self._commands):
             return
         con = self._con
         con.execute("BEGIN")

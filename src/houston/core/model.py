@@ -37,7 +37,14 @@ from houston.core.units import DIMENSIONS
 ParamKind = Literal["float", "int", "bool", "str", "vector"]
 TelemetryKind = Literal["float", "int", "bool", "enum"]
 
-REQUIRED: Any = dataclasses.MISSING
+class _Required:
+    """Marks a parameter that has no default: the scenario must give it."""
+
+    def __repr__(self) -> str:
+        return "REQUIRED"
+
+
+REQUIRED: Any = _Required()
 
 
 class ModelContractError(TypeError):

@@ -123,6 +123,9 @@ class Session:
         """Initialise every model, sample the state at the epoch and open the sinks."""
         if self.started:
             return
+        self.started = True
+        for s in self.sinks:
+            s.begin(self)
         events: list[ModelEvent] = []
         for m in self.models:
             ctx = StepContext(0, 0, -1, {}, ModelRandom(self.rng, m.path, -1), events)
@@ -132,9 +135,6 @@ class Session:
         self.log.add(0, -1, EventKind.SESSION, Severity.INFO, "session",
                      f"{self.world.name} started: {len(self.models)} models, "
                      f"{len(self.catalog)} parameters, batch of {self.batch}, seed {self.seed}")
-        self.started = True
-        for s in self.sinks:
-            s.begin(self)
         self._sample_and_emit()
 
     def _publish_all(self) -> None:
