@@ -1,0 +1,314 @@
+"""Two-body (Kepler) propagation with universal variables.
+
+The propagator solves the universal form of Kepler's equation for the universal variable
+``chi`` (Vallado, *Fundamentals of Astrodynamics and Applications*, 4th ed., Algorithm 8
+KEPLER; Curtis, *Orbital Mechanics for Engineering Students*, 3rd ed., Algorithm 3.3 and 3.4)
+and maps the initial state through the Lagrange ``f``, ``g`` coefficients. It handles
+elliptic, parabolic and hyperbolic orbits, forward and backward in time, with one code path.
+
+Everything is SI: metres, metres per second, seconds, m^3/s^2. Vectors are the last axis
+(length 3) and every argument broadcasts over the leading axes, so a batch of orbits, a batch
+of times, or an outer product of the two is a single call.
+
+The root finder iterates over the whole batch at once (numpy masks, no Python loop over
+elements): Laguerre's method (Conway 1986, as recommended by Vallado 4th ed. section 2.3)
+inside a bracket that is shrunk at every step and falls back to bisection whenever the
+Laguerre step leaves it, so the iteration cannot diverge.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = ["propagate", "stumpff_c2_c3"]
+
+#: Relative step size on chi at which the iteration stops.
+_CHI_RTOL = 4.0e-15
+#: Relative size of a Laguerre step after which the next error is below round-off.
+_CHI_RTOL_CUBIC = 1.0e-8
+#: Iteration cap; the bracketed Laguerre iteration needs well under 20 in practice.
+_MAX_ITER = 100
+#: Terms of the Stumpff series used for |psi| < 1 (truncation error < 1/22! ~ 1e-21).
+_SERIES_TERMS = 10
+_EPS = np.finfo(float).eps
+
+
+def _dot(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]:
+    return np.einsum("...i,...i->...", a, b)
+
+
+def stumpff_c2_c3(psi: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Stumpff functions ``c2(psi)`` and ``c3(psi)`` (dimensionless).
+
+    ``c2 = (1 - cos sqrt(psi)) / psi`` and ``c3 = (sqrt(psi) - sin sqrt(psi)) / sqrt(psi)^3``
+    for ``psi > 0``, with the hyperbolic forms for ``psi < 0`` (Vallado 4th ed., eq. 2-52 and
+    Algorithm 1 FINDC2C3; Curtis 3rd ed., eqs. 3.52 and 3.53, where they are called C and S).
+    ``|psi| < 1`` uses the power series, which avoids the cancellation of the closed forms
+    near the parabola; ``1 - cos x`` is evaluated as ``2 sin^2(x/2)``. Very negative ``psi``
+    (hyperbolic anomaly beyond ~1400 rad) overflows to ``inf`` without a warning.
+    """
+    psi = np.asarray(psi, dtype=float)
+    c2 = np.empty_like(psi)
+    c3 = np.empty_like(psi)
+
+    small = np.abs(psi) < 1.0
+    if np.any(small):
+        ps = psi[small]
+        # c2 = sum_k (-psi)^k / (2k+2)!,  c3 = sum_k (-psi)^k / (2k+3)!, by Horner's rule.
+        s2 = np.zeros_like(ps)
+        s3 = np.zeros_like(ps)
+        for k in range(_SERIES_TERMS - 1, -1, -1):
+            s2 = 1.0 / _factorial(2 * k + 2) - ps * s2
+            s3 = 1.0 / _factorial(2 * k + 3) - ps * s3
+        c2[small] = s2
+        c3[small] = s3
+
+    ell = psi >= 1.0
+    if np.any(ell):
+        pe = psi[ell]
+        x = np.sqrt(pe)
+        sh, ch = np.sin(0.5 * x), np.cos(0.5 * x)
+        c2[ell] = 2.0 * sh * sh / pe
+        c3[ell] = (x - 2.0 * sh * ch) / (x * pe)
+
+    hyp = psi <= -1.0
+    if np.any(hyp):
+        ph = -psi[hyp]
+        x = np.sqrt(ph)
+        with np.errstate(over="ignore", invalid="ignore"):
+            sh, ch = np.sinh(0.5 * x), np.cosh(0.5 * x)
+            c2[hyp] = 2.0 * sh * sh / ph
+            c3[hyp] = (2.0 * sh * ch - x) / (x * ph)
+    return c2, c3
+
+
+def _factorial(n: int) -> float:
+    out = 1.0
+    for k in range(2, n + 1):
+        out *= k
+    return out
+
+
+def _universal_functions(
+    chi: NDArray[np.float64], alpha: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], ...]:
+    """Universal functions U0..U3 (Battin 1999, sec. 4.5): U_n = chi^n c_n(alpha chi^2)."""
+    psi = chi * chi * alpha
+    c2, c3 = stumpff_c2_c3(psi)
+    with np.errstate(over="ignore", invalid="ignore"):
+        u0 = 1.0 - psi * c2
+        u1 = chi * (1.0 - psi * c3)
+        u2 = chi * chi * c2
+        u3 = chi * chi * chi * c3
+    return u0, u1, u2, u3
+
+
+def _solve_chi(
+    tau: NDArray[np.float64],
+    r0: NDArray[np.float64],
+    sigma0: NDArray[np.float64],
+    alpha: NDArray[np.float64],
+    rp: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """Solve the universal Kepler equation F(chi) = tau for chi, all elements at once.
+
+    ``F(chi) = U3 + sigma0 U2 + r0 U1`` with ``sigma0 = r0.v0 / sqrt(mu)`` and
+    ``tau = sqrt(mu) dt`` (Vallado 4th ed. eq. 2-54; Curtis 3rd ed. eq. 3.49). F is strictly
+    increasing (dF/dchi = r > 0) and ``r >= rp`` gives the bracket ``0 <= chi <= tau / rp``
+    for tau > 0 (mirrored for tau < 0). Inputs are 1-D arrays of equal length.
+    """
+    n = tau.shape[0]
+    chi = np.zeros(n)
+    pos = tau > 0.0
+    with np.errstate(divide="ignore", over="ignore"):
+        bound = tau / np.maximum(rp, np.finfo(float).tiny)
+    bound = np.clip(bound, -np.finfo(float).max, np.finfo(float).max)
+    lo = np.where(pos, 0.0, bound)
+    hi = np.where(pos, bound, 0.0)
+
+    # Starting values: Vallado 4th ed., Algorithm 8 (elliptic and hyperbolic guesses),
+    # falling back to tau / r0 (first order in dt), all clipped into the open bracket.
+    guess = tau / r0
+    ell = alpha > 0.0
+    if np.any(ell):
+        # chi = sqrt(a) (E1 - E0). E0 from e cos E0 = 1 - r0/a, e sin E0 = r0.v0 / sqrt(mu a);
+        # E1 from one Newton step on Kepler's equation from E = M1 (better than Vallado's
+        # chi0 = sqrt(a) dM, which ignores the e sin E terms).
+        al = alpha[ell]
+        sqrt_al = np.sqrt(al)
+        ecos0 = 1.0 - r0[ell] * al
+        esin0 = sigma0[ell] * sqrt_al
+        e0 = np.arctan2(esin0, ecos0)
+        m1 = e0 - esin0 + tau[ell] * al * sqrt_al
+        ecc = np.hypot(esin0, ecos0)
+        e1 = m1 + ecc * np.sin(m1) / (1.0 - ecc * np.cos(m1))
+        guess[ell] = (e1 - e0) / sqrt_al
+    hyp = alpha < 0.0
+    if np.any(hyp):
+        # chi0 = sgn sqrt(-a) ln(-2 mu alpha dt / (r0.v0 + sgn sqrt(-mu a) (1 - r0 alpha))),
+        # written here with tau = sqrt(mu) dt and sigma0 = r0.v0 / sqrt(mu).
+        al = alpha[hyp]
+        sqrt_ma = np.sqrt(-1.0 / al)
+        sgn = np.sign(tau[hyp])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            arg = -2.0 * al * tau[hyp] / (sigma0[hyp] + sgn * sqrt_ma * (1.0 - r0[hyp] * al))
+            g_h = sgn * sqrt_ma * np.log(arg)
+        guess[hyp] = np.where(np.isfinite(g_h), g_h, guess[hyp])
+    inside = (guess > lo) & (guess < hi)
+    guess = np.where(inside, guess, 0.5 * (lo + hi))
+    chi[:] = np.where(tau == 0.0, 0.0, guess)
+
+    # Work on compacted copies of the unconverged elements; write each back when it is done.
+    idx = np.flatnonzero(tau != 0.0)
+    c, al, s0, ra, ta = chi[idx], alpha[idx], sigma0[idx], r0[idx], tau[idx]
+    lo, hi = lo[idx], hi[idx]
+    for _ in range(_MAX_ITER):
+        if idx.size == 0:
+            return chi
+        u0, u1, u2, u3 = _universal_functions(c, al)
+        with np.errstate(over="ignore", invalid="ignore"):
+            resid = u3 + s0 * u2 + ra * u1 - ta
+            d1 = u2 + s0 * u1 + ra * u0
+            d2 = s0 * u0 + (1.0 - al * ra) * u1
+            noise = 8.0 * _EPS * (np.abs(u3) + np.abs(s0 * u2) + np.abs(ra * u1) + np.abs(ta))
+        finite = np.isfinite(resid) & np.isfinite(d1) & np.isfinite(d2)
+        # F is increasing, so a non-finite value (overflow) lies beyond the root.
+        above = np.where(finite, resid > 0.0, c > 0.0)
+        lo = np.where(above, lo, c)
+        hi = np.where(above, c, hi)
+
+        # Laguerre step with n = 5 (Conway 1986); d1 = r > 0 fixes the sign choice.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            step = 5.0 * resid / (d1 + np.sqrt(np.abs(16.0 * d1 * d1 - 20.0 * resid * d2)))
+            new = c - step
+        laguerre = finite & np.isfinite(new) & (new > lo) & (new < hi)
+        new = np.where(laguerre, new, 0.5 * (lo + hi))
+
+        at_noise = finite & (np.abs(resid) <= noise)
+        abs_new = np.abs(new)
+        done = (
+            at_noise
+            # Laguerre converges cubically: after a step below 1e-8 the error is far below eps.
+            | (laguerre & (np.abs(step) <= _CHI_RTOL_CUBIC * abs_new))
+            | (np.abs(new - c) <= _CHI_RTOL * abs_new)
+            | (hi - lo <= _CHI_RTOL * np.maximum(np.abs(lo), np.abs(hi)))
+        )
+        new = np.where(at_noise, c, new)
+        if np.any(done):
+            chi[idx[done]] = new[done]
+            keep = ~done
+            idx, c, al, s0, ra, ta = idx[keep], new[keep], al[keep], s0[keep], ra[keep], ta[keep]
+            lo, hi = lo[keep], hi[keep]
+        else:
+            c = new
+    if idx.size:
+        raise RuntimeError(
+            f"universal Kepler iteration did not converge for {idx.size} element(s), "
+            f"first at flat index {int(idx[0])}"
+        )
+    return chi
+
+
+def propagate(
+    r: ArrayLike, v: ArrayLike, dt: ArrayLike, mu: ArrayLike
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Propagate two-body states by ``dt`` with the universal-variable Kepler solution.
+
+    Implements Vallado, *Fundamentals of Astrodynamics and Applications*, 4th ed.,
+    Algorithm 8 (KEPLER), equivalently Curtis, *Orbital Mechanics for Engineering Students*,
+    3rd ed., Algorithm 3.4, with Laguerre iterations in a bisection-safeguarded bracket.
+    The state maps through the Lagrange coefficients
+    ``r = f r0 + g v0``, ``v = fdot r0 + gdot v0`` (Vallado eq. 2-65; Curtis eq. 3.69):
+    ``f = 1 - U2/r0``, ``g = (r0 U1 + sigma0 U2)/sqrt(mu)`` (equal to ``dt - U3/sqrt(mu)`` at
+    the root, without its cancellation for long arcs), ``fdot = -sqrt(mu) U1/(r r0)``,
+    ``gdot = 1 - U2/r``. Elliptic arcs longer than half a period are first reduced by whole
+    periods, which keeps the universal variable small and the accuracy uniform.
+
+    Parameters
+    ----------
+    r, v
+        Initial position (m) and velocity (m/s), shape ``(..., 3)``.
+    dt
+        Time of flight (s), shape ``(...)``; negative propagates backward, zero returns the
+        input state exactly.
+    mu
+        Gravitational parameter of the central body (m^3/s^2), scalar or shape ``(...)``.
+
+    Returns
+    -------
+    r, v
+        Position (m) and velocity (m/s) after ``dt``, shape
+        ``broadcast(r[..., 0], v[..., 0], dt, mu) + (3,)``.
+
+    Notes
+    -----
+    Handles elliptic, parabolic and hyperbolic orbits; the rectilinear case (zero angular
+    momentum) is outside its scope. Relative accuracy is ~1e-12 or better in position for
+    eccentricities from 0 to at least 10 (tested against DOP853 integration).
+    """
+    r = np.asarray(r, dtype=float)
+    v = np.asarray(v, dtype=float)
+    dt = np.asarray(dt, dtype=float)
+    mu = np.asarray(mu, dtype=float)
+    if r.shape[-1:] != (3,) or v.shape[-1:] != (3,):
+        raise ValueError(f"r and v need a last axis of length 3, got {r.shape} and {v.shape}")
+
+    # Orbit constants on the (smaller) shape of the states, then broadcast to the times.
+    state_shape = np.broadcast_shapes(r.shape[:-1], v.shape[:-1], mu.shape)
+    r_s = np.broadcast_to(r, (*state_shape, 3))
+    v_s = np.broadcast_to(v, (*state_shape, 3))
+    mu_s = np.broadcast_to(mu, state_shape)
+    r0n = np.sqrt(_dot(r_s, r_s))
+    sqrt_mu = np.sqrt(mu_s)
+    sigma0 = _dot(r_s, v_s) / sqrt_mu
+    alpha = 2.0 / r0n - _dot(v_s, v_s) / mu_s
+    hvec = np.cross(r_s, v_s)
+    p = _dot(hvec, hvec) / mu_s
+    # Periapsis radius for the bracket, from the eccentricity vector (accurate near e = 0,
+    # where sqrt(1 - p alpha) is not); it can never exceed r0, and the 0.999 margin keeps the
+    # bound valid under round-off (it only needs to be an upper bound on chi).
+    e_vec = (
+        (_dot(v_s, v_s) - mu_s / r0n)[..., None] * r_s - _dot(r_s, v_s)[..., None] * v_s
+    ) / mu_s[..., None]
+    ecc = np.sqrt(_dot(e_vec, e_vec))
+    rp = 0.999 * np.minimum(p / (1.0 + ecc), r0n)
+    with np.errstate(divide="ignore"):
+        period = np.where(alpha > 0.0, 2.0 * np.pi / (sqrt_mu * np.abs(alpha) ** 1.5), np.inf)
+
+    shape = np.broadcast_shapes(state_shape, dt.shape)
+    n = int(np.prod(shape))
+
+    def flat(a: NDArray[np.float64]) -> NDArray[np.float64]:
+        return np.broadcast_to(a, shape).reshape(n)
+
+    dt_f = flat(dt)
+    period_f = flat(period)
+    # Reduce elliptic arcs to |dt| <= P/2 (same state, better-conditioned chi).
+    finite_p = np.isfinite(period_f)
+    k = np.zeros_like(dt_f)
+    k[finite_p] = np.round(dt_f[finite_p] / period_f[finite_p])
+    dt_red = dt_f.copy()
+    red = k != 0.0
+    dt_red[red] = dt_f[red] - k[red] * period_f[red]
+
+    r0n_f, sigma0_f, alpha_f = flat(r0n), flat(sigma0), flat(alpha)
+    sqrt_mu_f = flat(sqrt_mu)
+    chi = _solve_chi(sqrt_mu_f * dt_red, r0n_f, sigma0_f, alpha_f, flat(rp))
+
+    _, u1, u2, _ = _universal_functions(chi, alpha_f)
+    f = 1.0 - u2 / r0n_f
+    g = (r0n_f * u1 + sigma0_f * u2) / sqrt_mu_f
+    r_vec0 = np.broadcast_to(r_s, (*shape, 3)).reshape(n, 3)
+    v_vec0 = np.broadcast_to(v_s, (*shape, 3)).reshape(n, 3)
+    r_new = f[:, None] * r_vec0 + g[:, None] * v_vec0
+    rn = np.sqrt(_dot(r_new, r_new))
+    fdot = -sqrt_mu_f * u1 / (rn * r0n_f)
+    gdot = 1.0 - u2 / rn
+    v_new = fdot[:, None] * r_vec0 + gdot[:, None] * v_vec0
+
+    zero = dt_f == 0.0
+    if np.any(zero):
+        r_new[zero] = r_vec0[zero]
+        v_new[zero] = v_vec0[zero]
+    return r_new.reshape((*shape, 3)), v_new.reshape((*shape, 3))
