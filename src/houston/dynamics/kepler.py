@@ -11,9 +11,9 @@ Everything is SI: metres, metres per second, seconds, m^3/s^2. Vectors are the l
 of times, or an outer product of the two is a single call.
 
 The root finder iterates over the whole batch at once (numpy masks, no Python loop over
-elements): Laguerre's method (Conway 1986, as recommended by Vallado 4th ed. section 2.3)
-inside a bracket that is shrunk at every step and falls back to bisection whenever the
-Laguerre step leaves it, so the iteration cannot diverge.
+elements): Laguerre's method (Conway, Celestial Mechanics 39, 1986) inside a bracket that
+shrinks at every step, with bisection whenever the Laguerre step would leave the bracket, so
+the iteration cannot diverge.
 """
 
 from __future__ import annotations
@@ -42,8 +42,8 @@ def stumpff_c2_c3(psi: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float
     """Stumpff functions ``c2(psi)`` and ``c3(psi)`` (dimensionless).
 
     ``c2 = (1 - cos sqrt(psi)) / psi`` and ``c3 = (sqrt(psi) - sin sqrt(psi)) / sqrt(psi)^3``
-    for ``psi > 0``, with the hyperbolic forms for ``psi < 0`` (Vallado 4th ed., eq. 2-52 and
-    Algorithm 1 FINDC2C3; Curtis 3rd ed., eqs. 3.52 and 3.53, where they are called C and S).
+    for ``psi > 0``, with the hyperbolic forms for ``psi < 0`` (Vallado 4th ed., Algorithm 1
+    FINDC2C3; Curtis 3rd ed., section 3.7, where they are called C and S).
     ``|psi| < 1`` uses the power series, which avoids the cancellation of the closed forms
     near the parabola; ``1 - cos x`` is evaluated as ``2 sin^2(x/2)``. Very negative ``psi``
     (hyperbolic anomaly beyond ~1400 rad) overflows to ``inf`` without a warning.
@@ -93,7 +93,7 @@ def _factorial(n: int) -> float:
 def _universal_functions(
     chi: NDArray[np.float64], alpha: NDArray[np.float64]
 ) -> tuple[NDArray[np.float64], ...]:
-    """Universal functions U0..U3 (Battin 1999, sec. 4.5): U_n = chi^n c_n(alpha chi^2)."""
+    """Universal functions U0..U3 (Battin 1999, ch. 4): U_n = chi^n c_n(alpha chi^2)."""
     psi = chi * chi * alpha
     c2, c3 = stumpff_c2_c3(psi)
     with np.errstate(over="ignore", invalid="ignore"):
@@ -114,9 +114,9 @@ def _solve_chi(
     """Solve the universal Kepler equation F(chi) = tau for chi, all elements at once.
 
     ``F(chi) = U3 + sigma0 U2 + r0 U1`` with ``sigma0 = r0.v0 / sqrt(mu)`` and
-    ``tau = sqrt(mu) dt`` (Vallado 4th ed. eq. 2-54; Curtis 3rd ed. eq. 3.49). F is strictly
-    increasing (dF/dchi = r > 0) and ``r >= rp`` gives the bracket ``0 <= chi <= tau / rp``
-    for tau > 0 (mirrored for tau < 0). Inputs are 1-D arrays of equal length.
+    ``tau = sqrt(mu) dt`` (Vallado 4th ed., Algorithm 8; Curtis 3rd ed., Algorithm 3.3). F is
+    strictly increasing (dF/dchi = r > 0) and ``r >= rp`` gives the bracket
+    ``0 <= chi <= tau / rp`` for tau > 0 (mirrored for tau < 0). Inputs are 1-D arrays.
     """
     n = tau.shape[0]
     chi = np.zeros(n)
@@ -219,7 +219,7 @@ def propagate(
     Algorithm 8 (KEPLER), equivalently Curtis, *Orbital Mechanics for Engineering Students*,
     3rd ed., Algorithm 3.4, with Laguerre iterations in a bisection-safeguarded bracket.
     The state maps through the Lagrange coefficients
-    ``r = f r0 + g v0``, ``v = fdot r0 + gdot v0`` (Vallado eq. 2-65; Curtis eq. 3.69):
+    ``r = f r0 + g v0``, ``v = fdot r0 + gdot v0`` (Vallado 4th ed., Algorithm 8):
     ``f = 1 - U2/r0``, ``g = (r0 U1 + sigma0 U2)/sqrt(mu)`` (equal to ``dt - U3/sqrt(mu)`` at
     the root, without its cancellation for long arcs), ``fdot = -sqrt(mu) U1/(r r0)``,
     ``gdot = 1 - U2/r``. Elliptic arcs longer than half a period are first reduced by whole
