@@ -252,6 +252,13 @@ class ArchiveWriter:
         self.closed = True
 
 
+def _arrow(con: Any, sql: str, params: Sequence[Any] = ()) -> Any:
+    """A query's result as a ``pyarrow.Table`` (the method's name changed in DuckDB 2)."""
+    rel = con.sql(sql, params=list(params)) if params else con.sql(sql)
+    fetch = getattr(rel, "to_arrow_table", None) or rel.fetch_arrow_table
+    return fetch()
+
+
 def _json_default(x: Any) -> Any:
     if isinstance(x, np.generic):
         return x.item()
@@ -280,10 +287,11 @@ class Archive:
             self._con = duckdb.connect(str(self.path), read_only=not wal.exists())
         except duckdb.IOException as exc:
             raise OSError(f"cannot open {self.path}: {exc}") from None
-        row = self._con.execute(
+        rows = self._con.sql(
             "SELECT name, description, source, text, overrides, seed, batch, epoch_utc, "
             "epoch_tai_jd1, epoch_tai_jd2, frame_ns, houston_version FROM scenario"
-        ).fetchone()
+        ).fetchall()
+        row = rows[0] if rows else None
         if row is None:
             raise OSError(f"{self.path} has no scenario row")
         keys = ("name", "description", "source", "text", "overrides", "seed", "batch",
@@ -307,10 +315,10 @@ class Archive:
         return Epoch(s["epoch_tai_jd1"], s["epoch_tai_jd2"], s["epoch_utc"])
 
     def parameters(self) -> Any:
-        return self._con.execute("SELECT * FROM parameters ORDER BY column_index").arrow().read_all()
+        return _arrow(self._con, "SELECT * FROM parameters ORDER BY column_index")
 
     def parameter_names(self) -> list[str]:
-        rows = self._con.execute("SELECT name FROM parameters ORDER BY column_index").fetchall()
+        rows = self._con.sql("SELECT name FROM parameters ORDER BY column_index").fetchall()
         return [r[0] for r in rows]
 
     def telemetry(
@@ -344,7 +352,7 @@ class Archive:
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY run, t_ns"
-        return self._con.execute(sql, params).arrow().read_all()
+        return _arrow(self._con, sql, params)
 
     def __getitem__(self, name: str) -> NDArray[Any]:
         return self.telemetry([name], run=0).column(name).to_numpy()
@@ -358,10 +366,10 @@ class Archive:
         if run is not None:
             sql += " WHERE run = ?"
             params.append(run)
-        return self._con.execute(sql + " ORDER BY run, t_ns, seq", params).arrow().read_all()
+        return _arrow(self._con, sql + " ORDER BY run, t_ns, seq", params)
 
     def commands(self) -> Any:
-        return self._con.execute("SELECT * FROM commands ORDER BY run, t_ns, seq").arrow().read_all()
+        return _arrow(self._con, "SELECT * FROM commands ORDER BY run, t_ns, seq")
 
     def table(self, name: str) -> Any:
         """A whole table in a canonical order (for comparisons)."""
@@ -372,7 +380,7 @@ class Archive:
             "parameters": "column_index",
             "scenario": "name",
         }[name]
-        return self._con.execute(f"SELECT * FROM {name} ORDER BY {order}").arrow().read_all()
+        return _arrow(self._con, f"SELECT * FROM {name} ORDER BY {order}")
 
     def to_parquet(self, dest: str | Path, names: Sequence[str] | None = None, **kw: Any) -> Path:
         """Write telemetry to a Parquet file."""

@@ -312,7 +312,7 @@ class Session:
             )
         problems: list[str] = []
         values = resolve_params(
-            decl.args, dict(args or {}), lambda path, msg: problems.append(f"{path[-1]}: {msg}"),
+            decl.args, dict(args or {}), lambda path, msg: problems.append(f"{path[-1]}: {msg}" if path else msg),
             (), f"command {command}",
         )
         if problems:
