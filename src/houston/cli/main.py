@@ -20,8 +20,8 @@ app = typer.Typer(
     no_args_is_help=True,
     help="Houston: a mission-control simulator for crewed spaceflight, on real physics.",
 )
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 SEVERITY_STYLE = {"info": "", "caution": "yellow", "warning": "bold red"}
 
