@@ -329,12 +329,15 @@ def _safeguarded_halley(
             step = f / d1
             step = step / (1.0 - 0.5 * step * d2 / d1)
             new = xa - step
+        # A converged step is accepted before the bracket test, so that a root sitting on a
+        # bracket end is not replaced by the bisection fallback.
+        small = np.isfinite(new) & (np.abs(new - xa) <= xtol * np.maximum(1.0, np.abs(xa)))
         ok = np.isfinite(new) & (new >= lo[idx]) & (new <= hi[idx])
-        new = np.where(ok, new, 0.5 * (lo[idx] + hi[idx]))
+        new = np.where(small | ok, new, 0.5 * (lo[idx] + hi[idx]))
         at_noise = np.abs(f) <= 8.0 * _EPS * scale
         new = np.where(at_noise, xa, new)
         x[idx] = new
-        done = at_noise | (np.abs(new - xa) <= xtol * np.maximum(1.0, np.abs(new)))
+        done = at_noise | small
         done |= hi[idx] - lo[idx] <= xtol * np.maximum(1.0, np.abs(new))
         idx = idx[~done]
     if idx.size:

@@ -182,7 +182,10 @@ def _solve_chi(
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             step = 5.0 * resid / (d1 + np.sqrt(np.abs(16.0 * d1 * d1 - 20.0 * resid * d2)))
             new = c - step
-        laguerre = finite & np.isfinite(new) & (new > lo) & (new < hi)
+        # A converged step is accepted before the bracket test, so that a root sitting on a
+        # bracket end is not replaced by the bisection fallback.
+        small = finite & np.isfinite(new) & (np.abs(step) <= _CHI_RTOL_CUBIC * np.abs(c))
+        laguerre = small | (finite & np.isfinite(new) & (new >= lo) & (new <= hi))
         new = np.where(laguerre, new, 0.5 * (lo + hi))
 
         at_noise = finite & (np.abs(resid) <= noise)
@@ -190,7 +193,7 @@ def _solve_chi(
         done = (
             at_noise
             # Laguerre converges cubically: after a step below 1e-8 the error is far below eps.
-            | (laguerre & (np.abs(step) <= _CHI_RTOL_CUBIC * abs_new))
+            | small
             | (np.abs(new - c) <= _CHI_RTOL * abs_new)
             | (hi - lo <= _CHI_RTOL * np.maximum(np.abs(lo), np.abs(hi)))
         )
