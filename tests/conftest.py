@@ -43,14 +43,16 @@ class Tank(Model):
         Signal("outflow_m_s", "m_s", (), "rate at which the level falls"),
     )
     telemetry = (
-        Telemetry("level_m", "m", "tank level reading",
-                  Limits(caution_low=5.0, warning_low=2.0, caution_high=50.0, persistence=1)),
+        Telemetry(
+            "level_m",
+            "m",
+            "tank level reading",
+            Limits(caution_low=5.0, warning_low=2.0, caution_high=50.0, persistence=1),
+        ),
         Telemetry("rate_m_s", "m_s", "commanded rate"),
         Telemetry("valve", "1", "valve state", kind="enum", states=("OK", "STUCK")),
     )
-    commands = (
-        Command("set_rate", "set the rate", (Param("rate", "m_s", "new rate"),)),
-    )
+    commands = (Command("set_rate", "set the rate", (Param("rate", "m_s", "new rate"),)),)
     failures = (Failure("stuck", "the valve is stuck: rate commands are refused"),)
 
     def initialize(self, ctx: StepContext) -> None:

@@ -32,7 +32,9 @@ inclination_deg = 51.8
 """
 
 
-def houston(*args: str, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def houston(
+    *args: str, check: bool = True, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     proc = subprocess.run([*HOUSTON, *args], capture_output=True, text=True, timeout=timeout)
     if check and proc.returncode != 0:
         raise AssertionError(f"houston {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
@@ -54,7 +56,10 @@ def test_check_ok_and_every_problem(tmp_path: Path) -> None:
     lines = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
     assert len(lines) == 2
     assert f"{bad}:6: scenario.duration: expected a duration" in proc.stderr
-    assert f"{bad}:10: assets.apollo.orbit.perigee_altitude_km: -5 km is below the minimum 0 km" in proc.stderr
+    assert (
+        f"{bad}:10: assets.apollo.orbit.perigee_altitude_km: -5 km is below the minimum 0 km"
+        in proc.stderr
+    )
 
 
 def test_check_missing_file() -> None:
@@ -74,8 +79,17 @@ def test_run_prints_timeline_and_archives(tmp_path: Path) -> None:
 
 
 def test_run_json_and_set(tmp_path: Path) -> None:
-    proc = houston("run", "leo-demo", "--until", "40min", "--json", "--out", str(tmp_path / "j"),
-                   "--set", "timeline.1.dv_lvlh_m_s=[0, -40, 0]")
+    proc = houston(
+        "run",
+        "leo-demo",
+        "--until",
+        "40min",
+        "--json",
+        "--out",
+        str(tmp_path / "j"),
+        "--set",
+        "timeline.1.dv_lvlh_m_s=[0, -40, 0]",
+    )
     payload = json.loads(proc.stdout)
     assert payload["get_end"] == "GET 000:40:00" and payload["frames"] == 2400
     burns = [e for e in payload["events"] if e["kind"] == "command"]
@@ -87,20 +101,35 @@ def test_run_refuses_bad_options(tmp_path: Path) -> None:
     assert proc.returncode == 1 and "expected a duration" in proc.stderr
     proc = houston("run", "leo-demo", "--speed", "warp", check=False)
     assert proc.returncode == 1 and "positive factor" in proc.stderr
-    proc = houston("run", "leo-demo", "--set", "assets.apollo.orbit.inclination_deg=200",
-                   check=False)
+    proc = houston(
+        "run", "leo-demo", "--set", "assets.apollo.orbit.inclination_deg=200", check=False
+    )
     assert proc.returncode == 1 and "(from --set): 200 ° is above the maximum 180 °" in proc.stderr
 
 
 def test_telemetry_and_events_read_back(tmp_path: Path) -> None:
     run_dir = tmp_path / "r"
     houston("run", "leo-demo", "--until", "00:10:00", "--out", str(run_dir), "-q")
-    csv = houston("telemetry", str(run_dir), "apollo.orbit.altitude_m", "--csv",
-                  "--start", "00:05:00", "--end", "00:05:02").stdout.splitlines()
+    csv = houston(
+        "telemetry",
+        str(run_dir),
+        "apollo.orbit.altitude_m",
+        "--csv",
+        "--start",
+        "00:05:00",
+        "--end",
+        "00:05:02",
+    ).stdout.splitlines()
     assert csv[0] == '"run","t_ns","utc","get_s","apollo.orbit.altitude_m"'
     assert len(csv) == 4 and csv[1].startswith('0,300000000000,"1975-07-15T20:05:00.000Z",300,')
-    table = houston("telemetry", str(run_dir), "apollo.orbit.altitude_m",
-                    "apollo.orbit.propulsion", "--every", "5min").stdout
+    table = houston(
+        "telemetry",
+        str(run_dir),
+        "apollo.orbit.altitude_m",
+        "apollo.orbit.propulsion",
+        "--every",
+        "5min",
+    ).stdout
     assert "km" in table and "OK" in table and "GET 000:05:00" in table
     pq = tmp_path / "t.parquet"
     houston("telemetry", str(run_dir), "--parquet", str(pq))
@@ -136,7 +165,9 @@ def test_killed_run_leaves_a_readable_archive(tmp_path: Path, sig: signal.Signal
     run_dir = tmp_path / "r"
     proc = subprocess.Popen(
         [*HOUSTON, "run", "leo-demo", "--speed", "600", "--out", str(run_dir), "-q"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:

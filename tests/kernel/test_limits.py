@@ -10,10 +10,12 @@ from houston.ops.limits import Alarms, LimitChecker
 
 
 def catalog(limits: Limits) -> Catalog:
-    return Catalog([
-        ParameterInfo("x.y.p_Pa", 0, "Pa", "pressure", "float", (), limits, "kPa", "x.y"),
-        ParameterInfo("x.y.q", 1, "1", "no limits", "float", (), None, None, "x.y"),
-    ])
+    return Catalog(
+        [
+            ParameterInfo("x.y.p_Pa", 0, "Pa", "pressure", "float", (), limits, "kPa", "x.y"),
+            ParameterInfo("x.y.q", 1, "1", "no limits", "float", (), None, None, "x.y"),
+        ]
+    )
 
 
 def run(checker: LimitChecker, values: list[float]) -> list[int]:
@@ -58,7 +60,8 @@ def test_transitions_report_runs_and_columns() -> None:
     c = LimitChecker(catalog(LIM), 3)
     tr = c.check(np.array([[100.0, 0], [85.0, 0], [125.0, 0]]))
     assert [(t.run, t.column, t.old, t.new, t.value) for t in tr] == [
-        (1, 0, 0, -1, 85.0), (2, 0, 0, 2, 125.0),
+        (1, 0, 0, -1, 85.0),
+        (2, 0, 0, 2, 125.0),
     ]
 
 
@@ -88,7 +91,9 @@ def test_session_limit_events(tank_world) -> None:  # type: ignore[no-untyped-de
     lim = [e for e in s.log.events if e.kind == EventKind.LIMIT and e.source == "a.tank"]
     # The level falls 0.1 m/s to 7 m at 30 s, then 0.2 m/s: below caution 5 m near 40 s,
     # below warning 2 m near 55 s (with 5 cm noise on the reading: +-0.25 s per sigma).
-    assert lim[0].message.startswith("a.tank.level_m ") and "below caution-low 5 m" in lim[0].message
+    assert (
+        lim[0].message.startswith("a.tank.level_m ") and "below caution-low 5 m" in lim[0].message
+    )
     assert 39 <= lim[0].t_ns / 1e9 <= 41
     assert "below warning-low 2 m" in lim[1].message and 54 <= lim[1].t_ns / 1e9 <= 56
     assert [a.parameter for a in s.alarms.active()] == ["a.tank.level_m"]

@@ -26,7 +26,7 @@ def test_tank_world_loads_in_si(tank_world) -> None:  # type: ignore[no-untyped-
 
 
 def test_every_problem_reported_with_line_and_field(tank_text: str) -> None:
-    text = tank_text.replace('level0_m = 10.0', 'level0_m = -3.0\nlevel_furlongs = 2')
+    text = tank_text.replace("level0_m = 10.0", "level0_m = -3.0\nlevel_furlongs = 2")
     text = text.replace('frame = "1s"', 'frame = "soon"')
     text = text.replace('failure = "stuck"', 'failure = "exploded"')
     found = problems(text)
@@ -37,10 +37,19 @@ def test_every_problem_reported_with_line_and_field(tank_text: str) -> None:
 
     assert f"bad.toml:{line_of('frame = ')}: scenario.frame: expected a duration" in found[0]
     joined = "\n".join(found)
-    assert f"bad.toml:{line_of('level0_m = -3')}: assets.a.tank.level0_m: -3 m is below the minimum 0 m" in joined
-    assert f"bad.toml:{line_of('level_furlongs')}: assets.a.tank.level_furlongs: unknown field" in joined
+    assert (
+        f"bad.toml:{line_of('level0_m = -3')}: assets.a.tank.level0_m: -3 m is below the minimum 0 m"
+        in joined
+    )
+    assert (
+        f"bad.toml:{line_of('level_furlongs')}: assets.a.tank.level_furlongs: unknown field"
+        in joined
+    )
     assert "expected: level0_<m|km|cm|mm|ft|nmi>" in joined
-    assert f"bad.toml:{line_of('exploded')}: timeline.1.failure: a.tank (test.tank) has no failure 'exploded'; it has: stuck" in joined
+    assert (
+        f"bad.toml:{line_of('exploded')}: timeline.1.failure: a.tank (test.tank) has no failure 'exploded'; it has: stuck"
+        in joined
+    )
     assert len(found) == 4
 
 
@@ -94,8 +103,8 @@ def test_overrides_apply_before_validation(tank_text: str) -> None:
 
 def test_limit_overrides(tank_text: str) -> None:
     text = tank_text.replace(
-        '[assets.b.tank]',
-        '[assets.a.tank.limits.level_m]\ncaution_low_cm = 700\npersistence = 3\n\n[assets.b.tank]',
+        "[assets.b.tank]",
+        "[assets.a.tank.limits.level_m]\ncaution_low_cm = 700\npersistence = 3\n\n[assets.b.tank]",
     )
     w = loads(text, "t.toml")
     lim = w.system("a.tank").limits["level_m"]

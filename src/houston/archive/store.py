@@ -105,7 +105,9 @@ class ArchiveWriter:
 
     # -- set-up ------------------------------------------------------------------------------
 
-    def begin(self, scenario: dict[str, Any], parameters: Sequence[dict[str, Any]], batch: int) -> None:
+    def begin(
+        self, scenario: dict[str, Any], parameters: Sequence[dict[str, Any]], batch: int
+    ) -> None:
         """Create the tables; ``parameters`` are catalog rows in column order."""
         con = self._con
         self._batch = batch
@@ -192,16 +194,32 @@ class ArchiveWriter:
     def events(self, events: Iterable[Any]) -> None:
         for e in events:
             self._events.append(
-                (e.seq, e.t_ns, e.run, str(e.kind), str(e.severity), e.source, e.message,
-                 json.dumps(e.data, sort_keys=True, default=_json_default))
+                (
+                    e.seq,
+                    e.t_ns,
+                    e.run,
+                    str(e.kind),
+                    str(e.severity),
+                    e.source,
+                    e.message,
+                    json.dumps(e.data, sort_keys=True, default=_json_default),
+                )
             )
 
     def commands(self, records: Iterable[CommandRecord]) -> None:
         for c in records:
             self._commands.append(
-                (c.seq, c.t_ns, c.run, c.target, c.command,
-                 json.dumps(c.args, sort_keys=True, default=_json_default), c.origin, c.status,
-                 c.result)
+                (
+                    c.seq,
+                    c.t_ns,
+                    c.run,
+                    c.target,
+                    c.command,
+                    json.dumps(c.args, sort_keys=True, default=_json_default),
+                    c.origin,
+                    c.status,
+                    c.result,
+                )
             )
 
     def flush(self) -> None:
@@ -294,8 +312,20 @@ class Archive:
         row = rows[0] if rows else None
         if row is None:
             raise OSError(f"{self.path} has no scenario row")
-        keys = ("name", "description", "source", "text", "overrides", "seed", "batch",
-                "epoch_utc", "epoch_tai_jd1", "epoch_tai_jd2", "frame_ns", "houston_version")
+        keys = (
+            "name",
+            "description",
+            "source",
+            "text",
+            "overrides",
+            "seed",
+            "batch",
+            "epoch_utc",
+            "epoch_tai_jd1",
+            "epoch_tai_jd2",
+            "frame_ns",
+            "houston_version",
+        )
         self.scenario: dict[str, Any] = dict(zip(keys, row, strict=True))
 
     def close(self) -> None:

@@ -123,21 +123,31 @@ def models() -> None:
         table.add_column(col)
     for name in model_types():
         cls = model_class(name)
-        table.add_row(name, cls.summary, str(len(cls.telemetry)),
-                      ", ".join(c.name for c in cls.commands),
-                      ", ".join(f.name for f in cls.failures))
+        table.add_row(
+            name,
+            cls.summary,
+            str(len(cls.telemetry)),
+            ", ".join(c.name for c in cls.commands),
+            ", ".join(f.name for f in cls.failures),
+        )
     out.print(table)
 
 
 @app.command()
 def run(
     scenario: Annotated[str, typer.Argument(help="a scenario file or a bundled scenario name")],
-    until: Annotated[str | None, typer.Option(help="run to this GET (90s, 30min, 2h, 1d, HH:MM:SS)")] = None,
+    until: Annotated[
+        str | None, typer.Option(help="run to this GET (90s, 30min, 2h, 1d, HH:MM:SS)")
+    ] = None,
     speed: Annotated[str, typer.Option(help="max, or a factor of real time: 1, 10, 60")] = "max",
     seed: Annotated[int, typer.Option(help="random seed (same seed, same result)")] = 0,
     batch: Annotated[int, typer.Option(help="runs in the batch (seeds SEED, SEED+1, ...)")] = 1,
-    out_dir: Annotated[Path | None, typer.Option("--out", help="run directory (default runs/NAME-NNN)")] = None,
-    set_: Annotated[list[str] | None, typer.Option("--set", help="override a scenario value: PATH=VALUE")] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="run directory (default runs/NAME-NNN)")
+    ] = None,
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="override a scenario value: PATH=VALUE")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no timeline, no progress")] = False,
 ) -> None:
@@ -175,8 +185,10 @@ def run(
     session = Session(world, seed=seed, batch=batch, sinks=sinks)
     if show:
         out.print(f"[bold]{escape(world.name)}[/]: {escape(world.description)}")
-        out.print(f"epoch {world.epoch.utc}, frame {world.frame_ns / 1e9:g} s, "
-                  f"run to {format_get(until_ns)}, speed {speed}, seed {seed}, archive {run_dir}")
+        out.print(
+            f"epoch {world.epoch.utc}, frame {world.frame_ns / 1e9:g} s, "
+            f"run to {format_get(until_ns)}, speed {speed}, seed {seed}, archive {run_dir}"
+        )
         out.print(f"{'UTC':<20}  {'GET':<11}  {'asset':<12} event", style="bold")
 
     # SIGTERM ends the run like Ctrl-C: the archive is closed cleanly.
@@ -257,7 +269,9 @@ def telemetry(
     start: Annotated[str | None, typer.Option(help="from this GET or UTC time")] = None,
     end: Annotated[str | None, typer.Option(help="to this GET or UTC time")] = None,
     run_index: Annotated[int, typer.Option("--run", help="which run of a batch")] = 0,
-    every: Annotated[str | None, typer.Option(help="one sample per this duration (e.g. 1min)")] = None,
+    every: Annotated[
+        str | None, typer.Option(help="one sample per this duration (e.g. 1min)")
+    ] = None,
     csv: Annotated[bool, typer.Option("--csv", help="write CSV to standard output")] = False,
     parquet: Annotated[Path | None, typer.Option("--parquet", help="write a Parquet file")] = None,
 ) -> None:
@@ -270,8 +284,12 @@ def telemetry(
     archive = _open_archive(run_dir)
     epoch = archive.epoch
     try:
-        table = archive.telemetry(params or None, start_ns=_time_arg(start, epoch),
-                                  end_ns=_time_arg(end, epoch), run=run_index)
+        table = archive.telemetry(
+            params or None,
+            start_ns=_time_arg(start, epoch),
+            end_ns=_time_arg(end, epoch),
+            run=run_index,
+        )
     except KeyError as exc:
         raise _fail(str(exc.args[0])) from None
     if every is not None:
@@ -307,15 +325,26 @@ def telemetry(
     from houston.ops.catalog import ParameterInfo
 
     fmt = {
-        n: ParameterInfo(n, 0, info[n]["unit"], "", info[n]["kind"], tuple(info[n]["states"]),
-                         None, info[n]["display_unit"], info[n]["source"])
+        n: ParameterInfo(
+            n,
+            0,
+            info[n]["unit"],
+            "",
+            info[n]["kind"],
+            tuple(info[n]["states"]),
+            None,
+            info[n]["display_unit"],
+            info[n]["source"],
+        )
         for n in names
     }
     cols = {n: table.column(n).to_pylist() for n in names}
     for i in range(table.num_rows):
-        grid.add_row(utc[i], format_get(int(t_ns[i])),
-                     *(fmt[n].format(np.nan if cols[n][i] is None else float(cols[n][i]))
-                       for n in names))
+        grid.add_row(
+            utc[i],
+            format_get(int(t_ns[i])),
+            *(fmt[n].format(np.nan if cols[n][i] is None else float(cols[n][i])) for n in names),
+        )
     out.print(grid)
 
 
@@ -332,8 +361,18 @@ def events(
     out.print(f"{'UTC':<20}  {'GET':<11}  {'asset':<12} event", style="bold")
     for row in archive.events().to_pylist():
         if row["run"] in (run_index, -1):
-            printer(Event(row["seq"], row["t_ns"], row["run"], EventKind(row["kind"]),
-                          Severity(row["severity"]), row["source"], row["message"], {}))
+            printer(
+                Event(
+                    row["seq"],
+                    row["t_ns"],
+                    row["run"],
+                    EventKind(row["kind"]),
+                    Severity(row["severity"]),
+                    row["source"],
+                    row["message"],
+                    {},
+                )
+            )
 
 
 def _open_archive(run_dir: Path) -> Any:

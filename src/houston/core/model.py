@@ -37,6 +37,7 @@ from houston.core.units import DIMENSIONS
 ParamKind = Literal["float", "int", "bool", "str", "vector"]
 TelemetryKind = Literal["float", "int", "bool", "enum"]
 
+
 class _Required:
     """Marks a parameter that has no default: the scenario must give it."""
 

@@ -66,7 +66,9 @@ class BatchRandom:
         z = _mix(base + np.multiply(idx, _GOLDEN))
         return z.reshape((self.batch, *shape))
 
-    def uniform(self, stream: str, counter: int, shape: tuple[int, ...] = ()) -> NDArray[np.float64]:
+    def uniform(
+        self, stream: str, counter: int, shape: tuple[int, ...] = ()
+    ) -> NDArray[np.float64]:
         """Uniform draws in the open interval (0, 1), shape ``(batch, *shape)``."""
         z = self.bits(stream, counter, shape)
         return (z >> _S11).astype(np.float64) * 2.0**-53 + 2.0**-54

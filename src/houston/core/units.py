@@ -28,7 +28,7 @@ class UnitSuffix:
 def _dim(si: str, *others: tuple[str, float] | tuple[str, float, float]) -> dict[str, UnitSuffix]:
     table = {si: UnitSuffix(si, 1.0)}
     for entry in others:
-        table[entry[0]] = UnitSuffix(*entry)  # type: ignore[arg-type]
+        table[entry[0]] = UnitSuffix(*entry)
     return table
 
 

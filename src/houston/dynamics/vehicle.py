@@ -36,14 +36,24 @@ class TwoBodyVehicle(Model):
     type_name = "vehicle.two_body"
     summary = "Spacecraft on a two-body orbit about the Earth or the Moon, with impulsive burns"
     params = (
-        Param("central_body", "1", "body the orbit is about", "earth", kind="str",
-              choices=tuple(BODIES)),
-        Param("perigee_altitude", "m", "periapsis altitude above the body's equatorial radius",
-              min=0.0),
-        Param("apogee_altitude", "m", "apoapsis altitude above the body's equatorial radius",
-              min=0.0),
-        Param("inclination", "rad", "orbit inclination to the equator", 0.0, min=0.0,
-              max=np.pi),
+        Param(
+            "central_body",
+            "1",
+            "body the orbit is about",
+            "earth",
+            kind="str",
+            choices=tuple(BODIES),
+        ),
+        Param(
+            "perigee_altitude",
+            "m",
+            "periapsis altitude above the body's equatorial radius",
+            min=0.0,
+        ),
+        Param(
+            "apogee_altitude", "m", "apoapsis altitude above the body's equatorial radius", min=0.0
+        ),
+        Param("inclination", "rad", "orbit inclination to the equator", 0.0, min=0.0, max=np.pi),
         Param("raan", "rad", "right ascension of the ascending node", 0.0),
         Param("arg_perigee", "rad", "argument of periapsis", 0.0),
         Param("true_anomaly", "rad", "true anomaly at the epoch", 0.0),
@@ -58,25 +68,43 @@ class TwoBodyVehicle(Model):
         Signal("v_m_s", "m_s", (3,), "velocity relative to the central body, inertial axes"),
     )
     telemetry = (
-        Telemetry("altitude_m", "m", "height above the body's equatorial radius",
-                  display_unit="km"),
+        Telemetry(
+            "altitude_m", "m", "height above the body's equatorial radius", display_unit="km"
+        ),
         Telemetry("speed_m_s", "m_s", "inertial speed", display_unit="km_s"),
-        Telemetry("perigee_altitude_m", "m", "periapsis altitude of the osculating orbit",
-                  display_unit="km"),
-        Telemetry("apogee_altitude_m", "m", "apoapsis altitude of the osculating orbit",
-                  display_unit="km"),
+        Telemetry(
+            "perigee_altitude_m",
+            "m",
+            "periapsis altitude of the osculating orbit",
+            display_unit="km",
+        ),
+        Telemetry(
+            "apogee_altitude_m", "m", "apoapsis altitude of the osculating orbit", display_unit="km"
+        ),
         Telemetry("period_s", "s", "period of the osculating orbit", display_unit="min"),
-        Telemetry("inclination_rad", "rad", "inclination of the osculating orbit",
-                  display_unit="deg"),
+        Telemetry(
+            "inclination_rad", "rad", "inclination of the osculating orbit", display_unit="deg"
+        ),
         Telemetry("eccentricity", "1", "eccentricity of the osculating orbit"),
         Telemetry("dv_used_m_s", "m_s", "total delta-v of the burns made"),
-        Telemetry("propulsion", "1", "propulsion system state", kind="enum",
-                  states=("OK", "FAILED")),
+        Telemetry(
+            "propulsion", "1", "propulsion system state", kind="enum", states=("OK", "FAILED")
+        ),
     )
     commands = (
-        Command("burn", "impulsive burn in the vehicle's LVLH frame",
-                (Param("dv_lvlh", "m_s", "delta-v: x radial out, y along-track, z orbit normal",
-                       kind="vector", shape=(3,)),)),
+        Command(
+            "burn",
+            "impulsive burn in the vehicle's LVLH frame",
+            (
+                Param(
+                    "dv_lvlh",
+                    "m_s",
+                    "delta-v: x radial out, y along-track, z orbit normal",
+                    kind="vector",
+                    shape=(3,),
+                ),
+            ),
+        ),
     )
     failures = (Failure("propulsion_lost", "the engine cannot fire: burns are refused"),)
 
@@ -93,8 +121,15 @@ class TwoBodyVehicle(Model):
             rp, ra = ra, rp
         ecc = (ra - rp) / (ra + rp)
         p = rp * (1.0 + ecc)
-        r, v = coe_to_rv(p, ecc, self.p["inclination"], self.p["raan"], self.p["arg_perigee"],
-                         self.p["true_anomaly"], self.mu)
+        r, v = coe_to_rv(
+            p,
+            ecc,
+            self.p["inclination"],
+            self.p["raan"],
+            self.p["arg_perigee"],
+            self.p["true_anomaly"],
+            self.mu,
+        )
         self.state["r"][:] = r
         self.state["v"][:] = v
 

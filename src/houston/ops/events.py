@@ -59,9 +59,7 @@ class EventLog:
         message: str,
         data: dict[str, Any] | None = None,
     ) -> Event:
-        e = Event(
-            self._next_seq, t_ns, run, kind, Severity(severity), source, message, data or {}
-        )
+        e = Event(self._next_seq, t_ns, run, kind, Severity(severity), source, message, data or {})
         self._next_seq += 1
         self.events.append(e)
         return e

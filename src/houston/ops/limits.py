@@ -20,7 +20,13 @@ from numpy.typing import NDArray
 
 from houston.ops.catalog import Catalog
 
-LEVEL_NAMES = {-2: "warning-low", -1: "caution-low", 0: "nominal", 1: "caution-high", 2: "warning-high"}
+LEVEL_NAMES = {
+    -2: "warning-low",
+    -1: "caution-low",
+    0: "nominal",
+    1: "caution-high",
+    2: "warning-high",
+}
 
 
 @dataclass(frozen=True)
@@ -92,7 +98,9 @@ class LimitChecker:
 
         changed = np.argwhere(level != old)
         return [
-            Transition(int(b), int(self.columns[c]), int(old[b, c]), int(level[b, c]), float(x[b, c]))
+            Transition(
+                int(b), int(self.columns[c]), int(old[b, c]), int(level[b, c]), float(x[b, c])
+            )
             for b, c in changed
         ]
 
@@ -132,7 +140,7 @@ class Alarms:
     def update(self, t_ns: int, run: int, parameter: str, old: int, new: int) -> None:
         key = (run, parameter)
         alarm = self.items.get(key)
-        if new != 0 and abs(new) > abs(old) or (new != 0 and np.sign(new) != np.sign(old)):
+        if (new != 0 and abs(new) > abs(old)) or (new != 0 and np.sign(new) != np.sign(old)):
             if alarm is None or not alarm.active or alarm.acknowledged:
                 self.items[key] = Alarm(run, parameter, new, new, t_ns)
             else:

@@ -32,7 +32,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from houston.core.model import REQUIRED, Limits, Model, Param, model_class
+from houston.core.model import REQUIRED, Command, Failure, Limits, Model, Param, model_class
 from houston.core.time import DURATION_FORMS, DurationError, Epoch, parse_duration
 from houston.core.units import DIMENSIONS, UnitError, split_field, symbol, to_si
 from houston.scenario.locate import find_line, key_lines
@@ -142,7 +142,9 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     """``a.b.c=value`` -> (["a", "b", "c"], value), the value read as TOML or else as text."""
     path, eq, value = text.partition("=")
     if not eq or not path.strip():
-        raise ValueError(f"expected PATH=VALUE (e.g. assets.apollo.orbit.mass_kg=14000), got {text!r}")
+        raise ValueError(
+            f"expected PATH=VALUE (e.g. assets.apollo.orbit.mass_kg=14000), got {text!r}"
+        )
     from houston.scenario.locate import _split_key
 
     keys = _split_key(path.strip())
@@ -352,7 +354,9 @@ def loads(text: str, file: str = "<scenario>", overrides: Iterable[str] = ()) ->
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([Problem(file, _toml_line(exc), "", f"not valid TOML: {exc}")]) from None
+        raise ScenarioError(
+            [Problem(file, _toml_line(exc), "", f"not valid TOML: {exc}")]
+        ) from None
     override_problems = apply_overrides(raw, overrides)
     overridden = {tuple(parse_override(o)[0]) for o in overrides if "=" in o}
     report = _Reporter(file, text, overridden)
@@ -365,8 +369,9 @@ def loads(text: str, file: str = "<scenario>", overrides: Iterable[str] = ()) ->
             msg = err["msg"]
             if err["type"] == "extra_forbidden":
                 msg = "unknown field; expected " + (
-                    "scenario, assets, timeline" if len(loc) == 1 else "name, description, "
-                    "epoch_utc, duration, frame"
+                    "scenario, assets, timeline"
+                    if len(loc) == 1
+                    else "name, description, epoch_utc, duration, frame"
                 )
             elif err["type"] == "missing":
                 msg = "missing required field"
@@ -471,11 +476,13 @@ def _system(
     except KeyError as exc:
         report((*where, "model"), str(exc.args[0]))
         return None
-    fields = {k: v for k, v in table.items() if k not in ("model", "inputs", "limits", "description")}
+    fields = {
+        k: v for k, v in table.items() if k not in ("model", "inputs", "limits", "description")
+    }
     params = resolve_params(cls.params, fields, report, where, f"model {cls.type_name}")
     inputs = table.get("inputs", {})
     if not isinstance(inputs, dict) or not all(isinstance(v, str) for v in inputs.values()):
-        report((*where, "inputs"), "expected a table of input name = \"asset.system.signal\"")
+        report((*where, "inputs"), 'expected a table of input name = "asset.system.signal"')
         inputs = {}
     declared_inputs = {s.name for s in cls.inputs}
     for name in inputs:
@@ -511,12 +518,8 @@ def _system(
     )
 
 
-def _check_wiring(
-    systems: list[SystemSpec], classes: dict[str, type[Model]], report: Any
-) -> None:
-    outputs = {
-        f"{s.path}.{o.name}": o for s in systems for o in classes[s.path].outputs
-    }
+def _check_wiring(systems: list[SystemSpec], classes: dict[str, type[Model]], report: Any) -> None:
+    outputs = {f"{s.path}.{o.name}": o for s in systems for o in classes[s.path].outputs}
     for s in systems:
         cls = classes[s.path]
         asset, _, system = s.path.partition(".")
@@ -533,7 +536,9 @@ def _check_wiring(
                 continue
             out = outputs.get(source)
             if out is None:
-                report(where, f"no output named {source!r}; outputs: {', '.join(outputs) or 'none'}")
+                report(
+                    where, f"no output named {source!r}; outputs: {', '.join(outputs) or 'none'}"
+                )
             elif out.unit != sig.unit or out.shape != sig.shape:
                 report(
                     where,
@@ -568,6 +573,7 @@ def _timeline(
         name = str(getattr(e, kind))
         extra = dict(e.model_extra or {})
         args: dict[str, Any] = {}
+        decl: Command | Failure | None
         if kind != "event":
             target = str(e.target)
             cls = classes.get(target)
@@ -593,7 +599,9 @@ def _timeline(
             else:
                 args = resolve_params(decl.args, extra, report, where, f"{kind} {name}")
         elif extra:
-            report((*where, next(iter(extra))), "an event takes only 'at'/'at_utc', 'event', 'note'")
+            report(
+                (*where, next(iter(extra))), "an event takes only 'at'/'at_utc', 'event', 'note'"
+            )
         if t_ns is None:
             continue
         entries.append(
@@ -609,4 +617,3 @@ def _timeline(
             )
         )
     return entries
-

@@ -69,7 +69,9 @@ def run(
     """
     world = load(scenario, overrides)
     until_ns = parse_duration(until) if until is not None else world.duration_ns
-    run_dir = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix=f"houston-{world.name}-"))
+    run_dir = (
+        Path(out) if out is not None else Path(tempfile.mkdtemp(prefix=f"houston-{world.name}-"))
+    )
     archive = ArchiveSink(run_dir)
     session = Session(world, seed=seed, batch=batch, sinks=[archive, *sinks])
     try:

@@ -66,8 +66,9 @@ def load(path: str | Path, sinks: Any = ()) -> Session:
         meta = json.loads(bytes(data["__meta__"]).decode())
         if meta.get("format") != FORMAT:
             raise ValueError(f"{path} is not a Houston checkpoint ({FORMAT})")
-        world = loads(meta["scenario"]["text"], meta["scenario"]["source"],
-                      meta["scenario"]["overrides"])
+        world = loads(
+            meta["scenario"]["text"], meta["scenario"]["source"], meta["scenario"]["overrides"]
+        )
         sinks_list: list[Sink] = list(sinks)
         session = Session(world, seed=meta["seed"], batch=meta["batch"], sinks=sinks_list)
         for m in session.models:
@@ -76,7 +77,9 @@ def load(path: str | Path, sinks: Any = ()) -> Session:
                 if key not in data:
                     raise ValueError(f"{path} has no state {name!r} for {m.path}")
                 m.state[name] = data[key].copy()
-        session.limits.load_state({k: data[f"limits/{k}"] for k in ("level", "pending", "pending_level")})
+        session.limits.load_state(
+            {k: data[f"limits/{k}"] for k in ("level", "pending", "pending_level")}
+        )
     session.t_ns = int(meta["t_ns"])
     session.frame_index = int(meta["frame_index"])
     session.log.restore_counter(int(meta["next_event_seq"]))
@@ -102,13 +105,28 @@ def load(path: str | Path, sinks: Any = ()) -> Session:
 
 def _entry_json(e: EntrySpec) -> dict[str, Any]:
     return {
-        "t_ns": e.t_ns, "kind": e.kind, "name": e.name, "target": e.target, "args": e.args,
-        "note": e.note, "seq": e.seq, "runs": list(e.runs) if e.runs is not None else None,
+        "t_ns": e.t_ns,
+        "kind": e.kind,
+        "name": e.name,
+        "target": e.target,
+        "args": e.args,
+        "note": e.note,
+        "seq": e.seq,
+        "runs": list(e.runs) if e.runs is not None else None,
         "origin": e.origin,
     }
 
 
 def _entry_from(d: dict[str, Any]) -> EntrySpec:
     runs = tuple(d["runs"]) if d["runs"] is not None else None
-    return EntrySpec(d["t_ns"], d["kind"], d["name"], d["target"], d["args"], d["note"],
-                     d["seq"], runs, d["origin"])
+    return EntrySpec(
+        d["t_ns"],
+        d["kind"],
+        d["name"],
+        d["target"],
+        d["args"],
+        d["note"],
+        d["seq"],
+        runs,
+        d["origin"],
+    )

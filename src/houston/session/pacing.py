@@ -24,7 +24,9 @@ class Pacer:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if speed is not None and not speed > 0:
-            raise ValueError(f"speed must be a positive factor or None (as fast as possible), got {speed}")
+            raise ValueError(
+                f"speed must be a positive factor or None (as fast as possible), got {speed}"
+            )
         self.speed = speed
         self._clock = clock
         self._sleep = sleep
@@ -59,7 +61,9 @@ def parse_speed(text: str | float | None) -> float | None:
     try:
         speed = float(text)
     except ValueError:
-        raise ValueError(f"expected 'max' or a positive factor such as 1, 10 or 60, got {text!r}") from None
+        raise ValueError(
+            f"expected 'max' or a positive factor such as 1, 10 or 60, got {text!r}"
+        ) from None
     if not speed > 0:
         raise ValueError(f"expected 'max' or a positive factor such as 1, 10 or 60, got {text!r}")
     return speed

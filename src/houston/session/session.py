@@ -26,7 +26,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from houston.archive.store import CommandRecord
-from houston.core.model import CommandRejected, Model, ModelEvent, ModelRandom, StepContext, model_class
+from houston.core.model import (
+    CommandRejected,
+    Model,
+    ModelEvent,
+    ModelRandom,
+    StepContext,
+    model_class,
+)
 from houston.core.random import BatchRandom, run_seeds
 from houston.core.units import symbol
 from houston.ops.catalog import Catalog
@@ -93,13 +100,13 @@ class Session:
             n = len(m.telemetry)
             self._blocks.append((m, self.values[:, start : start + n]))
             start += n
-        self._wiring: list[list[tuple[str, str | None, NDArray[np.float64] | None]]] = []
+        # Each input reads a bus signal, or an unwired optional input its constant default.
+        self._wiring: list[list[tuple[str, str | None, NDArray[np.float64]]]] = []
         for spec, m in zip(world.systems, self.models, strict=True):
-            wires: list[tuple[str, str | None, NDArray[np.float64] | None]] = []
+            wires: list[tuple[str, str | None, NDArray[np.float64]]] = []
             for sig in m.inputs:
                 src = spec.inputs.get(sig.name)
-                default = None if src else np.full((self.batch, *sig.shape), sig.default)
-                wires.append((sig.name, src, default))
+                wires.append((sig.name, src, np.full((self.batch, *sig.shape), sig.default)))
             self._wiring.append(wires)
         self.bus: dict[str, NDArray[Any]] = {}
         self.limits = LimitChecker(self.catalog, self.batch)
@@ -132,9 +139,15 @@ class Session:
             m.initialize(ctx)
         self._publish_all()
         self._log_model_events(events, 0)
-        self.log.add(0, -1, EventKind.SESSION, Severity.INFO, "session",
-                     f"{self.world.name} started: {len(self.models)} models, "
-                     f"{len(self.catalog)} parameters, batch of {self.batch}, seed {self.seed}")
+        self.log.add(
+            0,
+            -1,
+            EventKind.SESSION,
+            Severity.INFO,
+            "session",
+            f"{self.world.name} started: {len(self.models)} models, "
+            f"{len(self.catalog)} parameters, batch of {self.batch}, seed {self.seed}",
+        )
         self._sample_and_emit()
 
     def _publish_all(self) -> None:
@@ -177,8 +190,14 @@ class Session:
                 name: (self.bus[src] if src is not None else default)
                 for name, src, default in wires
             }
-            ctx = StepContext(t0, t1, self.frame_index, inputs,
-                              ModelRandom(self.rng, m.path, self.frame_index), events)
+            ctx = StepContext(
+                t0,
+                t1,
+                self.frame_index,
+                inputs,
+                ModelRandom(self.rng, m.path, self.frame_index),
+                events,
+            )
             m.step(ctx)
             if events:
                 self._log_model_events(events, t1, m.path)
@@ -188,8 +207,15 @@ class Session:
     def _log_model_events(self, events: list[ModelEvent], t_ns: int, source: str = "") -> None:
         for e in events:
             for run in np.flatnonzero(e.mask):
-                self.log.add(t_ns, int(run), EventKind.MODEL, e.severity,
-                             source or e.data.get("source", ""), e.message, dict(e.data))
+                self.log.add(
+                    t_ns,
+                    int(run),
+                    EventKind.MODEL,
+                    e.severity,
+                    source or e.data.get("source", ""),
+                    e.message,
+                    dict(e.data),
+                )
 
     def _sample_and_emit(self) -> None:
         for m, block in self._blocks:
@@ -221,8 +247,15 @@ class Session:
             side = "below" if tr.new < 0 else "above"
             sev = Severity.WARNING if abs(tr.new) == 2 else Severity.CAUTION
             text = f"{p.name} {value} {side} {name} {p.format(limit)}"
-        self.log.add(self.t_ns, tr.run, EventKind.LIMIT, sev, p.source, text,
-                     {"parameter": p.name, "level": tr.new, "previous": tr.old, "value": tr.value})
+        self.log.add(
+            self.t_ns,
+            tr.run,
+            EventKind.LIMIT,
+            sev,
+            p.source,
+            text,
+            {"parameter": p.name, "level": tr.new, "previous": tr.old, "value": tr.value},
+        )
 
     # -- entries and commands -------------------------------------------------------------------
 
@@ -245,8 +278,15 @@ class Session:
         note = f": {e.note}" if e.note else ""
         if e.kind == "event":
             for r in runs:
-                self.log.add(self.t_ns, int(r), EventKind.TIMELINE, Severity.INFO, "timeline",
-                             e.name + note, {})
+                self.log.add(
+                    self.t_ns,
+                    int(r),
+                    EventKind.TIMELINE,
+                    Severity.INFO,
+                    "timeline",
+                    e.name + note,
+                    {},
+                )
             return
         assert e.target is not None
         model = self.by_path[e.target]
@@ -257,9 +297,15 @@ class Session:
             kind = EventKind.FAILURE if active else EventKind.REPAIR
             text = f"{'FAILURE' if active else 'REPAIRED'} {e.name}{note}"
             for r in runs:
-                self.log.add(self.t_ns, int(r), kind,
-                             Severity.WARNING if active else Severity.INFO, e.target, text,
-                             {"failure": e.name, **e.args})
+                self.log.add(
+                    self.t_ns,
+                    int(r),
+                    kind,
+                    Severity.WARNING if active else Severity.INFO,
+                    e.target,
+                    text,
+                    {"failure": e.name, **e.args},
+                )
             return
         seq = self._command_seq
         self._command_seq += 1
@@ -275,7 +321,10 @@ class Session:
         for r in runs:
             if rejected[r]:
                 status, kind, sev, result = (
-                    "rejected", EventKind.COMMAND_REJECTED, Severity.CAUTION, reason
+                    "rejected",
+                    EventKind.COMMAND_REJECTED,
+                    Severity.CAUTION,
+                    reason,
                 )
                 text = f"CMD {e.name} REJECTED: {reason}{note}"
             else:
@@ -283,8 +332,9 @@ class Session:
                 text = f"CMD {e.name}: {applied}{note}"
             self.log.add(self.t_ns, int(r), kind, sev, e.target, text, data)
             self._command_records.append(
-                CommandRecord(seq, self.t_ns, int(r), e.target, e.name, dict(e.args), e.origin,
-                              status, result)
+                CommandRecord(
+                    seq, self.t_ns, int(r), e.target, e.name, dict(e.args), e.origin, status, result
+                )
             )
 
     def send(
@@ -312,8 +362,11 @@ class Session:
             )
         problems: list[str] = []
         values = resolve_params(
-            decl.args, dict(args or {}), lambda path, msg: problems.append(f"{path[-1]}: {msg}" if path else msg),
-            (), f"command {command}",
+            decl.args,
+            dict(args or {}),
+            lambda path, msg: problems.append(f"{path[-1]}: {msg}" if path else msg),
+            (),
+            f"command {command}",
         )
         if problems:
             raise CommandError("; ".join(problems))
@@ -337,9 +390,15 @@ class Session:
         with self._lock:
             n = self.alarms.acknowledge(parameter, run)
             if n:
-                self.log.add(self.t_ns, -1 if run is None else run, EventKind.ALARM,
-                             Severity.INFO, "ops", f"{parameter} alarm acknowledged",
-                             {"parameter": parameter, "count": n})
+                self.log.add(
+                    self.t_ns,
+                    -1 if run is None else run,
+                    EventKind.ALARM,
+                    Severity.INFO,
+                    "ops",
+                    f"{parameter} alarm acknowledged",
+                    {"parameter": parameter, "count": n},
+                )
             return n
 
     # -- the loop ------------------------------------------------------------------------------
@@ -376,8 +435,14 @@ class Session:
                 pacer.wait(self.t_ns)
         except KeyboardInterrupt:
             interrupted = True
-            self.log.add(self.t_ns, -1, EventKind.SESSION, Severity.WARNING, "session",
-                         f"run interrupted by the operator at frame {self.frame_index}")
+            self.log.add(
+                self.t_ns,
+                -1,
+                EventKind.SESSION,
+                Severity.WARNING,
+                "session",
+                f"run interrupted by the operator at frame {self.frame_index}",
+            )
             for s in self.sinks:
                 s.events(self.log.drain())
         for s in self.sinks:
@@ -408,8 +473,14 @@ class Session:
 
     def close(self) -> None:
         """Log the end of the session and close every sink."""
-        self.log.add(self.t_ns, -1, EventKind.SESSION, Severity.INFO, "session",
-                     f"session ended at frame {self.frame_index}")
+        self.log.add(
+            self.t_ns,
+            -1,
+            EventKind.SESSION,
+            Severity.INFO,
+            "session",
+            f"session ended at frame {self.frame_index}",
+        )
         new = self.log.drain()
         for s in self.sinks:
             if new:
