@@ -1,0 +1,97 @@
+"""Kernel benchmarks: the frame loop's own cost per frame and per telemetry parameter.
+
+The models here do almost nothing (each parameter is a ramp), so what is measured is the
+kernel: stepping, sampling into the frame vector, limit checking and, with the archive, the
+buffered DuckDB writes.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from houston.core.model import Limits, Model, State, StepContext, Telemetry, register
+from houston.scenario.loader import loads
+from houston.session.session import Session
+from houston.session.sinks import ArchiveSink
+
+PARAMS_PER_MODEL = 10
+
+
+@register
+class Ramp(Model):
+    """Ten ramps: the cheapest model that still publishes limited telemetry."""
+
+    type_name = "bench.ramp"
+    summary = "benchmark model: ten ramps with limits"
+    states = (State("x", "1", (PARAMS_PER_MODEL,)),)
+    telemetry = tuple(
+        Telemetry(f"p{i}", "1", "a ramp", Limits(caution_high=1e12, warning_high=2e12))
+        for i in range(PARAMS_PER_MODEL)
+    )
+
+    def step(self, ctx: StepContext) -> None:
+        self.state["x"] += ctx.dt_s
+
+    def sample(self, out: np.ndarray) -> None:
+        out[:] = self.state["x"]
+
+    def telemetry_values(self) -> Mapping[str, Any]:
+        return {f"p{i}": self.state["x"][:, i] for i in range(PARAMS_PER_MODEL)}
+
+
+def world(n_models: int, duration: str) -> Any:
+    systems = "\n".join(
+        f'[assets.a{i}.ramp]\nmodel = "bench.ramp"\n' for i in range(n_models)
+    )
+    text = (
+        f'[scenario]\nname = "bench"\ndescription = "kernel benchmark"\n'
+        f'epoch_utc = "1985-01-01T00:00:00Z"\nduration = "{duration}"\n\n{systems}'
+    )
+    return loads(text, "bench.toml")
+
+
+def time_run(n_models: int, frames: int, batch: int = 1, archive: bool = False) -> float:
+    """Seconds of wall time per frame (best of three)."""
+    best = float("inf")
+    for _ in range(3):
+        with tempfile.TemporaryDirectory() as tmp:
+            sinks = [ArchiveSink(f"{tmp}/r")] if archive else []
+            s = Session(world(n_models, f"{frames}s"), batch=batch, sinks=sinks)
+            s.start()
+            t0 = time.perf_counter()
+            s.run()
+            s.close()
+            best = min(best, (time.perf_counter() - t0) / frames)
+    return best
+
+
+def rows() -> list[dict[str, Any]]:
+    out = []
+    for n_models, batch, archive in [
+        (1, 1, False),
+        (10, 1, False),
+        (50, 1, False),
+        (10, 1, True),
+        (50, 1, True),
+        (10, 100, False),
+        (10, 100, True),
+    ]:
+        frames = 2000 if batch == 1 else 500
+        per_frame = time_run(n_models, frames, batch, archive)
+        n_params = n_models * PARAMS_PER_MODEL
+        out.append(
+            {
+                "case": f"{n_models} models × {PARAMS_PER_MODEL} params, batch {batch}"
+                + (", archived" if archive else ""),
+                "us_per_frame": per_frame * 1e6,
+                "ns_per_frame_param": per_frame * 1e9 / n_params,
+                "ns_per_sample": per_frame * 1e9 / (n_params * batch),
+                "x_real_time": 1.0 / per_frame,
+            }
+        )
+    return out
