@@ -18,7 +18,12 @@ def test_run_from_python(tmp_path: Path) -> None:
         # of a spherical Earth, so within the two apsides).
         assert 219e3 < alt[0] < 231e3
         table = run.telemetry("apollo.orbit.altitude_m", "apollo.orbit.speed_m_s")
-        assert table.column_names == ["run", "t_ns", "apollo.orbit.altitude_m", "apollo.orbit.speed_m_s"]
+        assert table.column_names == [
+            "run",
+            "t_ns",
+            "apollo.orbit.altitude_m",
+            "apollo.orbit.speed_m_s",
+        ]
         assert np.all(np.diff(table.column("t_ns").to_numpy()) == 1_000_000_000)
         kinds = set(run.events().column("kind").to_pylist())
         assert {"session", "timeline", "command", "limit"} <= kinds
@@ -40,3 +45,29 @@ def test_energy_is_conserved_between_burns(tmp_path: Path) -> None:
         assert np.ptp(energy) / abs(energy[0]) < 1e-9
     finally:
         run.close()
+
+
+def test_every_bundled_scenario_runs(tmp_path: Path) -> None:
+    from houston.scenario.loader import bundled
+
+    for name in bundled():
+        run = houston.run(name, until="10min", out=tmp_path / name)
+        try:
+            assert run.summary.t_ns == 600 * 1_000_000_000
+        finally:
+            run.close()
+
+
+def test_leo_demo_batch_rows_equal_single_runs() -> None:
+    """The vehicle's vectorised Kepler solver gives each run of a batch exactly the numbers
+    of the corresponding single run."""
+    from houston.scenario.loader import load
+    from houston.session.session import Session
+
+    world = load("leo-demo")
+    batch = Session(world, seed=5, batch=3)
+    batch.run(3000 * 1_000_000_000)
+    for i in range(3):
+        single = Session(world, seed=5 + i)
+        single.run(3000 * 1_000_000_000)
+        assert np.array_equal(single.values[0], batch.values[i])

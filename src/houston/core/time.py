@@ -19,6 +19,22 @@ if TYPE_CHECKING:
 
 NS_PER_S = 1_000_000_000
 
+_offline = False
+
+
+def astropy_offline() -> None:
+    """Keep astropy on its bundled tables (astropy-iers-data): never download leap seconds or
+    Earth orientation data at run time, and do not reject a bundled table for its age."""
+    global _offline
+    if _offline:
+        return
+    from astropy.utils import iers
+
+    iers.conf.auto_download = False
+    iers.conf.auto_max_age = None
+    _offline = True
+
+
 _UNIT_NS = {
     "ns": 1,
     "us": 1_000,
@@ -125,6 +141,7 @@ class Epoch:
         """Parse an ISO 8601 UTC text (``1975-07-17T16:00:00Z``)."""
         from astropy.time import Time
 
+        astropy_offline()
         raw = text.strip()
         if raw.endswith("Z"):
             raw = raw[:-1]
@@ -141,6 +158,7 @@ class Epoch:
     def _time(self) -> Time:
         from astropy.time import Time
 
+        astropy_offline()
         return Time(self.tai_jd1, self.tai_jd2, format="jd", scale="tai")
 
     def time(self, t_ns: Any) -> Time:
