@@ -355,6 +355,21 @@ def test_batch_rows_equal_single_runs_exactly() -> None:
         np.testing.assert_array_equal(c_i[0], c[i])
 
 
+def test_rows_sharing_a_reactivity_equal_single_runs_exactly() -> None:
+    """When many rows hold the same reactivity each distinct value is solved once; the rows
+    must still be bit-for-bit the single runs."""
+    rng = np.random.default_rng(11)
+    p = fast()
+    m = 1000
+    n0, c0 = k.equilibrium_state(rng.uniform(0.05, 1.2, m), p)
+    rho = rng.choice(np.array([-8.0, -0.5, 0.0, 0.0, 0.3]) * BETA, m)
+    n, c = k.step(n0, c0, rho, 1.0, p)
+    for i in range(0, m, 7):
+        n_i, c_i = k.step(n0[i], c0[i], rho[i], 1.0, p)
+        np.testing.assert_array_equal(n_i, n[i])
+        np.testing.assert_array_equal(c_i, c[i])
+
+
 def test_per_row_parameters_equal_separate_parameters_exactly() -> None:
     gens = np.array([1e-7, 1e-6, 1e-5, 1e-4])
     betas = np.array([0.0063, 0.0065, 0.0068, 0.0072])

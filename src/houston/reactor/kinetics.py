@@ -35,10 +35,16 @@ with ``l_k . r_k = rho'(omega_k) / Lambda``. The roots are found per row by a br
 safeguarded Newton iteration (vectorised over the batch, each element frozen as soon as it
 has converged, so a row's result does not depend on the other rows). No matrix is formed,
 inverted or factorised, which is why this is preferred to ``numpy.linalg.eig`` on a stack of
-matrices: it costs less, it cannot return complex pairs from rounding, and it is exact for any
-step (stiffness is no issue: the prompt root simply decays to zero within the frame). The
-one approximation is that reactivity is constant over the step; a caller with fast feedback
-steps more often, or holds the mid-step reactivity.
+matrices: it costs less (a whole step for 10,000 rows takes about half the time of ``eig``
+alone on 10,000 7 x 7 matrices), it cannot return complex pairs from rounding, and it is exact
+for any step length (stiffness is no issue: the prompt mode simply decays within the frame).
+
+The one approximation is that reactivity is constant over the step. When it moves, hold the
+mid-step value: the precursors stay second-order accurate, but ``n`` at the end of the step
+is the prompt response to the mid-step reactivity, so during a ramp it lags by about
+``(drho/dt)(dt/2) / (beta - rho)`` (11 % for a 0.25 $/s ramp in 1 s frames, 1.1 % in 0.1 s
+frames; tests/reactor/test_kinetics.py). Sub-step while reactivity moves quickly (rod motion,
+strong prompt feedback); a scram, a step change, is exact.
 
 Above prompt critical (``rho > beta``) the prompt root is positive, of order
 ``(rho - beta) / Lambda``; a step long enough for ``exp(omega dt)`` to overflow returns
@@ -241,7 +247,28 @@ def inhour_roots(rho: ArrayLike, params: KineticsParams) -> NDArray[np.float64]:
     lam = np.broadcast_to(params.lambda_per_s, (*shape, g))
     gen = np.broadcast_to(params.generation_time_s, shape)
     r = np.broadcast_to(r, shape)
-    return _roots(r, beta, lam, gen)
+    return _roots_shared(r, beta, lam, gen, params)
+
+
+def _roots_shared(rho, beta, lam, gen, params: KineticsParams):
+    """:func:`_roots`, solving each distinct reactivity once when the parameters are shared.
+
+    Many rows of a Monte Carlo often hold the same reactivity (all of them at rho = 0 before
+    anything happens). Each root is computed element by element, so solving a value once and
+    copying it gives the very same bits as solving it in every row.
+    """
+    if params.batch_shape == () and rho.size > 1:
+        values, where = np.unique(rho.reshape(-1), return_inverse=True)
+        if 2 * values.size <= rho.size:
+            g = beta.shape[-1]
+            w = _roots(
+                values,
+                np.broadcast_to(params.beta, (values.size, g)),
+                np.broadcast_to(params.lambda_per_s, (values.size, g)),
+                np.broadcast_to(params.generation_time_s, values.shape),
+            )
+            return w[where.reshape(-1)].reshape((*rho.shape, g + 1))
+    return _roots(rho, beta, lam, gen)
 
 
 def _positive_root(a, b, c):
@@ -446,7 +473,7 @@ def step(
     r = np.broadcast_to(r, shape)
     if not np.all(np.isfinite(r)):
         raise ValueError("rho must be finite")
-    w = _roots(r, beta, lam, gen)  # (..., K)
+    w = _roots_shared(r, beta, lam, gen, params)  # (..., K)
 
     inv = 1.0 / (w[..., :, None] + lam[..., None, :])  # (..., K, G): 1 / (omega_k + lambda_i)
     norm = gen[..., None] + (beta[..., None, :] * lam[..., None, :] * inv * inv).sum(axis=-1)
