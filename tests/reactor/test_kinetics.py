@@ -335,6 +335,44 @@ def test_ramp_needs_short_frames_while_reactivity_moves() -> None:
         assert abs(err[2]) < after_tol
 
 
+@pytest.mark.parametrize("gen", [1e-7, 1e-5, 1e-3])
+@pytest.mark.parametrize("dollars", [-8.0, -0.3, 0.0, 0.4, 1.02])
+@pytest.mark.parametrize("dt", [1e-3, 1.0, 10.0])
+def test_mean_power_over_the_step(gen: float, dollars: float, dt: float) -> None:
+    """The mean of n over a step against expm of the matrix augmented with the integral of n
+    (an independent route), and against the exact balance integral(n) dt = Lambda (delta n +
+    delta sum C) / rho that follows from summing the equations."""
+    p = fast(gen)
+    rho = dollars * BETA
+    if (dollars - 1.0) * BETA / gen * dt > 50.0:
+        return  # super-prompt-critical growth beyond any frame of interest
+    n0, c0 = k.equilibrium_state(1.0, p)
+    c0 = c0 * np.array([1.2, 0.9, 1.0, 1.1, 0.8, 1.05])
+    n, c, n_mean = k.step_with_mean(n0, c0, rho, dt, p)
+    n_only, c_only = k.step(n0, c0, rho, dt, p)
+    np.testing.assert_array_equal(n, n_only)
+    np.testing.assert_array_equal(c, c_only)
+    big = np.zeros((8, 8))
+    big[:7, :7] = matrix(rho, p)
+    big[7, 0] = 1.0
+    y = scipy.linalg.expm(big * dt) @ np.concatenate([[float(n0)], c0, [0.0]])
+    assert n_mean == pytest.approx(y[7] / dt, rel=1e-9)
+    if rho != 0.0:
+        balance = gen * (n - n0 + (c - c0).sum()) / rho / dt
+        assert n_mean == pytest.approx(balance, rel=1e-6)
+
+
+def test_mean_power_limits() -> None:
+    p = fast()
+    n0, c0 = k.equilibrium_state(np.array([0.3, 1.0]), p)
+    assert k.step_with_mean(n0, c0, -0.05, 0.0, p)[2] == pytest.approx(n0, rel=1e-15)
+    np.testing.assert_allclose(k.step_with_mean(n0, c0, 0.0, 5.0, p)[2], n0, rtol=1e-12)
+    # a scram: the first second averages well above its end value (the prompt drop is fast,
+    # the delayed tail is not) but below the start
+    n, _, n_mean = k.step_with_mean(n0, c0, -8 * BETA, 1.0, p)
+    assert np.all(n < n_mean) and np.all(n_mean < 0.2 * n0)
+
+
 def test_batch_rows_equal_single_runs_exactly() -> None:
     """1000 rows with their own state, reactivity and step: each row is bit-for-bit the row
     computed alone."""
@@ -346,13 +384,15 @@ def test_batch_rows_equal_single_runs_exactly() -> None:
     rho = rng.uniform(-12.0, 0.95, m) * BETA
     rho[::50] = 0.0
     dt = rng.uniform(0.0, 2.0, m)
-    n, c = k.step(n0, c0, rho, dt, p)
-    assert n.shape == (m,) and c.shape == (m, 6)
+    n, c, n_mean = k.step_with_mean(n0, c0, rho, dt, p)
+    assert n.shape == (m,) and c.shape == (m, 6) and n_mean.shape == (m,)
     for i in range(m):
-        n_i, c_i = k.step(n0[i : i + 1], c0[i : i + 1], rho[i : i + 1], dt[i : i + 1], p)
+        one = slice(i, i + 1)
+        n_i, c_i, mean_i = k.step_with_mean(n0[one], c0[one], rho[one], dt[one], p)
         assert n_i.shape == (1,) and c_i.shape == (1, 6)
         np.testing.assert_array_equal(n_i[0], n[i])
         np.testing.assert_array_equal(c_i[0], c[i])
+        np.testing.assert_array_equal(mean_i[0], n_mean[i])
 
 
 def test_rows_sharing_a_reactivity_equal_single_runs_exactly() -> None:
