@@ -233,6 +233,12 @@ class StepContext:
         random: ModelRandom,
         events: list[ModelEvent],
     ) -> None:
+        self._events = events
+        self.random = random
+        self.reset(t0_ns, t1_ns, frame, inputs)
+
+    def reset(self, t0_ns: int, t1_ns: int, frame: int, inputs: Mapping[str, NDArray[Any]]) -> None:
+        """Reuse this context for another step (the kernel keeps one per model)."""
         self.t0_ns = t0_ns
         self.t1_ns = t1_ns
         self.t0_s = t0_ns * 1e-9
@@ -240,8 +246,9 @@ class StepContext:
         self.dt_s = (t1_ns - t0_ns) * 1e-9
         self.frame = frame
         self.inputs = inputs
-        self.random = random
-        self._events = events
+        # Draws are keyed by the step's start time (a frame split by a timeline entry has two
+        # steps, with different numbers); the initial state uses its own key.
+        self.random.at_step(-1 if frame < 0 else t0_ns)
 
     def emit(
         self,
@@ -262,11 +269,17 @@ class ModelRandom:
 
     __slots__ = ("_counts", "_frame", "_path", "_rng")
 
-    def __init__(self, rng: BatchRandom, path: str, frame: int) -> None:
+    def __init__(self, rng: BatchRandom, path: str, key: int = -2) -> None:
         self._rng = rng
         self._path = path
-        self._frame = frame
+        self._frame = key
         self._counts: dict[str, int] = {}
+
+    def at_step(self, key: int) -> None:
+        """Key the following draws to the step ``key`` (its start time in ns)."""
+        if key != self._frame:
+            self._frame = key
+            self._counts = {}
 
     @property
     def batch(self) -> int:
@@ -275,7 +288,7 @@ class ModelRandom:
     def _key(self, stream: str) -> tuple[str, int]:
         n = self._counts.get(stream, 0)
         self._counts[stream] = n + 1
-        # The counter is unique per (frame, call number within the frame).
+        # The counter is unique per (step, call number within the step).
         return f"{self._path}/{stream}", self._frame * 1024 + n
 
     def normal(self, stream: str, shape: tuple[int, ...] = ()) -> NDArray[np.float64]:

@@ -67,6 +67,12 @@ class LimitChecker:
         self.lim = {k: v[self.columns] for k, v in arrays.items()}
         self.persistence = self.lim["persistence"].astype(np.int64)
         n = len(self.columns)
+        # The inner band: a value inside it is nominal at every level (absent limits are +-inf).
+        lows = np.stack([self.lim["caution_low"], self.lim["warning_low"]])
+        highs = np.stack([self.lim["caution_high"], self.lim["warning_high"]])
+        self._inner_low = np.where(np.isnan(lows), -np.inf, lows).max(axis=0)
+        self._inner_high = np.where(np.isnan(highs), np.inf, highs).min(axis=0)
+        self._quiet = True  # no level raised and nothing pending: the fast path applies
         self.level = np.zeros((batch, n), dtype=np.int8)
         self.pending = np.zeros((batch, n), dtype=np.int64)
         self.pending_level = np.zeros((batch, n), dtype=np.int8)
@@ -76,6 +82,8 @@ class LimitChecker:
         if self.columns.size == 0:
             return []
         x = frame[:, self.columns]
+        if self._quiet and not ((x < self._inner_low) | (x > self._inner_high)).any():
+            return []
         raw = _raw_levels(x, self.lim, 0.0)
         raw_h = _raw_levels(x, self.lim, self.lim["hysteresis"])
         old = self.level.copy()
@@ -96,6 +104,7 @@ class LimitChecker:
         self.pending[fire] = 0
         self.pending_level[fire] = 0
 
+        self._quiet = not (level.any() or self.pending.any())
         changed = np.argwhere(level != old)
         return [
             Transition(
@@ -111,6 +120,7 @@ class LimitChecker:
         self.level = state["level"].astype(np.int8)
         self.pending = state["pending"].astype(np.int64)
         self.pending_level = state["pending_level"].astype(np.int8)
+        self._quiet = not (self.level.any() or self.pending.any())
 
 
 @dataclass

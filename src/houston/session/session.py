@@ -109,6 +109,11 @@ class Session:
                 wires.append((sig.name, src, np.full((self.batch, *sig.shape), sig.default)))
             self._wiring.append(wires)
         self.bus: dict[str, NDArray[Any]] = {}
+        self._model_events: list[ModelEvent] = []
+        self._contexts = [
+            StepContext(0, 0, -1, {}, ModelRandom(self.rng, m.path), self._model_events)
+            for m in self.models
+        ]
         self.limits = LimitChecker(self.catalog, self.batch)
         self.alarms = Alarms()
         self.log = EventLog()
@@ -133,12 +138,13 @@ class Session:
         self.started = True
         for s in self.sinks:
             s.begin(self)
-        events: list[ModelEvent] = []
-        for m in self.models:
-            ctx = StepContext(0, 0, -1, {}, ModelRandom(self.rng, m.path, -1), events)
+        events = self._model_events
+        for m, ctx in zip(self.models, self._contexts, strict=True):
+            ctx.reset(0, 0, -1, {})
             m.initialize(ctx)
         self._publish_all()
         self._log_model_events(events, 0)
+        events.clear()
         self.log.add(
             0,
             -1,
@@ -184,20 +190,13 @@ class Session:
             self._sample_and_emit()
 
     def _step_models(self, t0: int, t1: int) -> None:
-        events: list[ModelEvent] = []
-        for m, wires in zip(self.models, self._wiring, strict=True):
+        events = self._model_events
+        for m, wires, ctx in zip(self.models, self._wiring, self._contexts, strict=True):
             inputs = {
                 name: (self.bus[src] if src is not None else default)
                 for name, src, default in wires
             }
-            ctx = StepContext(
-                t0,
-                t1,
-                self.frame_index,
-                inputs,
-                ModelRandom(self.rng, m.path, self.frame_index),
-                events,
-            )
+            ctx.reset(t0, t1, self.frame_index, inputs)
             m.step(ctx)
             if events:
                 self._log_model_events(events, t1, m.path)
