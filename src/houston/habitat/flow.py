@@ -120,15 +120,17 @@ def orifice_mass_flow(
     return np.where(positive & (pd < pu), flow, 0.0)
 
 
-def _bernoulli_difference(u: _F, k: _F) -> _F:
-    """(Bf(k u) - Bf(u)) / u with Bf(x) = x e^x / (e^x - 1), accurate also near u = 0."""
+def _d_log_ratio(u: _F, k: _F, e_k: _F, e_1: _F) -> _F:
+    """d/du ln(expm1(k u) / expm1(u)) given e_k = expm1(k u), e_1 = expm1(u), also near u = 0.
+
+    Equal to k (1 + e_k) / e_k - (1 + e_1) / e_1 = (Bf(k u) - Bf(u)) / u with
+    Bf(x) = x e^x / (e^x - 1) = 1 + x/2 + x^2/12 - x^4/720 + ..., whose series is used for
+    |u| < 1e-3 where the difference cancels.
+    """
     small = np.abs(u) < 1e-3
-    u_big = np.where(small, -1.0, u)
-
-    def bf(x: _F) -> _F:
-        return -x / np.expm1(-x)
-
-    direct = (bf(k * u_big) - bf(u_big)) / u_big
+    e_k_safe = np.where(small, 1.0, e_k)
+    e_1_safe = np.where(small, 1.0, e_1)
+    direct = k * (1.0 + e_k_safe) / e_k_safe - (1.0 + e_1_safe) / e_1_safe
     series = (k - 1.0) / 2.0 + (k * k - 1.0) * u / 12.0 - (k**4 - 1.0) * u**3 / 720.0
     return np.where(small, series, direct)
 
@@ -156,8 +158,10 @@ def _forward_molar_flow(
     x_sub = np.where(choked, 0.5 * (1.0 - r_c), x)
     u = np.log1p(-x_sub)
     u_nz = np.where(u == 0.0, -1.0, u)
-    phi = np.where(u == 0.0, k, np.exp((2.0 / g) * u) * np.expm1(k * u_nz) / np.expm1(u_nz))
-    d_log_phi = 2.0 / g + _bernoulli_difference(u, k)
+    e_k = np.expm1(k * u_nz)
+    e_1 = np.expm1(u_nz)
+    phi = np.where(u == 0.0, k, np.exp((2.0 / g) * u) * e_k / e_1)
+    d_log_phi = 2.0 / g + _d_log_ratio(u, k, e_k, e_1)
     s = np.sqrt(p_safe * phi)
     dp_sub = x_sub * p_safe
     q = dp_sub * dp_sub + dp_t * dp_t
