@@ -399,12 +399,14 @@ def _roots(rho, beta, lam, gen):
         lo_a = np.where(f < 0.0, w_a, lo_a)
         hi_a = np.where(f > 0.0, w_a, hi_a)
         newton = w_a - f / (fp + f * (inv * own_a).sum(axis=-1))
-        w_new = np.where((newton > lo_a) & (newton < hi_a), newton, 0.5 * (lo_a + hi_a))
+        inside = (newton > lo_a) & (newton < hi_a)
+        w_new = np.where(inside, newton, 0.5 * (lo_a + hi_a))
         w_new = np.where(at_root, w_a, w_new)
-        # A Newton step this small leaves an error of order its square: already below eps.
+        # A Newton step this small leaves an error of order its square, below eps (a bisection
+        # step of the same size would not, hence `inside`).
         done = (
             at_root
-            | (np.abs(w_new - w_a) <= _NEWTON_DONE * np.abs(w_new))
+            | (inside & (np.abs(w_new - w_a) <= _NEWTON_DONE * np.abs(w_new)))
             | (hi_a - lo_a <= 2.0 * _EPS * np.maximum(np.abs(lo_a), np.abs(hi_a)))
         )
         w_a = w_new
