@@ -139,13 +139,13 @@ class ArchiveWriter:
         con.execute(
             "CREATE TABLE parameters (column_index INTEGER, name VARCHAR, unit VARCHAR, "
             "description VARCHAR, kind VARCHAR, states VARCHAR[], display_unit VARCHAR, "
-            "source VARCHAR, caution_low DOUBLE, caution_high DOUBLE, warning_low DOUBLE, "
-            "warning_high DOUBLE, persistence INTEGER, hysteresis DOUBLE)"
+            "source VARCHAR, truth BOOLEAN, caution_low DOUBLE, caution_high DOUBLE, "
+            "warning_low DOUBLE, warning_high DOUBLE, persistence INTEGER, hysteresis DOUBLE)"
         )
         for p in parameters:
             lim = p.get("limits") or {}
             con.execute(
-                "INSERT INTO parameters VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO parameters VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     p["column"],
                     p["name"],
@@ -155,6 +155,7 @@ class ArchiveWriter:
                     list(p["states"]),
                     p["display_unit"],
                     p["source"],
+                    bool(p.get("truth", False)),
                     lim.get("caution_low"),
                     lim.get("caution_high"),
                     lim.get("warning_low"),

@@ -173,7 +173,9 @@ class Telemetry:
     """A telemetry parameter: the model-local name carries its unit (``altitude_m``).
 
     ``display_unit`` is the suffix the console and the timeline show it in (``km``).
-    Enumerations (``kind="enum"``) publish the index into ``states``.
+    Enumerations (``kind="enum"``) publish the index into ``states``. A ``truth`` parameter is
+    the simulation's true value that no sensor reports: it is archived (so a post-mortem can
+    tell a sensor fault from a real leak) but never limit-checked or sent to the ground.
     """
 
     name: str
@@ -183,10 +185,13 @@ class Telemetry:
     kind: TelemetryKind = "float"
     states: tuple[str, ...] = ()
     display_unit: str | None = None
+    truth: bool = False
 
     def __post_init__(self) -> None:
         if self.unit not in DIMENSIONS:
             raise ModelContractError(f"telemetry {self.name!r}: unknown SI unit {self.unit!r}")
+        if self.truth and self.limits is not None:
+            raise ModelContractError(f"truth telemetry {self.name!r} cannot have limits")
         if self.kind == "enum" and not self.states:
             raise ModelContractError(f"enumerated telemetry {self.name!r} needs its states")
 

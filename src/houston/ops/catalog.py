@@ -29,6 +29,7 @@ class ParameterInfo:
     limits: Limits | None
     display_unit: str | None
     source: str
+    truth: bool = False
 
     @property
     def asset(self) -> str:
@@ -74,7 +75,8 @@ class Catalog:
         for m in models:
             local = (overrides or {}).get(m.path, {})
             for t in m.telemetry:
-                params.append(_info(m.path, t, len(params), local.get(t.name, t.limits)))
+                limits = None if t.truth else local.get(t.name, t.limits)
+                params.append(_info(m.path, t, len(params), limits))
         return cls(params)
 
     def __len__(self) -> int:
@@ -121,4 +123,5 @@ def _info(path: str, t: Telemetry, column: int, limits: Limits | None) -> Parame
         limits=None if limits is None or limits.empty else limits,
         display_unit=t.display_unit,
         source=path,
+        truth=t.truth,
     )

@@ -501,6 +501,9 @@ def _system(
         if not isinstance(lim, dict):
             report(lwhere, "expected a table of caution/warning limits")
             continue
+        if tm[name].truth:
+            report(lwhere, f"{name} is a truth value no sensor reports: it takes no limits")
+            continue
         values = resolve_params(limit_params(tm[name].unit), lim, report, lwhere, "limits")
         base = tm[name].limits or Limits()
         merged = {k: v for k, v in values.items() if v is not None}
