@@ -110,6 +110,7 @@ def _solve_chi(
     sigma0: NDArray[np.float64],
     alpha: NDArray[np.float64],
     rp: NDArray[np.float64],
+    ecc: NDArray[np.float64],
 ) -> NDArray[np.float64]:
     """Solve the universal Kepler equation F(chi) = tau for chi, all elements at once.
 
@@ -117,6 +118,14 @@ def _solve_chi(
     ``tau = sqrt(mu) dt`` (Vallado 4th ed., Algorithm 8; Curtis 3rd ed., Algorithm 3.3). F is
     strictly increasing (dF/dchi = r > 0) and ``r >= rp`` gives the bracket
     ``0 <= chi <= tau / rp`` for tau > 0 (mirrored for tau < 0). Inputs are 1-D arrays.
+
+    On hyperbolas starting far from periapsis (r0 >> |a|) the terms of F grow like
+    exp(2|H0|) and cancel, which limits chi to ~1e-11. There the same residual is also
+    evaluated in its hyperbolic-anomaly form, ``(e sinh(H0 + x) - e sinh H0 - x) / beta^1.5``
+    with ``x = sqrt(beta) chi``, ``beta = -alpha`` (the difference of Kepler's equation
+    ``M = e sinh H - H`` between the two ends), whose terms are only as large as ``n dt``;
+    each iteration uses whichever form has the smaller round-off bound. The derivatives are
+    those of F in both cases.
     """
     n = tau.shape[0]
     chi = np.zeros(n)
@@ -141,8 +150,9 @@ def _solve_chi(
         esin0 = sigma0[ell] * sqrt_al
         e0 = np.arctan2(esin0, ecos0)
         m1 = e0 - esin0 + tau[ell] * al * sqrt_al
-        ecc = np.hypot(esin0, ecos0)
-        e1 = m1 + ecc * np.sin(m1) / (1.0 - ecc * np.cos(m1))
+        ecc_e = np.hypot(esin0, ecos0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            e1 = m1 + ecc_e * np.sin(m1) / (1.0 - ecc_e * np.cos(m1))
         guess[ell] = (e1 - e0) / sqrt_al
     hyp = alpha < 0.0
     if np.any(hyp):
@@ -159,19 +169,44 @@ def _solve_chi(
     guess = np.where(inside, guess, 0.5 * (lo + hi))
     chi[:] = np.where(tau == 0.0, 0.0, guess)
 
+    # Hyperbolic-anomaly data: e sinh H0 = sigma0 sqrt(beta), n dt = beta^1.5 tau.
+    sqrt_beta = np.sqrt(np.maximum(-alpha, 0.0))
+    esinh0 = sigma0 * sqrt_beta
+    with np.errstate(divide="ignore", invalid="ignore"):
+        h0 = np.where(hyp, np.arcsinh(esinh0 / ecc), 0.0)
+    beta15 = sqrt_beta**3
+    n_dt = beta15 * tau
+
     # Work on compacted copies of the unconverged elements; write each back when it is done.
     idx = np.flatnonzero(tau != 0.0)
     c, al, s0, ra, ta = chi[idx], alpha[idx], sigma0[idx], r0[idx], tau[idx]
     lo, hi = lo[idx], hi[idx]
+    hy, sb, es0, h0c, b15, ndt, ec = (
+        hyp[idx],
+        sqrt_beta[idx],
+        esinh0[idx],
+        h0[idx],
+        beta15[idx],
+        n_dt[idx],
+        ecc[idx],
+    )
     for _ in range(_MAX_ITER):
         if idx.size == 0:
             return chi
         u0, u1, u2, u3 = _universal_functions(c, al)
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             resid = u3 + s0 * u2 + ra * u1 - ta
             d1 = u2 + s0 * u1 + ra * u0
             d2 = s0 * u0 + (1.0 - al * ra) * u1
             noise = 8.0 * _EPS * (np.abs(u3) + np.abs(s0 * u2) + np.abs(ra * u1) + np.abs(ta))
+            if np.any(hy):
+                x = sb * c
+                es1 = ec * np.sinh(h0c + x)
+                resid_h = (es1 - es0 - x - ndt) / b15
+                noise_h = 8.0 * _EPS * (np.abs(es1) + np.abs(es0) + np.abs(x) + np.abs(ndt)) / b15
+                use_h = hy & np.isfinite(resid_h) & (noise_h < noise)
+                resid = np.where(use_h, resid_h, resid)
+                noise = np.where(use_h, noise_h, noise)
         finite = np.isfinite(resid) & np.isfinite(d1) & np.isfinite(d2)
         # F is increasing, so a non-finite value (overflow) lies beyond the root.
         above = np.where(finite, resid > 0.0, c > 0.0)
@@ -203,6 +238,15 @@ def _solve_chi(
             keep = ~done
             idx, c, al, s0, ra, ta = idx[keep], new[keep], al[keep], s0[keep], ra[keep], ta[keep]
             lo, hi = lo[keep], hi[keep]
+            hy, sb, es0, h0c, b15, ndt, ec = (
+                hy[keep],
+                sb[keep],
+                es0[keep],
+                h0c[keep],
+                b15[keep],
+                ndt[keep],
+                ec[keep],
+            )
         else:
             c = new
     if idx.size:
@@ -223,8 +267,8 @@ def propagate(
     3rd ed., Algorithm 3.4, with Laguerre iterations in a bisection-safeguarded bracket.
     The state maps through the Lagrange coefficients
     ``r = f r0 + g v0``, ``v = fdot r0 + gdot v0`` (Vallado 4th ed., Algorithm 8):
-    ``f = 1 - U2/r0``, ``g = (r0 U1 + sigma0 U2)/sqrt(mu)`` (equal to ``dt - U3/sqrt(mu)`` at
-    the root, without its cancellation for long arcs), ``fdot = -sqrt(mu) U1/(r r0)``,
+    ``f = 1 - U2/r0``, ``g = dt - U3/sqrt(mu)`` (or the equal ``(r0 U1 + sigma0 U2) /
+    sqrt(mu)``, whichever cancels less), ``fdot = -sqrt(mu) U1/(r r0)``,
     ``gdot = 1 - U2/r``. Elliptic arcs longer than half a period are first reduced by whole
     periods, which keeps the universal variable small and the accuracy uniform.
 
@@ -297,11 +341,18 @@ def propagate(
 
     r0n_f, sigma0_f, alpha_f = flat(r0n), flat(sigma0), flat(alpha)
     sqrt_mu_f = flat(sqrt_mu)
-    chi = _solve_chi(sqrt_mu_f * dt_red, r0n_f, sigma0_f, alpha_f, flat(rp))
+    chi = _solve_chi(sqrt_mu_f * dt_red, r0n_f, sigma0_f, alpha_f, flat(rp), flat(ecc))
 
-    _, u1, u2, _ = _universal_functions(chi, alpha_f)
+    _, u1, u2, u3 = _universal_functions(chi, alpha_f)
     f = 1.0 - u2 / r0n_f
-    g = (r0n_f * u1 + sigma0_f * u2) / sqrt_mu_f
+    # g = dt - U3/sqrt(mu) = (r0 U1 + sigma0 U2)/sqrt(mu) at the root; take the form whose
+    # terms cancel least (the first loses digits near the parabola, the second far out on
+    # a hyperbola).
+    g_time = dt_red - u3 / sqrt_mu_f
+    g_chi = (r0n_f * u1 + sigma0_f * u2) / sqrt_mu_f
+    cancel_time = np.abs(dt_red) + np.abs(u3 / sqrt_mu_f)
+    cancel_chi = (np.abs(r0n_f * u1) + np.abs(sigma0_f * u2)) / sqrt_mu_f
+    g = np.where(cancel_chi < cancel_time, g_chi, g_time)
     r_vec0 = np.broadcast_to(r_s, (*shape, 3)).reshape(n, 3)
     v_vec0 = np.broadcast_to(v_s, (*shape, 3)).reshape(n, 3)
     r_new = f[:, None] * r_vec0 + g[:, None] * v_vec0
