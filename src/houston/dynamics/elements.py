@@ -209,7 +209,7 @@ def coe_to_rv(
 def period(a: ArrayLike, mu: ArrayLike) -> Array:
     """Orbital period ``2 pi sqrt(a^3 / mu)`` in s, for ``a`` in m and ``mu`` in m^3/s^2.
 
-    Kepler's third law (Vallado 4th ed., section 2.2). Non-elliptic orbits (``a <= 0`` or
+    Kepler's third law (Vallado 4th ed., chapter 2). Non-elliptic orbits (``a <= 0`` or
     ``a = inf``) return ``inf``.
     """
     a = np.asarray(a, dtype=float)
@@ -223,7 +223,7 @@ def mean_motion(a: ArrayLike, mu: ArrayLike) -> Array:
     """Mean motion ``sqrt(mu / |a|^3)`` in rad/s, for ``a`` in m and ``mu`` in m^3/s^2.
 
     For hyperbolas (``a < 0``) this is the hyperbolic mean motion that relates the hyperbolic
-    mean anomaly to time (Vallado 4th ed., section 2.2); it is 0 for parabolas (``a = inf``).
+    mean anomaly to time (Vallado 4th ed., chapter 2); it is 0 for parabolas (``a = inf``).
     """
     a = np.abs(np.asarray(a, dtype=float))
     return np.sqrt(np.asarray(mu, dtype=float) / a**3)
@@ -285,7 +285,7 @@ def eccentric_to_mean(anomaly: ArrayLike, ecc: ArrayLike) -> Array:
     """Mean anomaly (rad) from the eccentric, parabolic or hyperbolic anomaly.
 
     Kepler's equation ``M = E - e sin E``; Barker's equation ``M = B + B^3/3`` for the
-    parabola; ``M = e sinh H - H`` for the hyperbola (Vallado 4th ed., section 2.2 and
+    parabola; ``M = e sinh H - H`` for the hyperbola (Vallado 4th ed., chapter 2,
     Algorithms 2 to 4).
     """
     an, ecc = np.broadcast_arrays(np.asarray(anomaly, dtype=float), np.asarray(ecc, dtype=float))
