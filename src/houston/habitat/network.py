@@ -54,8 +54,14 @@ Backward Euler on the node amounts, with Newton's method on the node pressures:
     c_i (p_i - p_i_old) + dt * sum_links (+-) q_l(p) = 0,     c_i = V_i / (R T_i),
 
 solved for all nodes together (a dense N x N Jacobian per run, assembled from the link
-derivatives), with a backtracking line search on the sum of squared pressure residuals. The
-problem is stiff: an open 1 m^2 hatch equalises a 2 m^3 airlock in milliseconds, a pin-hole
+derivatives), with a backtracking line search on the sum of squared pressure residuals and
+the iterates kept within [0, highest old pressure of the run] (the scheme's discrete maximum
+principle). The first iterations use the secant (Picard) linearisation q = G dp with
+G = q / dp through the current point, as GUNNS linearises its conductors: when a hatch opens
+on a large pressure difference, the tangent of the choked law at the old pressures overshoots
+by orders of magnitude, while the secant network brackets the answer; Newton then converges
+quadratically. A run that has not converged after ``max_iterations`` is redone as two half
+steps, recursively, so a step always ends (the count is reported). The problem is stiff: an open 1 m^2 hatch equalises a 2 m^3 airlock in milliseconds, a pin-hole
 leaks for days, and both may sit in the same network stepped at dt = 1 s. Explicit schemes
 would need substeps shorter than the fastest time constant (and near equal pressures the
 sqrt(dp) law has no finite time constant at all). Backward Euler is L-stable: it damps the
@@ -63,15 +69,16 @@ fast modes instead of ringing, cannot overshoot an equalisation for a monotone f
 keeps pressures non-negative. It is first-order accurate: a slow transient of time constant
 tau is reproduced with a relative error of about dt / (2 tau) (tested against the analytic
 blowdown); the fast transients are not resolved, only their end state, which is what a 1 s
-step needs. The Jacobian of the residual is a column-diagonally-dominant M-matrix (every link
-flow rises with its upstream and falls with its downstream pressure), so every Newton system
-is non-singular.
+step needs. The Jacobian of the residual (in mol) is a column-diagonally-dominant M-matrix
+(every link flow rises with its upstream and falls with its downstream pressure), so every
+Newton system is non-singular.
 
 Mass bookkeeping: once the pressures are solved, the amount of every species moved through
 every link over the step is computed with implicit upwind composition (one small linear system
 per run for all species, whose matrix is again an M-matrix) and applied as fluxes: each flux
 is subtracted from one node and added to another, so every species is conserved to round-off
-whatever the Newton tolerance, and no mass goes negative.
+whatever the Newton tolerance, and no mass goes negative (see :func:`_apply_moves` for the
+round-off case).
 
 Every operation is vectorised over the batch (no Python loop over runs or links); runs do not
 interact, and each row gets bit-for-bit the result it would get alone (rows that converge
@@ -560,7 +567,7 @@ def _solve_pressures(
             dqa_new[acc], dqb_new[acc] = dqa_try[ok], dqb_try[ok]
             pending[acc] = False
             # Minimum of the quadratic through phi(0), phi'(0) = -2 phi(0) and phi(alpha),
-            # kept within [0.1, 0.5] alpha (Dennis & Schnabel 1983, section 6.3.2).
+            # kept within [0.1, 0.5] alpha (Dennis & Schnabel 1983, sec. 6.3).
             curv = (phi - phi0_i + 2.0 * phi0_i * a_i) / (a_i * a_i)
             a_star = np.divide(phi0_i, curv, out=0.5 * a_i, where=curv > 0.0)
             alpha[idx[~ok]] = np.clip(a_star, 0.1 * a_i, 0.5 * a_i)[~ok]
