@@ -400,7 +400,7 @@ class _Problem:
         vac = np.flatnonzero(self.vac)
         jac[:, vac, :] = 0.0
         jac[:, vac, vac] = 1.0
-        return np.linalg.solve(jac, -r[:, :, None])[:, :, 0]
+        return np.asarray(np.linalg.solve(jac, -r[:, :, None])[:, :, 0], dtype=np.float64)
 
 
 def step(
@@ -432,13 +432,12 @@ def step(
     if max_flow_kg_s is not None:
         max_flow = np.broadcast_to(np.asarray(max_flow_kg_s, dtype=float), (bsz, n_links))
     out = _advance(
-        network, moles(state.mass_kg), state.temperature_K, area_cd, max_flow, float(dt_s), opts, 0
+        network, state.mass_kg, state.temperature_K, area_cd, max_flow, float(dt_s), opts, 0
     )
-    moved_kg = out.moved_mol * MOLAR_MASS_KG_MOL
     return StepResult(
-        state=GasState(mass_kg=out.n_mol * MOLAR_MASS_KG_MOL, temperature_K=state.temperature_K),
-        link_mass_flow_kg_s=moved_kg.sum(axis=-1) / dt_s,
-        link_species_mass_kg=moved_kg,
+        state=GasState(mass_kg=out.mass_kg, temperature_K=state.temperature_K),
+        link_mass_flow_kg_s=out.moved_kg.sum(axis=-1) / dt_s,
+        link_species_mass_kg=out.moved_kg,
         iterations=out.iterations,
         converged=out.converged,
         residual_Pa=out.residual,
@@ -448,8 +447,8 @@ def step(
 
 @dataclass
 class _Advance:
-    n_mol: _F  # (b, N, S) amounts after the step
-    moved_mol: _F  # (b, L, S) signed amounts moved through each link (+ from a to b)
+    mass_kg: _F  # (b, N, S) masses after the step
+    moved_kg: _F  # (b, L, S) signed masses moved through each link (+ from a to b)
     iterations: NDArray[np.int64]
     converged: NDArray[np.bool_]
     residual: _F
@@ -458,7 +457,7 @@ class _Advance:
 
 def _advance(
     network: GasNetwork,
-    n_old: _F,
+    mass_kg: _F,
     temperature_K: _F,
     area_cd: _F,
     max_flow: _F | None,
@@ -469,38 +468,40 @@ def _advance(
     """One backward-Euler step for every row; rows that fail are split into two half steps."""
     vac = network.is_vacuum
     temperature = np.where(vac, 1.0, temperature_K)
-    cap = np.where(vac, 1.0, np.where(vac, 1.0, network.volume_m3) / (R_GAS_J_MOL_K * temperature))
+    volume = np.where(vac, 1.0, network.volume_m3)
+    cap = volume / (R_GAS_J_MOL_K * temperature)  # mol/Pa (a placeholder 1 m^3 for vacuum)
+    n_old = moles(mass_kg)
     p_old = np.where(vac, 0.0, n_old.sum(axis=-1) / cap)
-    mass = n_old * MOLAR_MASS_KG_MOL
     problem = _Problem(
         network,
         p_old,
         cap,
         temperature,
-        heat_capacity_ratio(mass),
-        mixture_molar_mass_kg_mol(mass),
+        heat_capacity_ratio(mass_kg),
+        mixture_molar_mass_kg_mol(mass_kg),
         area_cd,
         max_flow,
         dt,
         opts.dp_transition_Pa,
     )
     q, iterations, converged, residual = _solve_pressures(problem, p_old, opts)
-    moved = _transport_species(network, n_old, q, dt)
-    n_new = _apply_moves(network, n_old, moved)
-    substeps = np.ones(n_old.shape[0], dtype=np.int64)
+    moved_kg = _transport_species(network, n_old, q, dt) * MOLAR_MASS_KG_MOL
+    mass_new = _apply_moves(network, mass_kg, moved_kg)
+    substeps = np.ones(mass_kg.shape[0], dtype=np.int64)
     retry = np.flatnonzero(~converged)
     if retry.size and depth < opts.max_halvings_dt:
+        t, kc = temperature_K[retry], area_cd[retry]
         mf = None if max_flow is None else max_flow[retry]
-        args = (network, temperature_K[retry], area_cd[retry], mf, 0.5 * dt, opts, depth + 1)
-        first = _advance(network, n_old[retry], *args[1:])
-        second = _advance(network, first.n_mol, *args[1:])
-        n_new[retry] = second.n_mol
-        moved[retry] = first.moved_mol + second.moved_mol
+        half = 0.5 * dt
+        first = _advance(network, mass_kg[retry], t, kc, mf, half, opts, depth + 1)
+        second = _advance(network, first.mass_kg, t, kc, mf, half, opts, depth + 1)
+        mass_new[retry] = second.mass_kg
+        moved_kg[retry] = first.moved_kg + second.moved_kg
         iterations[retry] += first.iterations + second.iterations
         converged[retry] = first.converged & second.converged
         residual[retry] = np.maximum(first.residual, second.residual)
         substeps[retry] = first.substeps + second.substeps
-    return _Advance(n_new, moved, iterations, converged, residual, substeps)
+    return _Advance(mass_new, moved_kg, iterations, converged, residual, substeps)
 
 
 def _solve_pressures(
@@ -577,22 +578,22 @@ def _solve_pressures(
     return q_out, iterations, converged, residual_out
 
 
-def _apply_moves(network: GasNetwork, n_old: _F, moved: _F) -> _F:
-    """Amounts after moving ``moved`` (b, L, S), signed + from a to b, between the nodes.
+def _apply_moves(network: GasNetwork, mass_kg: _F, moved_kg: _F) -> _F:
+    """Masses after moving ``moved_kg`` (b, L, S), signed + from a to b, between the nodes.
 
     In exact arithmetic no amount goes negative (implicit upwind transport). A node whose gas
     is renewed many times over in one step (an airlock venting, fed by a hatch) ends with an
     amount far smaller than what passed through it, and the sum old + in - out can then come
-    out a few ulps of the throughput below zero (e.g. -1e-34 mol); those round-off values are
+    out a few ulps of the throughput below zero (e.g. -1e-34 kg); those round-off values are
     set to zero, which changes the totals by the same round-off.
     """
     n = network.n_nodes
-    n_new = (
-        n_old
-        + _segment_sum(moved, network.link_node_b, n)
-        - _segment_sum(moved, network.link_node_a, n)
+    mass_new = (
+        mass_kg
+        + _segment_sum(moved_kg, network.link_node_b, n)
+        - _segment_sum(moved_kg, network.link_node_a, n)
     )
-    return np.maximum(n_new, 0.0)
+    return np.maximum(mass_new, 0.0)
 
 
 def _transport_species(network: GasNetwork, n_old: _F, q: _F, dt: float) -> _F:
