@@ -20,7 +20,8 @@ app = typer.Typer(
     no_args_is_help=True,
     help="Houston: a mission-control simulator for crewed spaceflight, on real physics.",
 )
-out = Console(highlight=False, soft_wrap=True)
+# Piped output (a file, another program) gets wide lines rather than Rich's 80 columns.
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 240)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 SEVERITY_STYLE = {"info": "", "caution": "yellow", "warning": "bold red"}
