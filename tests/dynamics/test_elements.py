@@ -197,7 +197,7 @@ def test_round_trip_batch_including_singular_cases():
     assert np.abs(_ang_diff(c.nu, nu))[regular].max() < 1e-8
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     p=st.floats(6.5e6, 1e8),
     ecc=st.floats(0.0, 3.0),

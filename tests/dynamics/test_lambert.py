@@ -141,7 +141,7 @@ def test_batch_raises_naming_first_offending_index():
 # --- cross-checks and shapes ------------------------------------------------------------------
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(
     rp=st.floats(6.6e6, 2.0e7),
     ecc=st.floats(0.0, 0.8),
