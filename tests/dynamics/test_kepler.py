@@ -134,6 +134,15 @@ def test_shapes_and_broadcasting():
     np.testing.assert_array_equal(r3, r4)
 
 
+def test_non_finite_input_stays_in_its_row():
+    r0, v0 = _orbit_state(7.0e6, np.array([0.1, 0.2, 0.3]), 0.3)
+    r0[1, 0] = np.nan
+    with np.errstate(invalid="ignore"):
+        r, v = propagate(r0, v0, np.array([100.0, 100.0, np.inf]), MU_EARTH_M3_S2)
+    assert np.all(np.isfinite(r[0])) and np.all(np.isfinite(v[0]))
+    assert np.all(np.isnan(r[1])) and np.all(np.isnan(r[2]))
+
+
 def test_rejects_bad_vector_shape():
     with pytest.raises(ValueError, match="length 3"):
         propagate(np.zeros((4, 2)), np.zeros((4, 2)), 1.0, MU_EARTH_M3_S2)

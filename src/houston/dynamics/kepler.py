@@ -177,8 +177,12 @@ def _solve_chi(
     beta15 = sqrt_beta**3
     n_dt = beta15 * tau
 
+    # Non-finite inputs give NaN for that element only, never an iteration over the batch.
+    valid = np.isfinite(tau) & np.isfinite(r0) & np.isfinite(sigma0) & np.isfinite(alpha)
+    chi[~valid] = np.nan
+
     # Work on compacted copies of the unconverged elements; write each back when it is done.
-    idx = np.flatnonzero(tau != 0.0)
+    idx = np.flatnonzero((tau != 0.0) & valid)
     c, al, s0, ra, ta = chi[idx], alpha[idx], sigma0[idx], r0[idx], tau[idx]
     lo, hi = lo[idx], hi[idx]
     hy, sb, es0, h0c, b15, ndt, ec = (
