@@ -165,3 +165,56 @@ def tables_equal(a: Any, b: Any) -> bool:
 @pytest.fixture
 def np_rng() -> np.random.Generator:
     return np.random.default_rng(1)
+
+
+@register
+class Rooms(Model):
+    """Rooms whose telemetry and output shapes depend on the scenario: one pressure per room
+    (a records parameter), and an input of that same shape."""
+
+    type_name = "test.rooms"
+    summary = "test model: one pressure per named room"
+    params = (
+        Param(
+            "rooms",
+            description="the rooms",
+            kind="records",
+            fields=(
+                Param("volume", "m3", "room volume", min=0.0),
+                Param("pressure", "Pa", "initial pressure", 101325.0, min=0.0),
+            ),
+        ),
+        Param("crew", description="people aboard", default=[], kind="strings"),
+    )
+
+    def __init__(self, path: str, params: Mapping[str, Any], batch: int) -> None:
+        rooms = params["rooms"]
+        if not rooms:
+            raise ValueError("at least one room is needed")
+        n = len(rooms)
+        self.states = (State("p", "Pa", (n,)),)
+        self.outputs = (Signal("pressure_Pa", "Pa", (n,), "room pressures"),)
+        self.inputs = (Signal("leak_Pa_s", "1", (n,), "pressure change", optional=True),)
+        self.telemetry = tuple(
+            Telemetry(
+                f"{name}_pressure_Pa",
+                "Pa",
+                f"pressure in {name}",
+                Limits(caution_low=90e3),
+                display_unit="kPa",
+            )
+            for name in rooms
+        )
+        super().__init__(path, params, batch)
+
+    def initialize(self, ctx: StepContext) -> None:
+        self.state["p"][:] = [r["pressure"] for r in self.p["rooms"].values()]
+
+    def step(self, ctx: StepContext) -> None:
+        self.state["p"] += ctx.inputs["leak_Pa_s"] * ctx.dt_s
+
+    def output_values(self) -> Mapping[str, Any]:
+        return {"pressure_Pa": self.state["p"]}
+
+    def sample(self, out: np.ndarray) -> None:
+        out[:] = self.state["p"]

@@ -22,6 +22,7 @@ from houston.core.random import BatchRandom, run_seeds
 #: Parameters for model types whose required parameters have no default.
 REQUIRED_VALUES: dict[str, dict[str, Any]] = {
     "vehicle.two_body": {"perigee_altitude": 300e3, "apogee_altitude": 400e3},
+    "test.rooms": {"rooms": {"lab": {"volume": 100.0, "pressure": 101325.0}}},
 }
 
 

@@ -18,6 +18,12 @@ they are plain frozen dataclasses that can be listed and serialised (``describe(
 The kernel calls ``initialize`` once, then for each interval ``step``; after each it reads
 ``outputs`` (the signals) and ``sample`` (the telemetry). All mutable state lives in
 ``self.state`` so that a checkpoint is the set of those arrays.
+
+Declarations that depend on parameters (the nodes of a gas network, the people of a crew) may
+be set on the instance in ``__init__``, shadowing the class's: the session, the catalog and
+the loader read them from instances. ``__init__`` must stay cheap and raise ``ValueError`` for
+inconsistent parameters: the loader builds a batch-of-one instance of every system to check
+the scenario's wiring and limits.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from numpy.typing import NDArray
 from houston.core.random import BatchRandom
 from houston.core.units import DIMENSIONS
 
-ParamKind = Literal["float", "int", "bool", "str", "vector"]
+ParamKind = Literal["float", "int", "bool", "str", "vector", "strings", "records"]
 TelemetryKind = Literal["float", "int", "bool", "enum"]
 
 
@@ -87,10 +93,13 @@ class Param:
     min: float | None = None
     max: float | None = None
     choices: tuple[str, ...] | None = None
+    fields: tuple[Param, ...] = ()
 
     def __post_init__(self) -> None:
         if self.unit not in DIMENSIONS:
             raise ModelContractError(f"parameter {self.name!r}: unknown SI unit {self.unit!r}")
+        if self.kind == "records" and not self.fields:
+            raise ModelContractError(f"records parameter {self.name!r} needs its fields")
         if self.kind == "vector" and not self.shape:
             raise ModelContractError(f"vector parameter {self.name!r} needs a shape")
 
@@ -102,6 +111,7 @@ class Param:
         d = dataclasses.asdict(self)
         d["default"] = None if self.required else self.default
         d["required"] = self.required
+        d["fields"] = [f.describe() for f in self.fields]
         return d
 
 

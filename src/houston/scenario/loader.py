@@ -193,7 +193,7 @@ def apply_overrides(raw: dict[str, Any], overrides: Iterable[str]) -> list[Probl
 
 
 def _accepted(p: Param) -> str:
-    if p.kind in ("str", "bool") or p.unit == "1":
+    if p.kind in ("str", "bool", "strings", "records") or p.unit == "1":
         return p.name
     return f"{p.name}_<{'|'.join(s for s in DIMENSIONS[p.unit] if s)}>"
 
@@ -222,7 +222,7 @@ def resolve_params(
         match = None
         for p in decls:
             suffix = None
-            if p.kind in ("str", "bool"):
+            if p.kind in ("str", "bool", "strings", "records"):
                 suffix = "" if key == p.name else None
             else:
                 try:
@@ -241,7 +241,10 @@ def resolve_params(
             report((*where, key), f"{p.name} is already given as {seen[p.name]!r}")
             continue
         seen[p.name] = key
-        converted = _convert(p, suffix, value, lambda m, k=key: report((*where, k), m))
+        if p.kind == "records":
+            converted = _records(p, value, report, (*where, key))
+        else:
+            converted = _convert(p, suffix, value, lambda m, k=key: report((*where, k), m))
         if converted is not None:
             out[p.name] = converted
     for p in decls:
@@ -251,6 +254,17 @@ def resolve_params(
                 report(where, f"missing required field {_accepted(p)}{unit_hint}: {p.description}")
             else:
                 out[p.name] = p.default
+    return out
+
+
+def _records(p: Param, value: Any, report: Any, where: tuple[str | int, ...]) -> Any:
+    """A table of named records, each resolved against ``p.fields``."""
+    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+        report(where, f"expected a table of named {p.name} (one sub-table each)")
+        return None
+    out = {}
+    for name, record in value.items():
+        out[name] = resolve_params(p.fields, record, report, (*where, name), f"{p.name} {name!r}")
     return out
 
 
@@ -268,6 +282,14 @@ def _convert(p: Param, suffix: str, value: Any, report: Any) -> Any:
             report(f"expected one of {', '.join(map(repr, p.choices))}, got {value!r}")
             return None
         return value
+    if p.kind == "strings":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            report(f"expected a list of names, got {value!r}")
+            return None
+        if p.choices and (bad := [v for v in value if v not in p.choices]):
+            report(f"expected names among {', '.join(map(repr, p.choices))}, got {bad!r}")
+            return None
+        return list(value)
     if p.kind == "bool":
         if not isinstance(value, bool):
             report(f"expected true or false, got {value!r}")
@@ -424,6 +446,7 @@ def _build(
 
     systems: list[SystemSpec] = []
     classes: dict[str, type[Model]] = {}
+    instances: dict[str, Model] = {}
     assets: dict[str, str] = {}
     for asset, table in parsed.assets.items():
         if not isinstance(table, dict):
@@ -443,12 +466,15 @@ def _build(
                     f"(one of the model types), got {sub!r}",
                 )
                 continue
-            spec = _system(f"{asset}.{key}", sub, report, where)
-            if spec is not None:
+            built = _system(f"{asset}.{key}", sub, report, where)
+            if built is not None:
+                spec, instance = built
                 systems.append(spec)
                 classes[spec.path] = model_class(spec.type_name)
+                if instance is not None:
+                    instances[spec.path] = instance
 
-    _check_wiring(systems, classes, report)
+    _check_wiring(systems, instances, report)
     timeline = _timeline(parsed, raw, classes, epoch, report)
     if epoch is None or duration_ns is None or frame_ns is None:
         return None
@@ -469,7 +495,9 @@ def _build(
 
 def _system(
     path: str, table: dict[str, Any], report: Any, where: tuple[str | int, ...]
-) -> SystemSpec | None:
+) -> tuple[SystemSpec, Model | None] | None:
+    """Validate one system table; also build a batch-of-one instance, since a model's
+    telemetry and signal shapes may depend on its parameters (the nodes of a network)."""
     type_name = table["model"]
     try:
         cls = model_class(str(type_name))
@@ -479,7 +507,14 @@ def _system(
     fields = {
         k: v for k, v in table.items() if k not in ("model", "inputs", "limits", "description")
     }
+    before = len(report.problems)
     params = resolve_params(cls.params, fields, report, where, f"model {cls.type_name}")
+    instance: Model | None = None
+    if len(report.problems) == before:
+        try:
+            instance = cls(path, params, 1)
+        except ValueError as exc:
+            report(where, str(exc))
     inputs = table.get("inputs", {})
     if not isinstance(inputs, dict) or not all(isinstance(v, str) for v in inputs.values()):
         report((*where, "inputs"), 'expected a table of input name = "asset.system.signal"')
@@ -492,7 +527,7 @@ def _system(
                 f"{cls.type_name} has no input {name!r}; inputs: {', '.join(sorted(declared_inputs)) or 'none'}",
             )
     limits: dict[str, Limits] = {}
-    tm = {t.name: t for t in cls.telemetry}
+    tm = {t.name: t for t in (instance.telemetry if instance is not None else cls.telemetry)}
     for name, lim in (table.get("limits") or {}).items():
         lwhere = (*where, "limits", name)
         if name not in tm:
@@ -511,7 +546,7 @@ def _system(
             limits[name] = Limits(**{**base.__dict__, **merged})
         except ValueError as exc:
             report(lwhere, str(exc))
-    return SystemSpec(
+    spec = SystemSpec(
         path=path,
         type_name=cls.type_name,
         params=params,
@@ -519,14 +554,21 @@ def _system(
         limits=limits,
         description=str(table.get("description", "")),
     )
+    return spec, instance
 
 
-def _check_wiring(systems: list[SystemSpec], classes: dict[str, type[Model]], report: Any) -> None:
-    outputs = {f"{s.path}.{o.name}": o for s in systems for o in classes[s.path].outputs}
+def _check_wiring(systems: list[SystemSpec], instances: dict[str, Model], report: Any) -> None:
+    outputs = {
+        f"{s.path}.{o.name}": o
+        for s in systems
+        for o in (instances[s.path] if s.path in instances else model_class(s.type_name)).outputs
+    }
     for s in systems:
-        cls = classes[s.path]
+        if s.path not in instances:
+            continue
+        model = instances[s.path]
         asset, _, system = s.path.partition(".")
-        for sig in cls.inputs:
+        for sig in model.inputs:
             where = ("assets", asset, system, "inputs", sig.name)
             source = s.inputs.get(sig.name)
             if source is None:
