@@ -218,3 +218,30 @@ class Rooms(Model):
 
     def sample(self, out: np.ndarray) -> None:
         out[:] = self.state["p"]
+
+
+@register
+class Radio(Model):
+    """A link with a fixed light time that a failure can cut (for downlink tests)."""
+
+    type_name = "test.radio"
+    summary = "test model: a radio link with a light time"
+    params = (Param("light_time", "s", "one-way light time", 1.25, min=0.0),)
+    outputs = (
+        Signal("link_up", "1", (), "1 when the link is up"),
+        Signal("light_time_s", "s", (), "one-way light time"),
+    )
+    telemetry = (Telemetry("link", "1", "link state", kind="enum", states=("DOWN", "UP")),)
+    failures = (Failure("los", "loss of signal"),)
+
+    def step(self, ctx: StepContext) -> None:
+        pass
+
+    def output_values(self) -> Mapping[str, Any]:
+        return {
+            "link_up": (~self.failed("los")).astype(float),
+            "light_time_s": np.full(self.batch, self.p["light_time"]),
+        }
+
+    def telemetry_values(self) -> Mapping[str, Any]:
+        return {"link": (~self.failed("los")).astype(float)}

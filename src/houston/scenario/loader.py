@@ -28,7 +28,7 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -66,6 +66,7 @@ class _Entry(BaseModel):
     event: str | None = None
     note: str = ""
     runs: list[int] | None = None
+    via: Literal["onboard", "ground"] = "onboard"
 
     @model_validator(mode="after")
     def _one_kind(self) -> _Entry:
@@ -77,6 +78,8 @@ class _Entry(BaseModel):
             )
         if (self.at is None) == (self.at_utc is None):
             raise ValueError("a timeline entry needs exactly one of 'at' (GET) or 'at_utc'")
+        if self.via == "ground" and kinds[0] != "command":
+            raise ValueError("only a command can be sent from the ground (via = \"ground\")")
         if kinds[0] != "event" and not self.target:
             raise ValueError(f"a {kinds[0]} entry needs a 'target' (an asset.system path)")
         return self
@@ -447,6 +450,7 @@ def _build(
     systems: list[SystemSpec] = []
     classes: dict[str, type[Model]] = {}
     instances: dict[str, Model] = {}
+    downlinks: dict[str, str] = {}
     assets: dict[str, str] = {}
     for asset, table in parsed.assets.items():
         if not isinstance(table, dict):
@@ -457,6 +461,12 @@ def _build(
             if key == "description":
                 if not isinstance(sub, str):
                     report(("assets", asset, key), f"expected text, got {sub!r}")
+                continue
+            if key == "downlink":
+                if not isinstance(sub, str):
+                    report(("assets", asset, key), f"expected a system path, got {sub!r}")
+                else:
+                    downlinks[asset] = sub
                 continue
             where: tuple[str | int, ...] = ("assets", asset, key)
             if not isinstance(sub, dict) or "model" not in sub:
@@ -475,6 +485,7 @@ def _build(
                     instances[spec.path] = instance
 
     _check_wiring(systems, instances, report)
+    _check_downlinks(downlinks, classes, instances, report)
     timeline = _timeline(parsed, raw, classes, epoch, report)
     if epoch is None or duration_ns is None or frame_ns is None:
         return None
@@ -490,6 +501,7 @@ def _build(
         text=text,
         overrides=overrides,
         assets=assets,
+        downlinks=downlinks,
     )
 
 
@@ -594,6 +606,30 @@ def _check_wiring(systems: list[SystemSpec], instances: dict[str, Model], report
                 report(where, f"{source} is in frame {out.frame}, input expects {sig.frame}")
 
 
+def _check_downlinks(
+    downlinks: dict[str, str],
+    classes: dict[str, type[Model]],
+    instances: dict[str, Model],
+    report: Any,
+) -> None:
+    needed = {"link_up": ("1", ()), "light_time_s": ("s", ())}
+    for asset, path in downlinks.items():
+        where = ("assets", asset, "downlink")
+        if path not in classes:
+            report(where, f"no system {path!r}; systems: {', '.join(classes) or 'none'}")
+            continue
+        model = instances.get(path)
+        outs = {o.name: o for o in (model.outputs if model else classes[path].outputs)}
+        for name, (unit, shape) in needed.items():
+            o = outs.get(name)
+            if o is None or o.unit != unit or o.shape != shape:
+                report(
+                    where,
+                    f"{path} cannot carry a downlink: it needs an output {name!r} in {unit} "
+                    f"with shape {shape}",
+                )
+
+
 def _timeline(
     parsed: _File,
     raw: dict[str, Any],
@@ -659,6 +695,7 @@ def _timeline(
                 note=e.note,
                 seq=i,
                 runs=tuple(e.runs) if e.runs is not None else None,
+                via=e.via,
             )
         )
     return entries

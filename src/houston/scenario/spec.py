@@ -68,6 +68,7 @@ class EntrySpec:
     seq: int
     runs: tuple[int, ...] | None = None
     origin: str = "timeline"
+    via: str = "onboard"  # "ground": a command sent from the ground, over the uplink
 
     @property
     def sort_key(self) -> tuple[int, int, int]:
@@ -89,6 +90,9 @@ class World:
     text: str
     overrides: tuple[str, ...] = ()
     assets: dict[str, str] = field(default_factory=dict)
+    #: asset -> the system whose ``link_up`` and ``light_time_s`` outputs carry its telemetry
+    #: to the ground and the ground's commands to it (assets without one are heard directly).
+    downlinks: dict[str, str] = field(default_factory=dict)
 
     def system(self, path: str) -> SystemSpec:
         for s in self.systems:

@@ -32,6 +32,8 @@ def save(session: Session, path: str | Path) -> None:
             arrays[f"model/{m.path}/{name}"] = value
     for name, value in session.limits.state().items():
         arrays[f"limits/{name}"] = value
+    for name, value in session.ground.state().items():
+        arrays[f"ground/{name}"] = value
     meta = {
         "format": FORMAT,
         "scenario": {
@@ -80,6 +82,9 @@ def load(path: str | Path, sinks: Any = ()) -> Session:
         session.limits.load_state(
             {k: data[f"limits/{k}"] for k in ("level", "pending", "pending_level")}
         )
+        session.ground.load_state(
+            {k[len("ground/") :]: data[k] for k in data.files if k.startswith("ground/")}
+        )
     session.t_ns = int(meta["t_ns"])
     session.frame_index = int(meta["frame_index"])
     session.log.restore_counter(int(meta["next_event_seq"]))
@@ -114,6 +119,7 @@ def _entry_json(e: EntrySpec) -> dict[str, Any]:
         "seq": e.seq,
         "runs": list(e.runs) if e.runs is not None else None,
         "origin": e.origin,
+        "via": e.via,
     }
 
 
@@ -129,4 +135,5 @@ def _entry_from(d: dict[str, Any]) -> EntrySpec:
         d["seq"],
         runs,
         d["origin"],
+        d["via"],
     )

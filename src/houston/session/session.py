@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -41,6 +41,7 @@ from houston.ops.events import Event, EventKind, EventLog, Severity
 from houston.ops.limits import LEVEL_NAMES, Alarms, LimitChecker, Transition
 from houston.scenario.loader import resolve_params
 from houston.scenario.spec import EntrySpec, World
+from houston.session.links import GroundView
 from houston.session.pacing import Pacer
 from houston.session.timeline import Timeline
 
@@ -114,6 +115,7 @@ class Session:
             StepContext(0, 0, -1, {}, ModelRandom(self.rng, m.path), self._model_events)
             for m in self.models
         ]
+        self.ground = GroundView(self.catalog, self.batch, world.downlinks)
         self.limits = LimitChecker(self.catalog, self.batch)
         self.alarms = Alarms()
         self.log = EventLog()
@@ -182,7 +184,9 @@ class Session:
                 cut = t1 if nxt is None or nxt >= t1 else max(nxt, t)
                 if cut > t:
                     self._step_models(t, cut)
-                    t = cut
+                    # The clock is the time the models have been stepped to: entries applied
+                    # inside the frame are logged at their own time.
+                    t = self.t_ns = cut
                 if t < t1:
                     self._apply_due(t)
             self.t_ns = t1
@@ -220,7 +224,8 @@ class Session:
         for m, block in self._blocks:
             if block.shape[1]:
                 m.sample(block)
-        for tr in self.limits.check(self.values):
+        self.ground.update(self.t_ns, self.values, self.bus)
+        for tr in self.limits.check(self.ground.values):
             self._limit_event(tr)
         for s in self.sinks:
             s.frame(self.t_ns, self.values)
@@ -306,6 +311,9 @@ class Session:
                     {"failure": e.name, **e.args},
                 )
             return
+        if e.via == "ground":
+            self._uplink(e, mask, note)
+            return
         seq = self._command_seq
         self._command_seq += 1
         rejected = np.zeros(self.batch, dtype=bool)
@@ -333,6 +341,57 @@ class Session:
             self._command_records.append(
                 CommandRecord(
                     seq, self.t_ns, int(r), e.target, e.name, dict(e.args), e.origin, status, result
+                )
+            )
+
+    def _uplink(self, e: EntrySpec, mask: NDArray[np.bool_], note: str) -> None:
+        """A ground command leaves now: it reaches the asset after the light time, only for the
+        runs whose link is up; the others record it as refused."""
+        assert e.target is not None
+        link = self.ground.uplink(e.target.split(".", 1)[0], self.bus)
+        if link is None:
+            self._apply(replace(e, via="onboard"))
+            return
+        up, light_ns = link
+        lost = mask & ~up
+        if lost.any():
+            reason = f"no uplink to {e.target.split('.', 1)[0]} (loss of signal)"
+            seq = self._command_seq
+            self._command_seq += 1
+            for r in np.flatnonzero(lost):
+                self.log.add(
+                    self.t_ns,
+                    int(r),
+                    EventKind.COMMAND_REJECTED,
+                    Severity.CAUTION,
+                    e.target,
+                    f"CMD {e.name} NOT SENT: {reason}{note}",
+                    {"command": e.name, "origin": e.origin, **e.args},
+                )
+                self._command_records.append(
+                    CommandRecord(
+                        seq,
+                        self.t_ns,
+                        int(r),
+                        e.target,
+                        e.name,
+                        dict(e.args),
+                        e.origin,
+                        "rejected",
+                        reason,
+                    )
+                )
+        sent = mask & up
+        if sent.any():
+            # One arrival for the batch: the light times of the runs differ by microseconds.
+            arrival = self.t_ns + int(light_ns[sent].max())
+            self.timeline.push(
+                replace(
+                    e,
+                    t_ns=arrival,
+                    via="onboard",
+                    seq=self.timeline.allocate_seq(),
+                    runs=tuple(int(r) for r in np.flatnonzero(sent)),
                 )
             )
 
@@ -380,6 +439,7 @@ class Session:
                 seq=self.timeline.allocate_seq(),
                 runs=tuple(runs) if runs is not None else None,
                 origin=origin,
+                via="ground",
             )
             self.timeline.push(entry)
         return entry
@@ -489,8 +549,12 @@ class Session:
     # -- reading -------------------------------------------------------------------------------
 
     def value(self, name: str) -> NDArray[np.float64]:
-        """The current value of a telemetry parameter, one per run."""
+        """The current true value of a telemetry parameter, one per run."""
         return self.values[:, self.catalog.index[name]]
+
+    def ground_value(self, name: str) -> NDArray[np.float64]:
+        """The value of a parameter as the ground last heard it, one per run (NaN: never)."""
+        return self.ground.values[:, self.catalog.index[name]]
 
     def describe_units(self, name: str) -> str:
         return symbol(self.catalog[name].unit)

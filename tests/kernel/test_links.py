@@ -1,0 +1,143 @@
+"""Telemetry reaches the ground over live links after the light time; commands go up the
+same way."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from houston.core.time import NS_PER_S
+from houston.ops.events import EventKind
+from houston.scenario.loader import loads
+from houston.scenario.spec import ScenarioError
+from houston.session.session import Session
+
+S = NS_PER_S
+
+TEXT = """
+[scenario]
+name = "links"
+description = "a tank on the Moon, heard over a radio"
+epoch_utc = "1985-07-17T16:00:00Z"
+duration = "60s"
+
+[assets.base]
+description = "a lunar base"
+downlink = "base.radio"
+
+[assets.base.tank]
+model = "test.tank"
+level0_m = 10.0
+rate_m_s = -0.5
+
+[assets.base.radio]
+model = "test.radio"
+light_time_s = 1.25
+
+[assets.ship.tank]
+model = "test.tank"
+level0_m = 3.0
+
+[[timeline]]
+at = "20s"
+target = "base.radio"
+failure = "los"
+
+[[timeline]]
+at = "30s"
+target = "base.radio"
+repair = "los"
+
+[[timeline]]
+at = "10s"
+target = "base.tank"
+command = "set_rate"
+rate_m_s = 0.0
+via = "ground"
+
+[[timeline]]
+at = "25s"
+target = "base.tank"
+command = "set_rate"
+rate_m_s = 1.0
+via = "ground"
+"""
+
+
+def test_ground_hears_after_the_light_time_and_only_over_a_live_link() -> None:
+    s = Session(loads(TEXT, "l.toml"))
+    s.start()
+    assert np.isnan(s.ground_value("base.tank.level_m")[0])  # nothing heard yet
+    assert s.ground_value("ship.tank.level_m")[0] == 3.0  # no downlink declared: heard at once
+    s.run(5 * S)
+    # The sample of 3 s left at 3 s and arrived at 4.25 s; the one of 4 s is still in flight.
+    assert s.ground_value("base.tank.level_m")[0] == s.value("base.tank.level_m")[0] + 0.5 * 2
+    assert s.ground.age_s("base", s.t_ns)[0] == pytest.approx(2.0)
+    # The link is cut at 20 s, after the sample of 20 s had left: that is the last one heard.
+    s.run(25 * S)
+    assert s.ground.heard_ns[0, s.ground.asset_index["base"]] == 20 * S
+    assert s.ground.age_s("base", s.t_ns)[0] == pytest.approx(5.0)
+    s.run(40 * S)
+    assert s.ground.age_s("base", s.t_ns)[0] == pytest.approx(2.0)
+
+
+def test_truth_never_reaches_the_ground_and_limits_use_what_was_heard() -> None:
+    s = Session(loads(TEXT, "l.toml"))
+    s.run(60 * S)
+    lim = [e for e in s.log.events if e.kind == EventKind.LIMIT and e.source == "base.tank"]
+    # The level falls 0.5 m/s from 10 m: the sample of 11 s (4.5 m) is the first below the 5 m
+    # caution (the ground command sent at 10 s stops it at 11.25 s, at 4.375 m). That sample
+    # reaches the ground at 12.25 s, so the ground's caution comes with the frame of 13 s.
+    assert lim and lim[0].t_ns == 13 * S
+    assert lim[0].data["value"] == 4.5
+
+
+def test_ground_commands_arrive_after_the_light_time_or_are_not_sent() -> None:
+    s = Session(loads(TEXT, "l.toml"))
+    s.run(60 * S)
+    cmds = [
+        (e.t_ns, e.kind, e.message)
+        for e in s.log.events
+        if e.source == "base.tank" and e.kind in (EventKind.COMMAND, EventKind.COMMAND_REJECTED)
+    ]
+    assert cmds[0] == (int(11.25 * S), EventKind.COMMAND, "CMD set_rate: rate 0 m/s")
+    assert cmds[1][0] == 25 * S and cmds[1][1] == EventKind.COMMAND_REJECTED
+    assert "NOT SENT: no uplink to base (loss of signal)" in cmds[1][2]
+    # The level stopped exactly at the arrival time, 11.25 s: 10 - 0.5 * 11.25.
+    assert s.by_path["base.tank"].state["level"][0] == pytest.approx(4.375, abs=1e-12)
+
+
+def test_operator_commands_use_the_uplink() -> None:
+    s = Session(loads(TEXT, "l.toml"))
+    s.run(2 * S)
+    s.send("base.tank", "set_rate", {"rate_m_s": 0.25})
+    s.run(5 * S)
+    applied = [e for e in s.log.events if e.kind == EventKind.COMMAND]
+    assert applied[0].t_ns == int(3.25 * S)  # sent at the next frame start, 2 s + 1.25 s
+
+
+def test_checkpoint_carries_packets_in_flight(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    world = loads(TEXT, "l.toml")
+    straight = Session(world)
+    straight.run(45 * S)
+    first = Session(world)
+    first.run(32 * S)
+    first.checkpoint(tmp_path / "cp.npz")
+    resumed = Session.restore(tmp_path / "cp.npz")
+    resumed.run(45 * S)
+    assert np.array_equal(straight.ground.values, resumed.ground.values, equal_nan=True)
+    assert np.array_equal(straight.ground.heard_ns, resumed.ground.heard_ns)
+
+
+def test_downlink_must_carry_a_link() -> None:
+    bad = TEXT.replace('downlink = "base.radio"', 'downlink = "base.tank"')
+    with pytest.raises(
+        ScenarioError, match=r"base\.tank cannot carry a downlink: it needs an output 'link_up'"
+    ):
+        loads(bad, "l.toml")
+    bad = TEXT.replace('downlink = "base.radio"', 'downlink = "base.dish"')
+    with pytest.raises(ScenarioError, match=r"no system 'base\.dish'"):
+        loads(bad, "l.toml")
+    bad = TEXT.replace('failure = "los"', 'failure = "los"\nvia = "ground"')
+    with pytest.raises(ScenarioError, match="only a command can be sent from the ground"):
+        loads(bad, "l.toml")
