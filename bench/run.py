@@ -1,52 +1,56 @@
-"""Run every benchmark and print a table: ``make bench``."""
+"""Run every benchmark and print its table: ``make bench``.
+
+Each module ``bench/NAME.py`` with a ``rows()`` function contributes one table (a list of
+dicts with the same keys); ``TITLE`` names it. ``python bench/run.py NAME ...`` runs some.
+"""
 
 from __future__ import annotations
 
+import importlib
 import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+ORDER = ["kernel", "dynamics", "peers", "rendezvous", "reactor", "habitat"]
 
 
-def leo_demo() -> dict[str, float]:
-    from houston.scenario.loader import load
-    from houston.session.session import Session
-
-    w = load("leo-demo")
-    s = Session(w)
-    s.start()
-    t0 = time.perf_counter()
-    s.run()
-    wall = time.perf_counter() - t0
-    return {"wall_s": wall, "x_real_time": w.duration_ns / 1e9 / wall}
+def _fmt(value: object) -> str:
+    if isinstance(value, float):
+        if abs(value) >= 1000:
+            return f"{value:,.0f}"
+        if value == 0 or abs(value) >= 1e-3:
+            return f"{value:.4g}"
+        return f"{value:.3e}"
+    return str(value)
 
 
-def main() -> None:
+def main(names: list[str]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    import kernel
-
-    console = Console(width=130)
-    table = Table(title="Kernel: cost of the frame loop (1 s frames)", header_style="bold")
-    for col in ("case", "µs / frame", "ns / frame / param", "ns / sample", "× real time"):
-        table.add_column(col, justify="right" if col != "case" else "left")
-    for r in kernel.rows():
-        table.add_row(
-            r["case"],
-            f"{r['us_per_frame']:.1f}",
-            f"{r['ns_per_frame_param']:.0f}",
-            f"{r['ns_per_sample']:.1f}",
-            f"{r['x_real_time']:,.0f}",
-        )
-    console.print(table)
-    demo = leo_demo()
-    console.print(
-        f"leo-demo (3 h, one two-body vehicle, 9 parameters): {demo['wall_s']:.2f} s, "
-        f"{demo['x_real_time']:,.0f}× real time"
-    )
+    console = Console(width=160)
+    found = [p.stem for p in HERE.glob("*.py") if p.stem not in ("run", "__init__")]
+    chosen = names or [n for n in ORDER if n in found] + sorted(set(found) - set(ORDER))
+    for name in chosen:
+        module = importlib.import_module(name)
+        if not hasattr(module, "rows"):
+            continue
+        t0 = time.perf_counter()
+        rows = module.rows()
+        title = getattr(module, "TITLE", name)
+        table = Table(title=f"{title}  ({time.perf_counter() - t0:.1f} s)", header_style="bold")
+        keys: list[str] = []
+        for r in rows:
+            keys += [k for k in r if k not in keys]
+        for k in keys:
+            table.add_column(k, justify="left" if k in ("case", "peer", "model") else "right")
+        for r in rows:
+            table.add_row(*(_fmt(r.get(k, "")) for k in keys))
+        console.print(table)
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
