@@ -115,9 +115,17 @@ def check(
 
 
 @app.command()
-def models() -> None:
+def models(
+    markdown: Annotated[bool, typer.Option("--markdown", help="print the model reference")] = False,
+) -> None:
     """List the model types a scenario can use."""
     from houston.core.model import model_class, model_types
+
+    if markdown:
+        from houston.ops.reference import markdown as reference
+
+        print(reference(), end="")
+        return
 
     table = Table(box=None, header_style="bold")
     for col in ("model", "summary", "telemetry", "commands", "failures"):
