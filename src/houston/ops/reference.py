@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from houston.core.model import BUILTIN_MODELS, Model, Param, model_class
+from houston.core.model import BUILTIN_MODELS, Command, Failure, Model, Param, model_class
 from houston.core.units import DIMENSIONS, symbol
 
 
