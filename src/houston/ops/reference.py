@@ -88,18 +88,22 @@ def model_section(cls: type[Model]) -> list[str]:
             kind += ", truth" if t.truth else ""
             out.append(f"| `{t.name}` | {_unit(t.unit)} | {kind} | {lim} | {t.description} |")
         out.append("")
-    for title, items in (("Inputs", cls.inputs), ("Outputs", cls.outputs)):
-        if items:
+    for title, signals in (("Inputs", cls.inputs), ("Outputs", cls.outputs)):
+        if signals:
             out += [
                 f"### {title}",
                 "",
                 "| signal | unit | shape | description |",
                 "|---|---|---|---|",
             ]
-            for s in items:
+            for s in signals:
                 out.append(f"| `{s.name}` | {_unit(s.unit)} | {s.shape} | {s.description} |")
             out.append("")
-    for title, items in (("Commands", cls.commands), ("Failures", cls.failures)):
+    actions: tuple[tuple[str, tuple[Command, ...] | tuple[Failure, ...]], ...] = (
+        ("Commands", cls.commands),
+        ("Failures", cls.failures),
+    )
+    for title, items in actions:
         if items:
             out += [f"### {title}", ""]
             for c in items:
