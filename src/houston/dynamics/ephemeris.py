@@ -154,7 +154,7 @@ class _Series:
     coef_km: Array
     rate_km_s: Array
 
-    def _locate(self, t1: Array, t2: Array) -> tuple[Array, Array]:
+    def _locate(self, t1: Array, t2: Array) -> tuple[NDArray[np.int64], Array]:
         # jplephem's split: whole records and offset, each date part on its own.
         index1, offset1 = np.divmod((t1 - _J2000) * _S_PER_DAY - self.start_s, self.record_s)
         index2, offset2 = np.divmod(t2 * _S_PER_DAY, self.record_s)
@@ -238,7 +238,7 @@ def _series(name: str) -> _Series:
         coef = sun_emb - _pad(earth if name == "sun" else moon, n)
     coef = np.ascontiguousarray(coef)
     # d/dt of sum c_k T_k(x(t)) with dx/dt = 2 / record
-    rate = np.polynomial.chebyshev.chebder(coef, scl=2.0 / record, axis=-1)
+    rate = np.asarray(np.polynomial.chebyshev.chebder(coef, scl=2.0 / record, axis=-1), float)
     rate = np.ascontiguousarray(_pad(rate, coef.shape[-1]))
     _series_cache[name] = _Series(start, record, coef, rate)
     return _series_cache[name]
