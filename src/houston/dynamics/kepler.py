@@ -18,10 +18,14 @@ the iteration cannot diverge.
 
 from __future__ import annotations
 
+import math
+import threading
+from typing import Any
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["propagate", "stumpff_c2_c3"]
+__all__ = ["propagate", "propagate_numpy", "stumpff_c2_c3"]
 
 #: Relative step size on chi at which the iteration stops.
 _CHI_RTOL = 4.0e-15
@@ -261,46 +265,15 @@ def _solve_chi(
     return chi
 
 
-def propagate(
+def propagate_numpy(
     r: ArrayLike, v: ArrayLike, dt: ArrayLike, mu: ArrayLike
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Propagate two-body states by ``dt`` with the universal-variable Kepler solution.
+    """``propagate`` in numpy, iterating over the whole batch at once with masks.
 
-    Implements Vallado, *Fundamentals of Astrodynamics and Applications*, 4th ed.,
-    Algorithm 8 (KEPLER), equivalently Curtis, *Orbital Mechanics for Engineering Students*,
-    3rd ed., Algorithm 3.4, with Laguerre iterations in a bisection-safeguarded bracket.
-    The state maps through the Lagrange coefficients
-    ``r = f r0 + g v0``, ``v = fdot r0 + gdot v0`` (Vallado 4th ed., Algorithm 8):
-    ``f = 1 - U2/r0``, ``g = dt - U3/sqrt(mu)`` (or the equal ``(r0 U1 + sigma0 U2) /
-    sqrt(mu)``, whichever cancels less), ``fdot = -sqrt(mu) U1/(r r0)``,
-    ``gdot = 1 - U2/r``. Elliptic arcs longer than half a period are first reduced by whole
-    periods, which keeps the universal variable small and the accuracy uniform.
-
-    Parameters
-    ----------
-    r, v
-        Initial position (m) and velocity (m/s), shape ``(..., 3)``.
-    dt
-        Time of flight (s), shape ``(...)``; negative propagates backward, zero returns the
-        input state exactly.
-    mu
-        Gravitational parameter of the central body (m^3/s^2), scalar or shape ``(...)``.
-
-    Returns
-    -------
-    r, v
-        Position (m) and velocity (m/s) after ``dt``, shape
-        ``broadcast(r[..., 0], v[..., 0], dt, mu) + (3,)``.
-
-    Notes
-    -----
-    Handles elliptic, parabolic and hyperbolic orbits; the rectilinear case (zero angular
-    momentum) is outside its scope. Verified for eccentricities 0 to 10 (tests in
-    ``tests/dynamics/test_kepler.py``): agreement with the mean-anomaly solution to ~1e-13
-    relative over tens of revolutions, with DOP853 integration to its own 1e-9, energy and
-    angular momentum kept to 1e-12, and forward-then-back returning within 1e-12 of the
-    largest radius on the arc. Near the parabola the input state itself fixes the period
-    only to ~eps / (1 - e), which bounds what any method can do over many revolutions.
+    The reference implementation of the algorithm described in ``propagate`` (same
+    arguments, broadcasting and results to round-off): the tests use it as the oracle of the
+    compiled path. It needs no compiler and is about ten times slower on large batches and
+    a hundred times slower on a single state.
     """
     r = np.asarray(r, dtype=float)
     v = np.asarray(v, dtype=float)
@@ -374,3 +347,448 @@ def propagate(
         r_new[zero] = r_vec0[zero]
         v_new[zero] = v_vec0[zero]
     return r_new.reshape((*shape, 3)), v_new.reshape((*shape, 3))
+
+
+# --- compiled path ------------------------------------------------------------------------
+#
+# The functions below work on one element at a time and are written for numba. They are
+# plain Python until ``_compiled()`` runs (on the first call of ``propagate``): it imports
+# numba, jits each of them (``cache=True``, so later processes load the machine code from
+# ``__pycache__``) and rebinds each name to its compiled version, so that they call one
+# another compiled. Importing this module neither imports numba nor compiles anything.
+
+#: Coefficients 1/(2k+2)! and 1/(2k+3)!, k = 0 .. _SERIES_TERMS - 1, of the Stumpff series.
+_C2_COEF = np.array([1.0 / _factorial(2 * k + 2) for k in range(_SERIES_TERMS)])
+_C3_COEF = np.array([1.0 / _factorial(2 * k + 3) for k in range(_SERIES_TERMS)])
+_TINY = float(np.finfo(float).tiny)
+_HUGE = float(np.finfo(float).max)
+
+_KERNEL: Any = None
+_KERNEL_LOCK = threading.Lock()
+
+
+def _stumpff_one(psi: float) -> tuple[float, float]:
+    """``stumpff_c2_c3`` for one value, with the same series and closed forms."""
+    if abs(psi) < 1.0:
+        s2 = 0.0
+        s3 = 0.0
+        for k in range(_SERIES_TERMS - 1, -1, -1):
+            s2 = _C2_COEF[k] - psi * s2
+            s3 = _C3_COEF[k] - psi * s3
+        return s2, s3
+    if psi >= 1.0:
+        x = math.sqrt(psi)
+        sh = math.sin(0.5 * x)
+        ch = math.cos(0.5 * x)
+        return 2.0 * sh * sh / psi, (x - 2.0 * sh * ch) / (x * psi)
+    if psi <= -1.0:
+        ph = -psi
+        x = math.sqrt(ph)
+        sh = math.sinh(0.5 * x)
+        ch = math.cosh(0.5 * x)
+        return 2.0 * sh * sh / ph, (2.0 * sh * ch - x) / (x * ph)
+    return math.nan, math.nan
+
+
+def _universal_one(chi: float, alpha: float) -> tuple[float, float, float, float]:
+    """Universal functions U0..U3 of one ``chi`` (see ``_universal_functions``)."""
+    psi = chi * chi * alpha
+    c2, c3 = _stumpff_one(psi)
+    return 1.0 - psi * c2, chi * (1.0 - psi * c3), chi * chi * c2, chi * chi * chi * c3
+
+
+def _orbit_constants(
+    rx: float, ry: float, rz: float, vx: float, vy: float, vz: float, mu: float
+) -> tuple[float, ...]:
+    """What the solution needs from one initial state, independent of dt.
+
+    Returns ``(r0, sqrt_mu, sigma0, alpha, rp, ecc, period, sqrt_alpha, ecos0, esin0, e0,
+    ecc_e, sqrt_minus_a, sqrt_beta, esinh0, h0, beta15, valid)``, the quantities of
+    ``propagate_numpy`` and ``_solve_chi`` for one element (``valid`` is 1.0 or 0.0).
+    """
+    rr = rx * rx + ry * ry + rz * rz
+    vv = vx * vx + vy * vy + vz * vz
+    rv = rx * vx + ry * vy + rz * vz
+    r0 = math.sqrt(rr)
+    sqrt_mu = math.sqrt(mu)
+    sigma0 = rv / sqrt_mu
+    alpha = 2.0 / r0 - vv / mu
+    hx = ry * vz - rz * vy
+    hy = rz * vx - rx * vz
+    hz = rx * vy - ry * vx
+    p = (hx * hx + hy * hy + hz * hz) / mu
+    # Periapsis radius from the eccentricity vector, as in propagate_numpy.
+    k = vv - mu / r0
+    ex = (k * rx - rv * vx) / mu
+    ey = (k * ry - rv * vy) / mu
+    ez = (k * rz - rv * vz) / mu
+    ecc = math.sqrt(ex * ex + ey * ey + ez * ez)
+    rp = 0.999 * min(p / (1.0 + ecc), r0)
+    period = math.inf
+    sqrt_al = ecos0 = esin0 = e0 = ecc_e = 0.0
+    sqrt_ma = sqrt_beta = esinh0 = h0 = beta15 = 0.0
+    if alpha > 0.0:
+        period = 2.0 * math.pi / (sqrt_mu * alpha**1.5)
+        sqrt_al = math.sqrt(alpha)
+        ecos0 = 1.0 - r0 * alpha
+        esin0 = sigma0 * sqrt_al
+        e0 = math.atan2(esin0, ecos0)
+        ecc_e = math.hypot(esin0, ecos0)
+    elif alpha < 0.0:
+        sqrt_ma = math.sqrt(-1.0 / alpha)
+        sqrt_beta = math.sqrt(-alpha)
+        esinh0 = sigma0 * sqrt_beta
+        h0 = math.asinh(esinh0 / ecc)
+        beta15 = sqrt_beta**3
+    finite = math.isfinite(r0) and math.isfinite(sigma0) and math.isfinite(alpha)
+    valid = 1.0 if finite else 0.0
+    return (
+        r0,
+        sqrt_mu,
+        sigma0,
+        alpha,
+        rp,
+        ecc,
+        period,
+        sqrt_al,
+        ecos0,
+        esin0,
+        e0,
+        ecc_e,
+        sqrt_ma,
+        sqrt_beta,
+        esinh0,
+        h0,
+        beta15,
+        valid,
+    )
+
+
+def _solve_chi_one(
+    tau: float,
+    r0: float,
+    sigma0: float,
+    alpha: float,
+    rp: float,
+    ecc: float,
+    sqrt_al: float,
+    e0: float,
+    esin0: float,
+    ecc_e: float,
+    sqrt_ma: float,
+    sqrt_beta: float,
+    esinh0: float,
+    h0: float,
+    beta15: float,
+) -> tuple[float, bool]:
+    """``_solve_chi`` for one element: the same bracket, starting values, residuals and
+    stopping rules. Returns ``(chi, converged)``."""
+    if tau == 0.0:
+        return 0.0, True
+    bound = tau / max(rp, _TINY)
+    bound = min(max(bound, -_HUGE), _HUGE)
+    if tau > 0.0:
+        lo = 0.0
+        hi = bound
+    else:
+        lo = bound
+        hi = 0.0
+
+    guess = tau / r0
+    hyp = alpha < 0.0
+    if alpha > 0.0:
+        m1 = e0 - esin0 + tau * alpha * sqrt_al
+        e1 = m1 + ecc_e * math.sin(m1) / (1.0 - ecc_e * math.cos(m1))
+        guess = (e1 - e0) / sqrt_al
+    elif hyp:
+        sgn = 1.0 if tau > 0.0 else -1.0
+        arg = -2.0 * alpha * tau / (sigma0 + sgn * sqrt_ma * (1.0 - r0 * alpha))
+        if arg > 0.0:
+            g_h = sgn * sqrt_ma * math.log(arg)
+            if math.isfinite(g_h):
+                guess = g_h
+    if not (lo < guess < hi):
+        guess = 0.5 * (lo + hi)
+    n_dt = beta15 * tau
+
+    c = guess
+    for _ in range(_MAX_ITER):
+        u0, u1, u2, u3 = _universal_one(c, alpha)
+        resid = u3 + sigma0 * u2 + r0 * u1 - tau
+        d1 = u2 + sigma0 * u1 + r0 * u0
+        d2 = sigma0 * u0 + (1.0 - alpha * r0) * u1
+        noise = 8.0 * _EPS * (abs(u3) + abs(sigma0 * u2) + abs(r0 * u1) + abs(tau))
+        if hyp:
+            x = sqrt_beta * c
+            es1 = ecc * math.sinh(h0 + x)
+            resid_h = (es1 - esinh0 - x - n_dt) / beta15
+            noise_h = 8.0 * _EPS * (abs(es1) + abs(esinh0) + abs(x) + abs(n_dt)) / beta15
+            if math.isfinite(resid_h) and noise_h < noise:
+                resid = resid_h
+                noise = noise_h
+        finite = math.isfinite(resid) and math.isfinite(d1) and math.isfinite(d2)
+        above = resid > 0.0 if finite else c > 0.0
+        if above:
+            hi = c
+        else:
+            lo = c
+        step = 5.0 * resid / (d1 + math.sqrt(abs(16.0 * d1 * d1 - 20.0 * resid * d2)))
+        new = c - step
+        usable = finite and math.isfinite(new)
+        small = usable and abs(step) <= _CHI_RTOL_CUBIC * abs(c)
+        if not (small or (usable and lo <= new <= hi)):
+            new = 0.5 * (lo + hi)
+        if finite and abs(resid) <= noise:
+            return c, True
+        if (
+            small
+            or abs(new - c) <= _CHI_RTOL * abs(new)
+            or hi - lo <= _CHI_RTOL * max(abs(lo), abs(hi))
+        ):
+            return new, True
+        c = new
+    return c, False
+
+
+def _propagate_rows(
+    r_s: NDArray[np.float64],
+    v_s: NDArray[np.float64],
+    mu_s: NDArray[np.float64],
+    dt_f: NDArray[np.float64],
+    layout: NDArray[np.int64],
+    r_out: NDArray[np.float64],
+    v_out: NDArray[np.float64],
+) -> tuple[int, int]:
+    """Fill ``r_out``, ``v_out`` (n, 3) element by element.
+
+    Element ``o`` (C order over the broadcast shape ``layout[0]``) takes its state from row
+    ``si`` of ``r_s``, ``v_s``, ``mu_s`` and its time from ``dt_f[di]``, where ``si`` and
+    ``di`` advance by the strides ``layout[1]`` and ``layout[2]`` (0 on broadcast axes).
+    The orbit constants are recomputed whenever ``si`` changes. Returns the number of
+    elements whose iteration did not converge and the first of them (-1 if none).
+    """
+    n = r_out.shape[0]
+    ndim = layout.shape[1]
+    count = np.zeros(ndim, np.int64)
+    si = 0
+    di = 0
+    last = -1
+    n_fail = 0
+    first_fail = -1
+    consts = _orbit_constants(1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 1.0)
+    for o in range(n):
+        rx, ry, rz = r_s[si, 0], r_s[si, 1], r_s[si, 2]
+        vx, vy, vz = v_s[si, 0], v_s[si, 1], v_s[si, 2]
+        if si != last:
+            consts = _orbit_constants(rx, ry, rz, vx, vy, vz, mu_s[si])
+            last = si
+        (
+            r0,
+            sqrt_mu,
+            sigma0,
+            alpha,
+            rp,
+            ecc,
+            period,
+            sqrt_al,
+            _ecos0,
+            esin0,
+            e0,
+            ecc_e,
+            sqrt_ma,
+            sqrt_beta,
+            esinh0,
+            h0,
+            beta15,
+            valid,
+        ) = consts
+        dt = dt_f[di]
+        if dt == 0.0:
+            r_out[o, 0], r_out[o, 1], r_out[o, 2] = rx, ry, rz
+            v_out[o, 0], v_out[o, 1], v_out[o, 2] = vx, vy, vz
+        else:
+            # Reduce elliptic arcs to |dt| <= P/2, as in propagate_numpy.
+            dt_red = dt
+            if math.isfinite(period):
+                k = np.rint(dt / period)
+                if k != 0.0:
+                    dt_red = dt - k * period
+            tau = sqrt_mu * dt_red
+            if valid == 0.0 or not math.isfinite(tau):
+                r_out[o, 0] = r_out[o, 1] = r_out[o, 2] = math.nan
+                v_out[o, 0] = v_out[o, 1] = v_out[o, 2] = math.nan
+            else:
+                chi, ok = _solve_chi_one(
+                    tau,
+                    r0,
+                    sigma0,
+                    alpha,
+                    rp,
+                    ecc,
+                    sqrt_al,
+                    e0,
+                    esin0,
+                    ecc_e,
+                    sqrt_ma,
+                    sqrt_beta,
+                    esinh0,
+                    h0,
+                    beta15,
+                )
+                if not ok:
+                    n_fail += 1
+                    if first_fail < 0:
+                        first_fail = o
+                _, u1, u2, u3 = _universal_one(chi, alpha)
+                f = 1.0 - u2 / r0
+                g_time = dt_red - u3 / sqrt_mu
+                g_chi = (r0 * u1 + sigma0 * u2) / sqrt_mu
+                cancel_time = abs(dt_red) + abs(u3 / sqrt_mu)
+                cancel_chi = (abs(r0 * u1) + abs(sigma0 * u2)) / sqrt_mu
+                g = g_chi if cancel_chi < cancel_time else g_time
+                x = f * rx + g * vx
+                y = f * ry + g * vy
+                z = f * rz + g * vz
+                rn = math.sqrt(x * x + y * y + z * z)
+                fdot = -sqrt_mu * u1 / (rn * r0)
+                gdot = 1.0 - u2 / rn
+                r_out[o, 0], r_out[o, 1], r_out[o, 2] = x, y, z
+                v_out[o, 0] = fdot * rx + gdot * vx
+                v_out[o, 1] = fdot * ry + gdot * vy
+                v_out[o, 2] = fdot * rz + gdot * vz
+        # Next element: advance the multi-index (an odometer over the broadcast shape).
+        for ax in range(ndim - 1, -1, -1):
+            count[ax] += 1
+            si += layout[1, ax]
+            di += layout[2, ax]
+            if count[ax] < layout[0, ax]:
+                break
+            si -= layout[1, ax] * layout[0, ax]
+            di -= layout[2, ax] * layout[0, ax]
+            count[ax] = 0
+    return n_fail, first_fail
+
+
+def _compiled() -> Any:
+    """The compiled kernel ``_propagate_rows``, built (or loaded from numba's cache) once."""
+    global _KERNEL, _stumpff_one, _universal_one, _orbit_constants, _solve_chi_one
+    with _KERNEL_LOCK:
+        if _KERNEL is None:
+            import numba
+
+            jit = numba.njit(cache=True, error_model="numpy")
+            _stumpff_one = jit(_stumpff_one)
+            _universal_one = jit(_universal_one)
+            _orbit_constants = jit(_orbit_constants)
+            _solve_chi_one = jit(_solve_chi_one)
+            _KERNEL = jit(_propagate_rows)
+    return _KERNEL
+
+
+def _broadcast_shape(*shapes: tuple[int, ...]) -> tuple[int, ...]:
+    """``np.broadcast_shapes`` for a few short shapes, without its overhead."""
+    ndim = max(len(s) for s in shapes)
+    out = [1] * ndim
+    for s in shapes:
+        for ax, size in enumerate(s, ndim - len(s)):
+            if size != 1:
+                if out[ax] != 1 and out[ax] != size:
+                    raise ValueError(f"shapes {shapes} cannot be broadcast together")
+                out[ax] = size
+    return tuple(out)
+
+
+def _index_strides(sub: tuple[int, ...], shape: tuple[int, ...]) -> list[int]:
+    """Strides, in elements, of a C-ordered array of shape ``sub`` broadcast to ``shape``."""
+    pad = (1,) * (len(shape) - len(sub)) + sub
+    strides = [0] * len(shape)
+    step = 1
+    for ax in range(len(shape) - 1, -1, -1):
+        if pad[ax] != 1:
+            strides[ax] = step
+            step *= pad[ax]
+    return strides
+
+
+def _rows(
+    a: NDArray[np.float64], shape: tuple[int, ...], tail: tuple[int, ...]
+) -> NDArray[np.float64]:
+    """``a`` broadcast to ``shape + tail`` as C-contiguous rows of shape ``tail``."""
+    full = (*shape, *tail)
+    if a.shape != full:
+        a = np.broadcast_to(a, full)
+    return np.ascontiguousarray(a).reshape((-1, *tail))
+
+
+def propagate(
+    r: ArrayLike, v: ArrayLike, dt: ArrayLike, mu: ArrayLike
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Propagate two-body states by ``dt`` with the universal-variable Kepler solution.
+
+    Implements Vallado, *Fundamentals of Astrodynamics and Applications*, 4th ed.,
+    Algorithm 8 (KEPLER), equivalently Curtis, *Orbital Mechanics for Engineering Students*,
+    3rd ed., Algorithm 3.4, with Laguerre iterations in a bisection-safeguarded bracket.
+    The state maps through the Lagrange coefficients
+    ``r = f r0 + g v0``, ``v = fdot r0 + gdot v0`` (Vallado 4th ed., Algorithm 8):
+    ``f = 1 - U2/r0``, ``g = dt - U3/sqrt(mu)`` (or the equal ``(r0 U1 + sigma0 U2) /
+    sqrt(mu)``, whichever cancels less), ``fdot = -sqrt(mu) U1/(r r0)``,
+    ``gdot = 1 - U2/r``. Elliptic arcs longer than half a period are first reduced by whole
+    periods, which keeps the universal variable small and the accuracy uniform.
+
+    Parameters
+    ----------
+    r, v
+        Initial position (m) and velocity (m/s), shape ``(..., 3)``.
+    dt
+        Time of flight (s), shape ``(...)``; negative propagates backward, zero returns the
+        input state exactly.
+    mu
+        Gravitational parameter of the central body (m^3/s^2), scalar or shape ``(...)``.
+
+    Returns
+    -------
+    r, v
+        Position (m) and velocity (m/s) after ``dt``, shape
+        ``broadcast(r[..., 0], v[..., 0], dt, mu) + (3,)``.
+
+    Notes
+    -----
+    Handles elliptic, parabolic and hyperbolic orbits; the rectilinear case (zero angular
+    momentum) is outside its scope. Verified for eccentricities 0 to 10 (tests in
+    ``tests/dynamics/test_kepler.py``): agreement with the mean-anomaly solution to ~1e-13
+    relative over tens of revolutions, with DOP853 integration to its own 1e-9, energy and
+    angular momentum kept to 1e-12, and forward-then-back returning within 1e-12 of the
+    largest radius on the arc. Near the parabola the input state itself fixes the period
+    only to ~eps / (1 - e), which bounds what any method can do over many revolutions.
+    """
+    r = np.asarray(r, dtype=float)
+    v = np.asarray(v, dtype=float)
+    dt = np.asarray(dt, dtype=float)
+    mu = np.asarray(mu, dtype=float)
+    if r.shape[-1:] != (3,) or v.shape[-1:] != (3,):
+        raise ValueError(f"r and v need a last axis of length 3, got {r.shape} and {v.shape}")
+    state_shape = _broadcast_shape(r.shape[:-1], v.shape[:-1], mu.shape)
+    shape = _broadcast_shape(state_shape, dt.shape)
+    n = math.prod(shape)
+    r_out = np.empty((n, 3))
+    v_out = np.empty((n, 3))
+    if n:
+        layout = np.array(
+            [shape, _index_strides(state_shape, shape), _index_strides(dt.shape, shape)],
+            dtype=np.int64,
+        ).reshape(3, len(shape))
+        n_fail, first = _compiled()(
+            _rows(r, state_shape, (3,)),
+            _rows(v, state_shape, (3,)),
+            _rows(mu, state_shape, ()),
+            np.ascontiguousarray(dt).reshape(-1),
+            layout,
+            r_out,
+            v_out,
+        )
+        if n_fail:
+            raise RuntimeError(
+                f"universal Kepler iteration did not converge for {n_fail} element(s), "
+                f"first at flat index {first}"
+            )
+    return r_out.reshape((*shape, 3)), v_out.reshape((*shape, 3))
