@@ -38,6 +38,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from houston.core.random import BatchRandom
+from houston.core.time import Epoch
 from houston.core.units import DIMENSIONS
 
 ParamKind = Literal["float", "int", "bool", "str", "vector", "strings", "records"]
@@ -237,7 +238,18 @@ class ModelEvent:
 class StepContext:
     """What a model sees during one step: times, inputs, random numbers, an event outlet."""
 
-    __slots__ = ("_events", "dt_s", "frame", "inputs", "random", "t0_ns", "t0_s", "t1_ns", "t1_s")
+    __slots__ = (
+        "_events",
+        "dt_s",
+        "epoch",
+        "frame",
+        "inputs",
+        "random",
+        "t0_ns",
+        "t0_s",
+        "t1_ns",
+        "t1_s",
+    )
 
     def __init__(
         self,
@@ -247,9 +259,13 @@ class StepContext:
         inputs: Mapping[str, NDArray[Any]],
         random: ModelRandom,
         events: list[ModelEvent],
+        epoch: Epoch | None = None,
     ) -> None:
         self._events = events
         self.random = random
+        #: The scenario epoch (kernel time zero), for models that need absolute time
+        #: (ephemerides, Earth rotation): ``houston.dynamics.ephemeris.tdb_jd(ctx.epoch, t_ns)``.
+        self.epoch = epoch
         self.reset(t0_ns, t1_ns, frame, inputs)
 
     def reset(self, t0_ns: int, t1_ns: int, frame: int, inputs: Mapping[str, NDArray[Any]]) -> None:

@@ -112,7 +112,9 @@ class Session:
         self.bus: dict[str, NDArray[Any]] = {}
         self._model_events: list[ModelEvent] = []
         self._contexts = [
-            StepContext(0, 0, -1, {}, ModelRandom(self.rng, m.path), self._model_events)
+            StepContext(
+                0, 0, -1, {}, ModelRandom(self.rng, m.path), self._model_events, world.epoch
+            )
             for m in self.models
         ]
         self.ground = GroundView(self.catalog, self.batch, world.downlinks)
