@@ -165,8 +165,12 @@ class Session:
             self._publish(m)
 
     def _publish(self, m: Model) -> None:
+        if not m.outputs:
+            return
+        prefix = m.path + "."
+        bus = self.bus
         for name, value in m.output_values().items():
-            self.bus[f"{m.path}.{name}"] = value
+            bus[prefix + name] = value
 
     # -- the frame -----------------------------------------------------------------------------
 
