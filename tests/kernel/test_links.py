@@ -141,3 +141,25 @@ def test_downlink_must_carry_a_link() -> None:
     bad = TEXT.replace('failure = "los"', 'failure = "los"\nvia = "ground"')
     with pytest.raises(ScenarioError, match="only a command can be sent from the ground"):
         loads(bad, "l.toml")
+
+
+def test_archive_keeps_what_the_ground_heard(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The truth is archived every frame; the receptions let a post-mortem rebuild the
+    ground's view: the gap of the loss of signal and the light-time lag."""
+    from houston.archive.store import Archive
+    from houston.session.sinks import ArchiveSink
+
+    s = Session(loads(TEXT, "l.toml"), sinks=[ArchiveSink(tmp_path / "r")])
+    s.run()
+    s.close()
+    with Archive(tmp_path / "r") as a:
+        assert a.downlinks() == {"base": "base.radio"}
+        g = a.ground_telemetry(["base.tank.level_m", "ship.tank.level_m"]).to_pydict()
+        truth = a.telemetry(["base.tank.level_m"]).column("base.tank.level_m").to_pylist()
+    t = [x // S for x in g["t_ns"]]
+    level, age = g["base.tank.level_m"], g["base.age_s"]
+    assert level[:2] == [None, None] and age[:2] == [None, None]  # nothing heard yet
+    assert level[t.index(5)] == truth[3] and age[t.index(5)] == 2.0
+    assert age[t.index(30)] == 10.0  # last heard: the sample of 20 s, before the loss of signal
+    assert age[t.index(33)] == 2.0  # heard again after the repair at 30 s
+    assert g["ship.tank.level_m"][0] == 3.0  # no downlink: heard at once

@@ -97,6 +97,7 @@ class ArchiveWriter:
         self._frames: list[NDArray[np.float64]] = []
         self._events: list[tuple[Any, ...]] = []
         self._commands: list[tuple[Any, ...]] = []
+        self._receptions: list[tuple[Any, ...]] = []
         self._kinds: list[str] = []
         self._names: list[str] = []
         self._batch = 1
@@ -178,6 +179,13 @@ class ArchiveWriter:
             "CREATE TABLE commands (seq BIGINT, t_ns BIGINT, run INTEGER, target VARCHAR, "
             "command VARCHAR, args VARCHAR, origin VARCHAR, status VARCHAR, result VARCHAR)"
         )
+        con.execute(
+            "CREATE TABLE receptions (run INTEGER, asset VARCHAR, t_sample_ns BIGINT, "
+            "t_received_ns BIGINT)"
+        )
+        con.execute("CREATE TABLE downlinks (asset VARCHAR, system VARCHAR)")
+        for asset, system in sorted(scenario.get("downlinks", {}).items()):
+            con.execute("INSERT INTO downlinks VALUES (?, ?)", [asset, system])
         con.execute("COMMIT")
         self._begun = True
 
@@ -223,12 +231,18 @@ class ArchiveWriter:
                 )
             )
 
+    def receptions(self, records: Iterable[Any]) -> None:
+        for r in records:
+            self._receptions.append((r.run, r.asset, r.t_sample_ns, r.t_received_ns))
+
     def flush(self) -> None:
         """Write everything buffered in one transaction."""
         import pyarrow as pa
 
         self._last_flush = self._clock()
-        if not self._begun or not (self._frames or self._events or self._commands):
+        if not self._begun or not (
+            self._frames or self._events or self._commands or self._receptions
+        ):
             return
         con = self._con
         con.execute("BEGIN")
@@ -256,6 +270,9 @@ class ArchiveWriter:
         if self._events:
             con.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?)", self._events)
             self._events.clear()
+        if self._receptions:
+            con.executemany("INSERT INTO receptions VALUES (?, ?, ?, ?)", self._receptions)
+            self._receptions.clear()
         if self._commands:
             con.executemany(
                 "INSERT INTO commands VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", self._commands
@@ -271,9 +288,12 @@ class ArchiveWriter:
         self.closed = True
 
 
-def _arrow(con: Any, sql: str, params: Sequence[Any] = ()) -> Any:
+def _arrow(con: Any, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
     """A query's result as a ``pyarrow.Table`` (the method's name changed in DuckDB 2)."""
-    rel = con.sql(sql, params=list(params)) if params else con.sql(sql)
+    if isinstance(params, dict):
+        rel = con.sql(sql, params=params)
+    else:
+        rel = con.sql(sql, params=list(params)) if params else con.sql(sql)
     fetch = getattr(rel, "to_arrow_table", None) or rel.fetch_arrow_table
     return fetch()
 
@@ -385,6 +405,53 @@ class Archive:
         sql += " ORDER BY run, t_ns"
         return _arrow(self._con, sql, params)
 
+    def downlinks(self) -> dict[str, str]:
+        """Assets heard over a link -> the system carrying it."""
+        return dict(self._con.sql("SELECT asset, system FROM downlinks").fetchall())
+
+    def ground_telemetry(self, names: Sequence[str], *, run: int = 0) -> Any:
+        """What the ground had at each frame: for each named parameter, the value of the newest
+        sample of its asset that had reached the ground (NULL before the first), and for each
+        linked asset ``ASSET.age_s``, the age of that sample. Assets without a downlink were
+        heard at once: their columns are the true values."""
+        import pyarrow as pa
+
+        known = set(self.parameter_names())
+        for n in names:
+            if n not in known:
+                raise KeyError(f"no parameter {n!r} in this archive")
+        links = self.downlinks()
+        base = self.telemetry([], run=run)
+        t = base.column("t_ns")
+        columns: dict[str, Any] = {"t_ns": t}
+        by_asset: dict[str, list[str]] = {}
+        for n in names:
+            by_asset.setdefault(n.split(".", 1)[0], []).append(n)
+        for asset, params in by_asset.items():
+            if asset not in links:
+                direct = self.telemetry(params, run=run)
+                for n in params:
+                    columns[n] = direct.column(n)
+                continue
+            cols = ", ".join(f"tel.{_quote(n)}" for n in params)
+            table = _arrow(
+                self._con,
+                "SELECT f.t_ns, r.t_sample_ns, "
+                f"{cols} FROM (SELECT t_ns FROM telemetry WHERE run = $run) f "
+                "ASOF LEFT JOIN (SELECT t_received_ns, t_sample_ns FROM receptions "
+                "WHERE run = $run AND asset = $asset) r ON f.t_ns >= r.t_received_ns "
+                "LEFT JOIN (SELECT * FROM telemetry WHERE run = $run) tel "
+                "ON tel.t_ns = r.t_sample_ns ORDER BY f.t_ns",
+                {"run": run, "asset": asset},
+            )
+            for n in params:
+                columns[n] = table.column(n)
+            sample = table.column("t_sample_ns").to_numpy(zero_copy_only=False)
+            now = table.column("t_ns").to_numpy()
+            age = (now - sample) * 1e-9
+            columns[f"{asset}.age_s"] = pa.array(age, mask=np.isnan(sample.astype(float)))
+        return pa.table(columns)
+
     def __getitem__(self, name: str) -> NDArray[Any]:
         return self.telemetry([name], run=0).column(name).to_numpy()
 
@@ -408,6 +475,8 @@ class Archive:
             "telemetry": "run, t_ns",
             "events": "run, t_ns, seq",
             "commands": "run, t_ns, seq",
+            "receptions": "run, asset, t_sample_ns",
+            "downlinks": "asset",
             "parameters": "column_index",
             "scenario": "name",
         }[name]

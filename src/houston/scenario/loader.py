@@ -79,7 +79,7 @@ class _Entry(BaseModel):
         if (self.at is None) == (self.at_utc is None):
             raise ValueError("a timeline entry needs exactly one of 'at' (GET) or 'at_utc'")
         if self.via == "ground" and kinds[0] != "command":
-            raise ValueError("only a command can be sent from the ground (via = \"ground\")")
+            raise ValueError('only a command can be sent from the ground (via = "ground")')
         if kinds[0] != "event" and not self.target:
             raise ValueError(f"a {kinds[0]} entry needs a 'target' (an asset.system path)")
         return self

@@ -22,6 +22,17 @@ from numpy.typing import NDArray
 from houston.ops.catalog import Catalog
 
 
+@dataclass(frozen=True)
+class Reception:
+    """A frame of ``asset`` sampled at ``t_sample_ns`` reached the ground by ``t_received_ns``
+    (the frame at which the ground had it)."""
+
+    run: int
+    asset: str
+    t_sample_ns: int
+    t_received_ns: int
+
+
 @dataclass
 class Packet:
     """One frame of one asset's telemetry on its way down."""
@@ -55,6 +66,8 @@ class GroundView:
             a: (f"{path}.link_up", f"{path}.light_time_s") for a, path in downlinks.items()
         }
         self.inflight: list[Packet] = []
+        #: deliveries of this frame, for the sinks (the session empties it)
+        self.received: list[Reception] = []
 
     def update(self, t_ns: int, values: NDArray[np.float64], bus: Mapping[str, Any]) -> None:
         """Send this frame's samples down and deliver whatever has arrived by ``t_ns``."""
@@ -79,8 +92,10 @@ class GroundView:
                 fresh = due & (self.heard_ns[:, pkt.asset] < pkt.t_sample_ns)
                 rows = np.flatnonzero(fresh)
                 if rows.size:
-                    self.values[np.ix_(rows, self.cols[self.assets[pkt.asset]])] = pkt.values[rows]
+                    name = self.assets[pkt.asset]
+                    self.values[np.ix_(rows, self.cols[name])] = pkt.values[rows]
                     self.heard_ns[rows, pkt.asset] = pkt.t_sample_ns
+                    self.received += [Reception(int(r), name, pkt.t_sample_ns, t_ns) for r in rows]
                 pkt.pending &= ~due
             if pkt.pending.any():
                 still.append(pkt)

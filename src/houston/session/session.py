@@ -20,7 +20,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -41,20 +41,35 @@ from houston.ops.events import Event, EventKind, EventLog, Severity
 from houston.ops.limits import LEVEL_NAMES, Alarms, LimitChecker, Transition
 from houston.scenario.loader import resolve_params
 from houston.scenario.spec import EntrySpec, World
-from houston.session.links import GroundView
+from houston.session.links import GroundView, Reception
 from houston.session.pacing import Pacer
 from houston.session.timeline import Timeline
 
 
-class Sink(Protocol):
-    """Something that takes the session's output: the archive, the console, a printer."""
+class Sink:
+    """Something that takes the session's output (the archive, the console, a printer);
+    a sink overrides what it needs."""
 
-    def begin(self, session: Session) -> None: ...
-    def frame(self, t_ns: int, values: NDArray[np.float64]) -> None: ...
-    def events(self, events: Sequence[Event]) -> None: ...
-    def commands(self, records: Sequence[CommandRecord]) -> None: ...
-    def flush(self) -> None: ...
-    def close(self) -> None: ...
+    def begin(self, session: Session) -> None:
+        """The session starts (or is restored): the catalog is known."""
+
+    def frame(self, t_ns: int, values: NDArray[np.float64]) -> None:
+        """One frame of true telemetry ``(batch, n_params)`` at ``t_ns``."""
+
+    def events(self, events: Sequence[Event]) -> None:
+        """New events."""
+
+    def commands(self, records: Sequence[CommandRecord]) -> None:
+        """What became of commands."""
+
+    def receptions(self, records: Sequence[Reception]) -> None:
+        """Frames of linked assets that reached the ground (see ``links.GroundView``)."""
+
+    def flush(self) -> None:
+        """Write out what is buffered."""
+
+    def close(self) -> None:
+        """The session ends."""
 
 
 class CommandError(ValueError):
@@ -235,6 +250,10 @@ class Session:
             self._limit_event(tr)
         for s in self.sinks:
             s.frame(self.t_ns, self.values)
+        if self.ground.received:
+            for s in self.sinks:
+                s.receptions(self.ground.received)
+            self.ground.received = []
         new = self.log.drain()
         if new:
             for s in self.sinks:

@@ -11,6 +11,8 @@ from numpy.typing import NDArray
 
 from houston.archive.store import ArchiveWriter, CommandRecord
 from houston.ops.events import Event
+from houston.session.links import Reception
+from houston.session.session import Sink
 
 if TYPE_CHECKING:
     from houston.session.session import Session
@@ -32,10 +34,11 @@ def scenario_meta(session: Session) -> dict[str, Any]:
         "epoch_tai_jd2": w.epoch.tai_jd2,
         "frame_ns": w.frame_ns,
         "houston_version": houston.__version__,
+        "downlinks": dict(w.downlinks),
     }
 
 
-class ArchiveSink:
+class ArchiveSink(Sink):
     """Writes the session to a DuckDB archive in ``run_dir``."""
 
     def __init__(self, run_dir: str | Path, **writer_options: Any) -> None:
@@ -55,6 +58,9 @@ class ArchiveSink:
     def commands(self, records: Sequence[CommandRecord]) -> None:
         self.writer.commands(records)
 
+    def receptions(self, records: Sequence[Reception]) -> None:
+        self.writer.receptions(records)
+
     def flush(self) -> None:
         self.writer.flush()
 
@@ -62,27 +68,12 @@ class ArchiveSink:
         self.writer.close()
 
 
-class EventSink:
+class EventSink(Sink):
     """Calls ``on_event`` for each new event (the CLI prints the mission timeline with it)."""
 
     def __init__(self, on_event: Callable[[Event], None]) -> None:
         self.on_event = on_event
 
-    def begin(self, session: Session) -> None:
-        pass
-
-    def frame(self, t_ns: int, values: NDArray[np.float64]) -> None:
-        pass
-
     def events(self, events: Sequence[Event]) -> None:
         for e in events:
             self.on_event(e)
-
-    def commands(self, records: Sequence[CommandRecord]) -> None:
-        pass
-
-    def flush(self) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
