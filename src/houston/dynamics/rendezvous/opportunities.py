@@ -1,0 +1,668 @@
+"""Docking opportunities from state vectors handed over by another control centre.
+
+Given the chaser's and the target's state vectors (each with its own epoch, as the other
+centre sends them), :func:`find_opportunities` lists the next chances to dock within a search
+window: for each, the TPI time (first burn), the docking time (the TPF braking at intercept),
+the two-burn plan and its Δv, and whether docking is in daylight and in station contact.
+
+Method
+------
+1. Both state vectors are propagated (two-body, :func:`houston.dynamics.kepler.propagate`)
+   to a common start time.
+2. *Docking windows*: the docking times allowed by the constraints, found on a sampled grid
+   and refined by bisection to 1 ms (a detector decides *when*):
+
+   * daylight: the docking point (the target) outside the Earth's shadow, in the
+     **cylindrical shadow model** (a cylinder of the Earth's equatorial radius behind the
+     Earth, along the Sun direction; no penumbra, no atmosphere), with the Sun from JPL
+     DE421 (:func:`houston.dynamics.ephemeris.sun_position_gcrf`); optionally with a margin
+     of light before and after docking;
+   * station contact: a caller-supplied predicate ``contact(t_s, r_gcrf_m) -> bool``
+     (kernel time in s since the scenario epoch, the docking point in GCRF metres),
+     evaluated at docking time.
+
+   A window longer than one target period is cut into equal pieces no longer than a period,
+   so that with no constraint at all the list still has one opportunity per revolution.
+3. In every window, the Δv of the Lambert intercept (:func:`.plan.lambert_dv`; TPF leaves the
+   closing rate along the line of sight) is evaluated on a grid of docking times × transfer
+   times, for 0 to ``max_revs`` complete revolutions (both branches), in single vectorised
+   calls of :func:`houston.dynamics.lambert.solve`; transfer orbits with a perigee below a
+   set altitude are rejected.
+4. The best grid point of each window is refined by a vectorised pattern search (a 5 × 5
+   stencil that halves each step, 20 steps: from the grid spacing to below 1e-3 s), then
+   the plan is rebuilt with :func:`.plan.lambert_plan` and kept if it fits the Δv budget.
+
+The Δv landscape of coplanar near-circular orbits changes slowly (the phase between the
+vehicles drifts by about a degree per orbit), while daylight and station passes recur every
+revolution, so the opportunities come about once per orbit. Everything is deterministic.
+
+SI units: m, m/s, s, rad; times of the kernel as integer TAI nanoseconds since the scenario
+epoch (:mod:`houston.core.time`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from houston.core.constants import MU_EARTH_M3_S2, R_EARTH_M
+from houston.core.time import NS_PER_S, Epoch, format_get
+from houston.dynamics import kepler, lambert
+from houston.dynamics.rendezvous.plan import BurnPlan, _dot, _norm, lambert_dv, lambert_plan
+
+__all__ = [
+    "DockingConstraints",
+    "Opportunity",
+    "StateVector",
+    "find_opportunities",
+    "in_cylindrical_shadow",
+    "sunlit",
+]
+
+Array = NDArray[np.float64]
+ContactFn = Callable[[Array, Array], ArrayLike]
+
+#: Tolerance of the window edges (bisection), s.
+_EDGE_TOL_S = 1.0e-3
+#: Pattern-search stencil points per axis and number of halvings.
+_STENCIL = 5
+_REFINE_STEPS = 20
+
+
+# --- state vectors ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StateVector:
+    """A state vector as handed over by a control centre.
+
+    Attributes
+    ----------
+    t_ns : kernel time at which the state is valid (integer TAI ns since the scenario epoch).
+    r_gcrf_m : position, GCRF, m, shape ``(3,)``.
+    v_gcrf_m_s : velocity, GCRF, m/s, shape ``(3,)``.
+    source : who sent it (``"TsUP"``, ``"MCC-H"``, ...).
+    received_at_ns : kernel time it was received, if known.
+    """
+
+    t_ns: int
+    r_gcrf_m: Array
+    v_gcrf_m_s: Array
+    source: str = ""
+    received_at_ns: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("r_gcrf_m", "v_gcrf_m_s"):
+            a = np.array(getattr(self, name), dtype=float)
+            if a.shape != (3,) or not np.all(np.isfinite(a)):
+                raise ValueError(f"StateVector.{name} must be 3 finite numbers, got {a!r}")
+            a.setflags(write=False)
+            object.__setattr__(self, name, a)
+        if int(self.t_ns) != self.t_ns:
+            raise ValueError(f"StateVector.t_ns must be an integer, got {self.t_ns!r}")
+        object.__setattr__(self, "t_ns", int(self.t_ns))
+
+    @classmethod
+    def from_utc(
+        cls,
+        epoch: Epoch,
+        epoch_utc: str,
+        r_gcrf_m: ArrayLike,
+        v_gcrf_m_s: ArrayLike,
+        source: str = "",
+        received_utc: str | None = None,
+    ) -> StateVector:
+        """A state vector whose epoch is given as ISO 8601 UTC text (``...Z``)."""
+        received = None if received_utc is None else epoch.ns_since(received_utc)
+        return cls(
+            epoch.ns_since(epoch_utc),
+            np.asarray(r_gcrf_m),
+            np.asarray(v_gcrf_m_s),
+            source,
+            received,
+        )
+
+    def at(self, t_ns: ArrayLike, mu_m3_s2: float = MU_EARTH_M3_S2) -> tuple[Array, Array]:
+        """Two-body position (m) and velocity (m/s) at kernel time(s) ``t_ns``."""
+        dt_s = (np.asarray(t_ns, dtype=np.int64) - self.t_ns) / NS_PER_S
+        return kepler.propagate(self.r_gcrf_m, self.v_gcrf_m_s, dt_s, mu_m3_s2)
+
+    def age_s(self, now_ns: int) -> float:
+        """Age of the state at kernel time ``now_ns``, s."""
+        return (int(now_ns) - self.t_ns) / NS_PER_S
+
+
+# --- shadow --------------------------------------------------------------------------------
+
+
+def in_cylindrical_shadow(
+    r_m: ArrayLike, r_sun_m: ArrayLike, radius_m: float = R_EARTH_M
+) -> NDArray[np.bool_]:
+    """True where a point is in the Earth's shadow, cylindrical model.
+
+    The shadow is the half-cylinder of radius ``radius_m`` (default the Earth's equatorial
+    radius) behind the Earth, along the anti-Sun direction: ``r . s < 0`` and
+    ``|r - (r . s) s| < radius`` with ``s`` the unit vector to the Sun. No penumbra.
+    Positions in m, ``(..., 3)``, geocentric, broadcasting.
+    """
+    r = np.asarray(r_m, dtype=float)
+    s = np.asarray(r_sun_m, dtype=float)
+    s = s / _norm(s)[..., None]
+    along = _dot(r, s)
+    perp = _norm(r - along[..., None] * s)
+    return (along < 0.0) & (perp < radius_m)
+
+
+def sunlit(epoch: Epoch, t_ns: ArrayLike, r_gcrf_m: ArrayLike) -> NDArray[np.bool_]:
+    """True where the point ``r_gcrf_m`` (m) at kernel time ``t_ns`` is in sunlight.
+
+    Cylindrical Earth shadow (:func:`in_cylindrical_shadow`) with the geocentric Sun of
+    DE421 at TDB from :func:`houston.dynamics.ephemeris.tdb_jd`. Vectorised over times.
+    """
+    from houston.dynamics import ephemeris
+
+    jd1, jd2 = ephemeris.tdb_jd(epoch, t_ns)
+    r_sun = ephemeris.sun_position_gcrf(jd1, jd2)
+    return ~in_cylindrical_shadow(r_gcrf_m, r_sun)
+
+
+# --- constraints and results --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DockingConstraints:
+    """What a docking opportunity must satisfy.
+
+    Attributes
+    ----------
+    daylight : dock outside the Earth's shadow (cylindrical model).
+    daylight_margin_s : and stay in light this long before and after docking, s.
+    contact : ``contact(t_s, r_gcrf_m) -> bool``, station contact at docking (``t_s`` kernel
+        seconds, arrays of shape ``(n,)`` and ``(n, 3)`` in, ``n`` booleans out; a scalar
+        predicate is accepted and called point by point). ``None``: no contact required.
+    closing_rate_m_s : relative speed along the line of sight left by the TPF braking, m/s.
+    dv_budget_m_s : largest total Δv (TPI + TPF), m/s.
+    min_lead_s : earliest TPI after the start of the search, s (time to uplink the plan).
+    min_perigee_alt_m : lowest perigee altitude of a transfer orbit above ``R_EARTH_M``, m.
+    """
+
+    daylight: bool = True
+    daylight_margin_s: float = 0.0
+    contact: ContactFn | None = None
+    closing_rate_m_s: float = 0.2
+    dv_budget_m_s: float = math.inf
+    min_lead_s: float = 0.0
+    min_perigee_alt_m: float = 150.0e3
+
+
+@dataclass(frozen=True)
+class Opportunity:
+    """One docking opportunity.
+
+    Attributes
+    ----------
+    t_tpi_ns, t_dock_ns : kernel times of the TPI burn and of docking (TPF), integer ns.
+    plan : the burns (``"TPI"``, ``"TPF"``), times in s after ``t_ref_ns``.
+    t_ref_ns : kernel time of the states the plan starts from (start of the search).
+    dv_tpi_m_s, dv_tpf_m_s, dv_total_m_s : burn magnitudes and their sum, m/s.
+    closing_rate_m_s : closing rate left at docking, m/s.
+    transfer_s : TPI to docking, s.
+    revs, low_path : the Lambert branch (complete revolutions; Izzo's right branch if True).
+    sunlit : docking point in sunlight (cylindrical shadow).
+    contact : station contact at docking (``None`` if no contact predicate was given).
+    summary : one line in the flight controllers' words.
+    """
+
+    t_tpi_ns: int
+    t_dock_ns: int
+    plan: BurnPlan
+    t_ref_ns: int
+    dv_tpi_m_s: float
+    dv_tpf_m_s: float
+    dv_total_m_s: float
+    closing_rate_m_s: float
+    transfer_s: float
+    revs: int
+    low_path: bool
+    sunlit: bool
+    contact: bool | None
+    summary: str = field(compare=False)
+
+
+# --- intervals ---------------------------------------------------------------------------------
+
+
+Interval = tuple[float, float]
+
+
+def _true_intervals(
+    ts: Array, flags: NDArray[np.bool_], pred: Callable[[float], bool]
+) -> list[Interval]:
+    """Maximal intervals of ``ts[0]..ts[-1]`` where ``pred`` holds, from samples ``flags``,
+    each edge refined by bisection to ``_EDGE_TOL_S``."""
+    out: list[Interval] = []
+    start = float(ts[0]) if flags[0] else None
+    for i in np.flatnonzero(flags[1:] != flags[:-1]):
+        lo, hi = float(ts[i]), float(ts[i + 1])
+        was = bool(flags[i])
+        while hi - lo > _EDGE_TOL_S:
+            mid = 0.5 * (lo + hi)
+            if pred(mid) == was:
+                lo = mid
+            else:
+                hi = mid
+        # Keep the edge on the side where the predicate holds.
+        edge = lo if was else hi
+        if was:
+            out.append((start if start is not None else float(ts[0]), edge))
+            start = None
+        else:
+            start = edge
+    if start is not None:
+        out.append((start, float(ts[-1])))
+    return out
+
+
+def _intersect(a: list[Interval], b: list[Interval]) -> list[Interval]:
+    out: list[Interval] = []
+    i = j = 0
+    while i < len(a) and j < len(b):
+        lo, hi = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
+        if hi > lo:
+            out.append((lo, hi))
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return out
+
+
+def _split(intervals: list[Interval], length: float) -> list[Interval]:
+    """Cut intervals longer than ``length`` into equal pieces no longer than it."""
+    out: list[Interval] = []
+    for lo, hi in intervals:
+        n = max(1, math.ceil((hi - lo) / length - 1e-9))
+        edges = np.linspace(lo, hi, n + 1)
+        out.extend((float(edges[k]), float(edges[k + 1])) for k in range(n))
+    return out
+
+
+def _contact_flags(fn: ContactFn, t_s: Array, r_m: Array) -> NDArray[np.bool_]:
+    out = np.asarray(fn(t_s, r_m))
+    if out.shape != t_s.shape:
+        out = np.array([bool(fn(t, r)) for t, r in zip(t_s, r_m, strict=True)])
+    return out.astype(bool)
+
+
+# --- the search --------------------------------------------------------------------------------
+
+
+class _Problem:
+    """Chaser and target from a common start (times in s after it), and the Δv function."""
+
+    def __init__(
+        self,
+        r_c: Array,
+        v_c: Array,
+        r_t: Array,
+        v_t: Array,
+        closing: float,
+        rp_min: float,
+        mu: float,
+    ) -> None:
+        self.r_c, self.v_c, self.r_t, self.v_t = r_c, v_c, r_t, v_t
+        self.closing, self.rp_min, self.mu = closing, rp_min, mu
+
+    def cost(self, t2: Array, tof: Array, revs: int, low_path: bool) -> tuple[Array, Array, Array]:
+        """Total Δv (m/s; inf where infeasible), and the two burn magnitudes, for 1-D
+        arrays of docking times and transfer times."""
+        n = t2.size
+        total = np.full(n, np.inf)
+        d1 = np.full(n, np.inf)
+        d2 = np.full(n, np.inf)
+        if n == 0:
+            return total, d1, d2
+        r1, v1 = kepler.propagate(self.r_c, self.v_c, t2 - tof, self.mu)
+        r2, v2 = kepler.propagate(self.r_t, self.v_t, t2, self.mu)
+        ok, dv1, dv2 = _solve_lambert(r1, v1, r2, v2, tof, revs, low_path, self.closing, self.mu)
+        if not np.any(ok):
+            return total, d1, d2
+        # Reject transfer orbits that dip below the perigee limit.
+        vt = v1[ok] + dv1
+        h = np.cross(r1[ok], vt)
+        rn = _norm(r1[ok])[:, None]
+        e_vec = (
+            (_dot(vt, vt)[:, None] - self.mu / rn) * r1[ok] - _dot(r1[ok], vt)[:, None] * vt
+        ) / self.mu
+        rp = _dot(h, h) / self.mu / (1.0 + _norm(e_vec))
+        m1, m2 = _norm(dv1), _norm(dv2)
+        good = rp >= self.rp_min
+        idx = np.flatnonzero(ok)[good]
+        d1[idx], d2[idx] = m1[good], m2[good]
+        total[idx] = m1[good] + m2[good]
+        return total, d1, d2
+
+
+def _solve_lambert(
+    r1: Array,
+    v1: Array,
+    r2: Array,
+    v2: Array,
+    tof: Array,
+    revs: int,
+    low_path: bool,
+    closing: float,
+    mu: float,
+) -> tuple[NDArray[np.bool_], Array, Array]:
+    """:func:`.plan.lambert_dv` on a 1-D batch, skipping the elements with no solution.
+
+    ``lambert.solve`` refuses a whole batch when one element has none. For ``revs > 0`` the
+    failures are transfer times below the multi-revolution minimum, so the batch is sorted by
+    transfer time and the shortest ones are dropped by a binary search on where the rest
+    solves (the few dropped elements that would have solved lie at the minimum-time edge).
+    Other failures (collinear geometry) are isolated by splitting the batch in halves.
+    """
+    n = tof.size
+    ok = np.zeros(n, dtype=bool)
+
+    def attempt(idx: NDArray[np.intp]) -> tuple[Array, Array] | None:
+        try:
+            return lambert_dv(
+                r1[idx],
+                v1[idx],
+                r2[idx],
+                v2[idx],
+                tof[idx],
+                mu_m3_s2=mu,
+                closing_rate_m_s=closing,
+                revs=revs,
+                low_path=low_path,
+            )
+        except lambert.NoSolution:
+            return None
+
+    pieces: list[tuple[NDArray[np.intp], Array, Array]] = []
+
+    def split(idx: NDArray[np.intp]) -> None:
+        res = attempt(idx)
+        if res is not None:
+            pieces.append((idx, *res))
+        elif idx.size > 1:
+            split(idx[: idx.size // 2])
+            split(idx[idx.size // 2 :])
+
+    order = np.argsort(tof, kind="stable")
+    if revs > 0:
+        res = attempt(order)
+        if res is None:
+            lo, hi = 0, n  # attempt(order[hi:]) succeeds (empty at first); order[lo:] fails
+            best: tuple[Array, Array] | None = None
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                r = attempt(order[mid:])
+                if r is None:
+                    lo = mid
+                else:
+                    hi, best = mid, r
+            if best is not None:
+                pieces.append((order[hi:], *best))
+        else:
+            pieces.append((order, *res))
+    else:
+        split(order)
+    dv1 = np.empty((n, 3))
+    dv2 = np.empty((n, 3))
+    for idx, a, b in pieces:
+        ok[idx] = True
+        dv1[idx] = a
+        dv2[idx] = b
+    return ok, dv1[ok], dv2[ok]
+
+
+def _sheets(max_revs: int) -> list[tuple[int, bool]]:
+    return [(0, True)] + [(m, lp) for m in range(1, max_revs + 1) for lp in (True, False)]
+
+
+def find_opportunities(
+    chaser: StateVector,
+    target: StateVector,
+    epoch: Epoch,
+    *,
+    window_s: float = 6 * 3600.0,
+    t_start_ns: int | None = None,
+    constraints: DockingConstraints | None = None,
+    transfer_s: tuple[float, float] | None = None,
+    max_revs: int = 1,
+    grid_step_s: float = 60.0,
+    event_step_s: float = 30.0,
+    get_zero_ns: int = 0,
+    mu_m3_s2: float = MU_EARTH_M3_S2,
+) -> list[Opportunity]:
+    """The next docking opportunities, sorted by docking time (see the module docstring).
+
+    Parameters
+    ----------
+    chaser, target
+        State vectors, each with its own epoch.
+    epoch
+        The scenario epoch (kernel time zero), for the Sun and for UTC in the summaries.
+    window_s
+        Docking must happen within this long after the start, s.
+    t_start_ns
+        Start of the search (kernel ns); default the later of the two state epochs.
+    constraints
+        :class:`DockingConstraints` (default: daylight, 0.2 m/s closing, no budget).
+    transfer_s
+        Shortest and longest TPI-to-docking time, s; default 0.25 to 1.5 target periods.
+    max_revs
+        Most complete revolutions on the transfer (multi-revolution Lambert arcs).
+    grid_step_s, event_step_s
+        Spacing of the Δv grid and of the constraint sampling, s.
+    get_zero_ns
+        Kernel time of GET zero (the chaser's lift-off) for the summaries.
+    mu_m3_s2
+        Gravitational parameter, m^3/s^2.
+    """
+    c = constraints if constraints is not None else DockingConstraints()
+    t0_ns = max(chaser.t_ns, target.t_ns) if t_start_ns is None else int(t_start_ns)
+    mu = mu_m3_s2
+    r_c, v_c = chaser.at(t0_ns, mu)
+    r_t, v_t = target.at(t0_ns, mu)
+    a_t = 1.0 / (2.0 / float(_norm(r_t)) - float(_dot(v_t, v_t)) / mu)
+    period = 2.0 * math.pi * math.sqrt(a_t**3 / mu)
+    tof_lo, tof_hi = (0.25 * period, 1.5 * period) if transfer_s is None else transfer_s
+    if not 0.0 < tof_lo < tof_hi:
+        raise ValueError(f"transfer_s must be 0 < shortest < longest, got {(tof_lo, tof_hi)}")
+    t1_min = float(c.min_lead_s)
+    d_lo, d_hi = t1_min + tof_lo, float(window_s)
+    if d_hi <= d_lo:
+        return []
+
+    def target_at(t: Array) -> Array:
+        return kepler.propagate(r_t, v_t, t, mu)[0]
+
+    def ns(t: float | Array) -> Array:
+        return t0_ns + np.round(np.asarray(t, dtype=float) * NS_PER_S).astype(np.int64)
+
+    def lit(t: float | Array) -> NDArray[np.bool_]:
+        return sunlit(epoch, ns(t), target_at(np.asarray(t, dtype=float)))
+
+    def contact_at(t: float | Array) -> NDArray[np.bool_]:
+        assert c.contact is not None
+        t = np.atleast_1d(np.asarray(t, dtype=float))
+        return _contact_flags(c.contact, t0_ns / NS_PER_S + t, target_at(t))
+
+    windows: list[Interval] = [(d_lo, d_hi)]
+    if c.daylight:
+        m = float(c.daylight_margin_s)
+        ts = np.linspace(
+            d_lo - m, d_hi + m, max(2, math.ceil((d_hi - d_lo + 2 * m) / event_step_s) + 1)
+        )
+        light = _true_intervals(ts, lit(ts), lambda t: bool(lit(t)))
+        light = [(lo + m, hi - m) for lo, hi in light if hi - lo > 2 * m]
+        windows = _intersect(windows, light)
+    if c.contact is not None:
+        ts = np.linspace(d_lo, d_hi, max(2, math.ceil((d_hi - d_lo) / event_step_s) + 1))
+        seen = _true_intervals(ts, contact_at(ts), lambda t: bool(contact_at(t)[0]))
+        windows = _intersect(windows, seen)
+    windows = _split(windows, period)
+    if not windows:
+        return []
+
+    prob = _Problem(r_c, v_c, r_t, v_t, c.closing_rate_m_s, R_EARTH_M + c.min_perigee_alt_m, mu)
+    tofs = np.linspace(tof_lo, tof_hi, max(2, math.ceil((tof_hi - tof_lo) / grid_step_s) + 1))
+    dtof = float(tofs[1] - tofs[0])
+    cells_t2, cells_tof, cells_w, steps = [], [], [], []
+    for w, (lo, hi) in enumerate(windows):
+        t2s = np.linspace(lo, hi, max(2, math.ceil((hi - lo) / grid_step_s) + 1))
+        steps.append(float(t2s[1] - t2s[0]))
+        g2, gt = np.meshgrid(t2s, tofs, indexing="ij")
+        keep = g2 - gt >= t1_min
+        cells_t2.append(g2[keep])
+        cells_tof.append(gt[keep])
+        cells_w.append(np.full(int(keep.sum()), w))
+    t2_all = np.concatenate(cells_t2)
+    tof_all = np.concatenate(cells_tof)
+    w_all = np.concatenate(cells_w)
+
+    # Best grid point of every window, over every Lambert branch.
+    best = [(np.inf, 0.0, 0.0, (0, True)) for _ in windows]
+    for revs, low in _sheets(max_revs):
+        # A transfer of M revolutions takes at least M periods of an orbit of semi-major axis
+        # r/2 (every ellipse through two points at radius ~r has a >= s/2 >= r/2).
+        sel = tof_all >= revs * period / 2.0**1.5
+        total, _, _ = prob.cost(t2_all[sel], tof_all[sel], revs, low)
+        ws = w_all[sel]
+        for w in range(len(windows)):
+            mine = np.flatnonzero(ws == w)
+            if mine.size == 0:
+                continue
+            k = mine[int(np.argmin(total[mine]))]
+            if total[k] < best[w][0]:
+                best[w] = (
+                    float(total[k]),
+                    float(t2_all[sel][k]),
+                    float(tof_all[sel][k]),
+                    (revs, low),
+                )
+
+    found: list[Opportunity] = []
+    for w, (lo, hi) in enumerate(windows):
+        j, t2, tof, (revs, low) = best[w]
+        if not np.isfinite(j):
+            continue
+        t2, tof = _refine(
+            prob, t2, tof, steps[w], dtof, (lo, hi), (tof_lo, tof_hi), t1_min, revs, low
+        )
+        try:
+            plan = lambert_plan(
+                r_c,
+                v_c,
+                r_t,
+                v_t,
+                t2 - tof,
+                tof,
+                mu_m3_s2=mu,
+                closing_rate_m_s=c.closing_rate_m_s,
+                revs=revs,
+                low_path=low,
+            )
+        except lambert.NoSolution:  # pragma: no cover - the refined point came from a solution
+            continue
+        if plan.dv_total_m_s > c.dv_budget_m_s:
+            continue
+        is_lit = bool(lit(t2))
+        has_contact = None if c.contact is None else bool(contact_at(t2)[0])
+        t_tpi_ns, t_dock_ns = int(ns(t2 - tof)), int(ns(t2))
+        dv1, dv2 = plan.burns[0].dv_m_s, plan.burns[1].dv_m_s
+        found.append(
+            Opportunity(
+                t_tpi_ns=t_tpi_ns,
+                t_dock_ns=t_dock_ns,
+                plan=plan,
+                t_ref_ns=t0_ns,
+                dv_tpi_m_s=dv1,
+                dv_tpf_m_s=dv2,
+                dv_total_m_s=plan.dv_total_m_s,
+                closing_rate_m_s=float(c.closing_rate_m_s),
+                transfer_s=float(tof),
+                revs=revs,
+                low_path=low,
+                sunlit=is_lit,
+                contact=has_contact,
+                summary=_summary(
+                    epoch,
+                    get_zero_ns,
+                    t_tpi_ns,
+                    t_dock_ns,
+                    dv1,
+                    dv2,
+                    c.closing_rate_m_s,
+                    is_lit,
+                    has_contact,
+                ),
+            )
+        )
+    found.sort(key=lambda o: o.t_dock_ns)
+    return found
+
+
+def _refine(
+    prob: _Problem,
+    t2: float,
+    tof: float,
+    h2: float,
+    hf: float,
+    window: Interval,
+    band: Interval,
+    t1_min: float,
+    revs: int,
+    low: bool,
+) -> tuple[float, float]:
+    """Pattern search on (docking time, transfer time) around a grid minimum, vectorised:
+    a 5 x 5 stencil of half-width (h2, hf), clipped to the bounds; move to its best point and
+    halve the stencil, ``_REFINE_STEPS`` times."""
+    offsets = np.linspace(-1.0, 1.0, _STENCIL)
+    best = float(prob.cost(np.array([t2]), np.array([tof]), revs, low)[0][0])
+    for _ in range(_REFINE_STEPS):
+        g2, gt = np.meshgrid(
+            np.clip(t2 + h2 * offsets, *window), np.clip(tof + hf * offsets, *band), indexing="ij"
+        )
+        g2, gt = g2.ravel(), gt.ravel()
+        keep = g2 - gt >= t1_min
+        total = prob.cost(g2[keep], gt[keep], revs, low)[0]
+        if total.size and np.min(total) < best:
+            k = int(np.argmin(total))
+            best, t2, tof = float(total[k]), float(g2[keep][k]), float(gt[keep][k])
+        h2 *= 0.5
+        hf *= 0.5
+    return t2, tof
+
+
+def _summary(
+    epoch: Epoch,
+    get_zero_ns: int,
+    t_tpi_ns: int,
+    t_dock_ns: int,
+    dv1: float,
+    dv2: float,
+    closing: float,
+    is_lit: bool,
+    has_contact: bool | None,
+) -> str:
+    def when(t_ns: int) -> str:
+        # Both clocks shown to the whole second below the instant.
+        utc = epoch.utc_iso(t_ns - (t_ns - get_zero_ns) % NS_PER_S)
+        return f"{format_get(t_ns - get_zero_ns)} ({utc[11:19]}Z)"
+
+    light = "in daylight" if is_lit else "in darkness"
+    station = "n/a" if has_contact is None else ("yes" if has_contact else "no")
+    return (
+        f"TPI at {when(t_tpi_ns)}, ΔV {dv1 + dv2:.1f} m/s (TPI {dv1:.1f}, TPF {dv2:.1f}); "
+        f"docking at {when(t_dock_ns)} {light}, closing {closing:.2f} m/s; "
+        f"station contact {station}"
+    )
