@@ -705,6 +705,9 @@ class Propagator:
         time and steps end on chunk boundaries (only when there is a callable to sample).
     max_steps
         Steps allowed per call before giving up.
+    carry_mass
+        Keep the mass in the state even if no force needs it (for impulsive burns with an
+        ``isp_s``); it is carried anyway when a force needs it.
 
     The local error is controlled per step; the global error grows roughly linearly with the
     number of orbits. For one day of LEO at ``rtol = 1e-10`` the error is a few millimetres,
@@ -721,6 +724,7 @@ class Propagator:
         max_step_s: float = np.inf,
         chunk_s: float = 86400.0,
         max_steps: int = 10_000_000,
+        carry_mass: bool = False,
     ) -> None:
         if not isinstance(force_model, ForceModel):
             force_model = ForceModel(force_model)
@@ -728,7 +732,7 @@ class Propagator:
             raise ValueError("rtol must be in (0, 1)")
         self.force_model = force_model
         self.rtol = float(rtol)
-        self.n = 7 if force_model.needs_mass else 6
+        self.n = 7 if (force_model.needs_mass or carry_mass) else 6
         self.atol = np.array([atol_m] * 3 + [atol_m_s] * 3 + [atol_kg] * (self.n - 6), dtype=float)
         self.max_step_s = float(max_step_s)
         self.chunk_s = float(chunk_s)
