@@ -509,6 +509,19 @@ def _integrate(
 # --- dense output -------------------------------------------------------------------------
 
 
+@njit(cache=True, error_model="numpy", _nrt=False)
+def _dense_at(coef: Array, x: float, out: Array) -> None:
+    """Dense output of every row at one fraction ``x`` of the step: ``coef (batch, 8, n)``."""
+    batch, _, n = coef.shape
+    for b in range(batch):
+        for j in range(n):
+            acc = 0.0
+            for i in range(N_COEF - 1, 0, -1):
+                acc += coef[b, i, j]
+                acc *= x if (N_COEF - 1 - i) % 2 == 0 else 1.0 - x
+            out[b, j] = acc + coef[b, 0, j]
+
+
 def _dense_eval(coef: Array, x: Array) -> Array:
     """Evaluate DOP853 dense output: ``coef (..., 8, n)`` at fractions ``x (...)`` of a step."""
     x = x[..., None]
@@ -682,8 +695,9 @@ class StepperState:
                 f"t = {t_s} s is outside the last step [{t0}, {t0 + h}] s; "
                 "the stepper cannot go back"
             )
-        x = np.full(self.batch, (t_s - t0) / h)
-        return _dense_eval(self.seg_coef, x)
+        out = np.empty(self.y.shape)
+        _dense_at(np.ascontiguousarray(self.seg_coef), (t_s - t0) / h, out)
+        return out
 
 
 class Propagator:
@@ -709,17 +723,18 @@ class Propagator:
         Keep the mass in the state even if no force needs it (for impulsive burns with an
         ``isp_s``); it is carried anyway when a force needs it.
 
-    The local error is controlled per step; the global error grows roughly linearly with the
-    number of orbits. For one day of LEO at ``rtol = 1e-10`` the error is a few millimetres,
-    at ``1e-11`` well under one (see ``bench/dynamics.py``).
+    The local error is controlled per step and the global error grows with the number of
+    orbits: for one day of a 400 km orbit with J2 (1,441 samples, ``bench/dynamics.py``) the
+    largest position error is 5.6 mm at ``rtol = 1e-10``, 0.73 mm at ``1e-11`` and 0.40 mm
+    at ``5e-12`` (with the default absolute tolerances).
     """
 
     def __init__(
         self,
         force_model: ForceModel,
         rtol: float = 1e-10,
-        atol_m: float = 1e-4,
-        atol_m_s: float = 1e-7,
+        atol_m: float = 1e-6,
+        atol_m_s: float = 1e-9,
         atol_kg: float = 1e-6,
         max_step_s: float = np.inf,
         chunk_s: float = 86400.0,
