@@ -214,16 +214,34 @@ def test_timed_impulse_through_a_reset_handler():
 
 
 def test_events_in_a_frame_loop_match_the_whole_trajectory():
-    """A 1 s frame loop over the stepper, searching each frame's slice of the last step, finds
-    the same shadow events as a search over the whole trajectory (within 1e-5 s)."""
+    """A frame loop over the stepper (1 s frames, then 500 s frames that span several steps)
+    searching each frame's dense output (``advance_span``) finds the same shadow events as a
+    search over the whole trajectory (within 1e-5 s); so does the last step alone
+    (``StepperState.segment``) while frames are shorter than steps."""
     r0, v0 = _circular(500e3, inc=0.2)
     prop = Propagator(TWO_BODY, rtol=1e-11)
     det = events.shadow(_sun_on_x)
-    whole = events.find_events(prop.propagate(0.0, r0, v0, 7000.0), [det])
+    whole = events.find_events(prop.propagate(0.0, r0, v0, 17000.0), [det])
     state = prop.start(0.0, r0, v0)
-    seen = []
-    for t in np.arange(1.0, 7000.5, 1.0):
-        prop.advance(state, t)
-        seen += events.find_events(state.segment(), [det], t_from_s=t - 1.0, t_to_s=t)
-    assert len(seen) == len(whole) == 2
+    seen, seen_last_step = [], []
+    frames = np.concatenate([np.arange(1.0, 7000.5, 1.0), np.arange(7500.0, 17000.5, 500.0)])
+    t_prev = 0.0
+    for t in frames:
+        span = prop.advance_span(state, t)
+        assert (span.t_start_s, span.t_end_s) == (t_prev, t)
+        seen += events.find_events(span, [det])
+        if t <= 7000.0:
+            seen_last_step += events.find_events(state.segment(), [det], t_prev, t)
+        t_prev = t
+    assert len(seen) == len(whole) == 6
     np.testing.assert_allclose([e.t_s for e in seen], [e.t_s for e in whole], atol=1e-5)
+    np.testing.assert_allclose(
+        [e.t_s for e in seen_last_step], [e.t_s for e in whole[:2]], atol=1e-5
+    )
+
+
+def test_handlers_must_answer_with_an_action_or_a_reset():
+    r0, v0 = _circular(400e3)
+    det = events.at_time(100.0, handler=lambda e: None)
+    with pytest.raises(TypeError, match="Action or a Reset"):
+        Propagator(TWO_BODY).propagate(0.0, r0, v0, 200.0, detectors=[det])

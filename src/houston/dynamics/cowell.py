@@ -617,9 +617,9 @@ class StepperState:
     :meth:`arrays` and rebuilds with :meth:`from_arrays`).
 
     ``t_s`` is the end of the last step (the integrator's own time, at or ahead of the last
-    requested time); ``y`` the rows' states there (r, v[, m]) and ``f`` their derivatives;
-    ``h_s`` the next step size. ``seg_*`` hold the last step's dense output, covering
-    ``[seg_t0_s, seg_t0_s + seg_h_s]`` (``seg_h_s == 0`` after a start or a reset).
+    requested time ``t_out_s``); ``y`` the rows' states there (r, v[, m]) and ``f`` their
+    derivatives; ``h_s`` the next step size. ``seg_*`` hold the last step's dense output,
+    covering ``[seg_t0_s, seg_t0_s + seg_h_s]`` (``seg_h_s == 0`` after a start or a reset).
     """
 
     t_s: Array
@@ -632,6 +632,7 @@ class StepperState:
     seg_coef: Array
     steps: Array
     evaluations: Array
+    t_out_s: Array
 
     _FIELDS = (
         "t_s",
@@ -644,6 +645,7 @@ class StepperState:
         "seg_coef",
         "steps",
         "evaluations",
+        "t_out_s",
     )
 
     def arrays(self) -> dict[str, Array]:
@@ -753,7 +755,6 @@ class Propagator:
         self.chunk_s = float(chunk_s)
         self.max_steps = int(max_steps)
         self._bps = np.ascontiguousarray(force_model.breakpoints())
-        self._sources = force_model.sources()
         self._callable = not force_model.sampled_only()
         self._coverage = force_model.coverage_s()
         self._spec_cache: tuple[tuple[int, int], KernelSpec] | None = None
@@ -820,6 +821,7 @@ class Propagator:
             seg_coef=coef,
             steps=np.array(0, dtype=np.int64),
             evaluations=np.array(batch, dtype=np.int64),
+            t_out_s=np.array(float(t0_s)),
         )
 
     def _f_at(self, t: float, y: Array, direction: float) -> Array:
@@ -941,7 +943,42 @@ class Propagator:
         if d * (t1 - float(state.t_s)) > 0.0:
             self._run(state, t1, land=False, keep_all=False)
         y = state.interpolate(t1)
+        state.t_out_s = np.array(t1)
         return y[:, 0:3], y[:, 3:6]
+
+    def advance_span(self, state: StepperState, t1_s: float) -> Trajectory:
+        """Like :meth:`advance`, but return the dense output from the previous requested time
+        (``state.t_out_s``) to ``t1_s``, over every step crossed: what a frame loop searches
+        for events (``houston.dynamics.events.find_events``) when a frame may span several
+        steps."""
+        t1 = float(t1_s)
+        t_prev = float(state.t_out_s)
+        d = float(state.direction)
+        if d * (t1 - t_prev) < 0.0:
+            raise ValueError(f"t = {t1} s is before the last requested time {t_prev} s")
+        state.interpolate(t_prev)  # checks that t_prev is still inside the last step
+        pieces = [(state.seg_t0_s[None], state.seg_h_s[None], state.seg_coef[None])]
+        if float(state.seg_h_s) == 0.0:
+            pieces = []
+
+        def keep(st0: Array, sh: Array, sc: Array) -> bool:
+            pieces.append((st0.copy(), sh.copy(), sc.copy()))
+            return False
+
+        if d * (t1 - float(state.t_s)) > 0.0:
+            self._run(state, t1, land=False, keep_all=True, on_segments=keep)
+        state.t_out_s = np.array(t1)
+        if not pieces:
+            coef = np.zeros((state.batch, N_COEF, self.n))
+            coef[:, 0, :] = state.y
+            pieces = [(np.array([t_prev]), np.array([d]), coef[None])]
+        return Trajectory(
+            np.concatenate([p[0] for p in pieces]),
+            np.concatenate([p[1] for p in pieces]),
+            np.concatenate([p[2] for p in pieces]),
+            t_prev,
+            t1,
+        )
 
     def mass_at(self, state: StepperState, t_s: float) -> Array:
         """Mass (kg) per row at ``t_s`` inside the last step, ``(batch,)``."""
@@ -1042,7 +1079,7 @@ class Propagator:
             )
             new = ev.find_events(piece, detectors, t_from_s=t_from[0]) if detectors else []
             for i, e in enumerate(new):
-                action = e.detector.handler(e)
+                action = _checked(e.detector.handler(e))
                 if action is ev.Action.CONTINUE:
                     found.append(e)
                     continue
@@ -1050,7 +1087,7 @@ class Propagator:
                 group = [(e, action)]
                 for x in new[i + 1 :]:
                     if d * (x.t_s - t_cut) <= x.detector.tol_s:
-                        group.append((x, x.detector.handler(x)))
+                        group.append((x, _checked(x.detector.handler(x))))
                 found.extend(x for x, _ in group)
                 keep = d * (piece.seg_t0_s - t_cut) < 0.0
                 keep[0] = True
@@ -1104,6 +1141,7 @@ class Propagator:
         coef = np.zeros((y.shape[0], N_COEF, self.n))
         coef[:, 0, :] = y
         state.seg_coef = coef
+        state.t_out_s = np.array(float(t))
 
     def sample(
         self,
@@ -1137,6 +1175,14 @@ class Propagator:
                 y_eval=out[pos:],
             )
         return out[..., 0:3], out[..., 3:6]
+
+
+def _checked(action: Any) -> Any:
+    from houston.dynamics.events import Action, Reset
+
+    if not isinstance(action, Action | Reset):
+        raise TypeError(f"an event handler must return an Action or a Reset, got {action!r}")
+    return action
 
 
 def lvlh_to_inertial(r_m: Array, v_m_s: Array, vec: Array) -> Array:
