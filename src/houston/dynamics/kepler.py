@@ -360,6 +360,20 @@ def propagate_numpy(
 #: Coefficients 1/(2k+2)! and 1/(2k+3)!, k = 0 .. _SERIES_TERMS - 1, of the Stumpff series.
 _C2_COEF = np.array([1.0 / _factorial(2 * k + 2) for k in range(_SERIES_TERMS)])
 _C3_COEF = np.array([1.0 / _factorial(2 * k + 3) for k in range(_SERIES_TERMS)])
+#: Longest run of addition-theorem updates between two full evaluations in _solve_chi_one.
+_MAX_SHIFTS = 8
+#: Elements the compiled kernel handles together (see _propagate_rows).
+_BLOCK = 64
+# Status of an element inside the compiled kernel.
+_RUNNING = 0
+_CONVERGED = 1
+_COPY = 2  # dt == 0: the answer is the input state
+_INVALID = 3  # non-finite input: the answer is NaN
+_TWO_PI = 2.0 * math.pi
+#: Taylor coefficients (-1)^k/(2k+1)! and (-1)^k/(2k)! of sin and cos, for _rough_sincos.
+_ROUGH_TERMS = 7
+_SIN_COEF = np.array([(-1.0) ** k / _factorial(2 * k + 1) for k in range(_ROUGH_TERMS)])
+_COS_COEF = np.array([(-1.0) ** k / _factorial(2 * k) for k in range(_ROUGH_TERMS)])
 _TINY = float(np.finfo(float).tiny)
 _HUGE = float(np.finfo(float).max)
 
@@ -464,27 +478,66 @@ def _orbit_constants(
     )
 
 
-def _solve_chi_one(
+def _shift_universal(
+    u0: float, u1: float, u2: float, u3: float, h: float, alpha: float
+) -> tuple[float, float, float, float]:
+    """U0..U3 at ``chi + h`` from their values at ``chi``, for ``|alpha h^2| < 1``.
+
+    The addition theorem of the universal functions (Battin 1999, section 4.5; for an
+    ellipse the sum formulas of sine and cosine):
+    ``U0(x+h) = U0(x) U0(h) - alpha U1(x) U1(h)``, ``U1(x+h) = U1(x) U0(h) + U0(x) U1(h)``,
+    ``U2(x+h) = U2(x) U0(h) + U1(x) U1(h) + U2(h)``,
+    ``U3(x+h) = U3(x) + U2(x) U1(h) + U1(x) U2(h) + U3(h)``, with the U(h) from the Stumpff
+    series. Exact up to round-off; well conditioned when ``|h|`` is small next to ``|x|`` and
+    the orbit is not hyperbolic (where the products grow like exp(|x|) and cancel).
+    """
+    psi = h * h * alpha
+    terms = 4 if abs(psi) < 2.4e-3 else _SERIES_TERMS
+    c2 = 0.0
+    c3 = 0.0
+    for k in range(terms - 1, -1, -1):
+        c2 = _C2_COEF[k] - psi * c2
+        c3 = _C3_COEF[k] - psi * c3
+    v0 = 1.0 - psi * c2
+    v1 = h * (1.0 - psi * c3)
+    v2 = h * h * c2
+    v3 = h * h * h * c3
+    return (
+        u0 * v0 - alpha * u1 * v1,
+        u1 * v0 + u0 * v1,
+        u2 * v0 + u1 * v1 + v2,
+        u3 + u2 * v1 + u1 * v2 + v3,
+    )
+
+
+def _rough_sincos(angle: float) -> tuple[float, float]:
+    """``sin`` and ``cos`` of an angle to ~1e-7, for starting values only (no library call:
+    a polynomial the compiler inlines). Half of the angle reduced to [-pi/2, pi/2] goes
+    through the Taylor series to degree 11 and 12, then the double-angle formulas."""
+    t = 0.5 * (angle - _TWO_PI * np.rint(angle / _TWO_PI))
+    t2 = t * t
+    s = 0.0
+    c = 0.0
+    for k in range(_ROUGH_TERMS - 1, -1, -1):
+        s = _SIN_COEF[k] + t2 * s
+        c = _COS_COEF[k] + t2 * c
+    s *= t
+    return 2.0 * s * c, c * c - s * s
+
+
+def _chi_start(
     tau: float,
     r0: float,
     sigma0: float,
     alpha: float,
     rp: float,
-    ecc: float,
     sqrt_al: float,
     e0: float,
     esin0: float,
     ecc_e: float,
     sqrt_ma: float,
-    sqrt_beta: float,
-    esinh0: float,
-    h0: float,
-    beta15: float,
-) -> tuple[float, bool]:
-    """``_solve_chi`` for one element: the same bracket, starting values, residuals and
-    stopping rules. Returns ``(chi, converged)``."""
-    if tau == 0.0:
-        return 0.0, True
+) -> tuple[float, float, float]:
+    """Bracket and starting value of ``_solve_chi`` for one element: ``(lo, hi, chi)``."""
     bound = tau / max(rp, _TINY)
     bound = min(max(bound, -_HUGE), _HUGE)
     if tau > 0.0:
@@ -493,14 +546,13 @@ def _solve_chi_one(
     else:
         lo = bound
         hi = 0.0
-
     guess = tau / r0
-    hyp = alpha < 0.0
     if alpha > 0.0:
         m1 = e0 - esin0 + tau * alpha * sqrt_al
-        e1 = m1 + ecc_e * math.sin(m1) / (1.0 - ecc_e * math.cos(m1))
+        sin_m1, cos_m1 = _rough_sincos(m1)
+        e1 = m1 + ecc_e * sin_m1 / (1.0 - ecc_e * cos_m1)
         guess = (e1 - e0) / sqrt_al
-    elif hyp:
+    elif alpha < 0.0:
         sgn = 1.0 if tau > 0.0 else -1.0
         arg = -2.0 * alpha * tau / (sigma0 + sgn * sqrt_ma * (1.0 - r0 * alpha))
         if arg > 0.0:
@@ -509,45 +561,79 @@ def _solve_chi_one(
                 guess = g_h
     if not (lo < guess < hi):
         guess = 0.5 * (lo + hi)
-    n_dt = beta15 * tau
+    return lo, hi, guess
 
-    c = guess
-    for _ in range(_MAX_ITER):
-        u0, u1, u2, u3 = _universal_one(c, alpha)
-        resid = u3 + sigma0 * u2 + r0 * u1 - tau
-        d1 = u2 + sigma0 * u1 + r0 * u0
-        d2 = sigma0 * u0 + (1.0 - alpha * r0) * u1
-        noise = 8.0 * _EPS * (abs(u3) + abs(sigma0 * u2) + abs(r0 * u1) + abs(tau))
-        if hyp:
-            x = sqrt_beta * c
-            es1 = ecc * math.sinh(h0 + x)
-            resid_h = (es1 - esinh0 - x - n_dt) / beta15
-            noise_h = 8.0 * _EPS * (abs(es1) + abs(esinh0) + abs(x) + abs(n_dt)) / beta15
-            if math.isfinite(resid_h) and noise_h < noise:
-                resid = resid_h
-                noise = noise_h
-        finite = math.isfinite(resid) and math.isfinite(d1) and math.isfinite(d2)
-        above = resid > 0.0 if finite else c > 0.0
-        if above:
-            hi = c
-        else:
-            lo = c
-        step = 5.0 * resid / (d1 + math.sqrt(abs(16.0 * d1 * d1 - 20.0 * resid * d2)))
-        new = c - step
-        usable = finite and math.isfinite(new)
-        small = usable and abs(step) <= _CHI_RTOL_CUBIC * abs(c)
-        if not (small or (usable and lo <= new <= hi)):
-            new = 0.5 * (lo + hi)
-        if finite and abs(resid) <= noise:
-            return c, True
-        if (
-            small
-            or abs(new - c) <= _CHI_RTOL * abs(new)
-            or hi - lo <= _CHI_RTOL * max(abs(lo), abs(hi))
-        ):
-            return new, True
-        c = new
-    return c, False
+
+def _chi_step(
+    c: float,
+    lo: float,
+    hi: float,
+    u0: float,
+    u1: float,
+    u2: float,
+    u3: float,
+    shifts: int,
+    tau: float,
+    r0: float,
+    sigma0: float,
+    alpha: float,
+    ecc: float,
+    sqrt_beta: float,
+    esinh0: float,
+    h0: float,
+    beta15: float,
+) -> tuple[float, float, float, float, float, float, float, int, bool]:
+    """One iteration of ``_solve_chi`` for one element (same residuals, Laguerre step,
+    bracket and stopping rules), from ``chi = c`` with its universal functions ``u0..u3``.
+
+    Returns the next ``(c, lo, hi, u0, u1, u2, u3, shifts, done)``; when ``done``, ``c`` is
+    the solution and ``u0..u3`` its universal functions. On non-hyperbolic orbits the
+    universal functions of a new iterate close to the last one (``|h| <= |c| / 8``) come
+    from the addition theorem (``_shift_universal``) instead of sines and cosines; at most
+    ``_MAX_SHIFTS`` shifts follow one another, so round-off cannot pile up.
+    """
+    hyp = alpha < 0.0
+    resid = u3 + sigma0 * u2 + r0 * u1 - tau
+    d1 = u2 + sigma0 * u1 + r0 * u0
+    d2 = sigma0 * u0 + (1.0 - alpha * r0) * u1
+    noise = 8.0 * _EPS * (abs(u3) + abs(sigma0 * u2) + abs(r0 * u1) + abs(tau))
+    if hyp:
+        n_dt = beta15 * tau
+        x = sqrt_beta * c
+        es1 = ecc * math.sinh(h0 + x)
+        resid_h = (es1 - esinh0 - x - n_dt) / beta15
+        noise_h = 8.0 * _EPS * (abs(es1) + abs(esinh0) + abs(x) + abs(n_dt)) / beta15
+        if math.isfinite(resid_h) and noise_h < noise:
+            resid = resid_h
+            noise = noise_h
+    finite = math.isfinite(resid) and math.isfinite(d1) and math.isfinite(d2)
+    above = resid > 0.0 if finite else c > 0.0
+    if above:
+        hi = c
+    else:
+        lo = c
+    # Laguerre step with n = 5 (Conway 1986); d1 = r > 0 fixes the sign choice.
+    step = 5.0 * resid / (d1 + math.sqrt(abs(16.0 * d1 * d1 - 20.0 * resid * d2)))
+    new = c - step
+    usable = finite and math.isfinite(new)
+    small = usable and abs(step) <= _CHI_RTOL_CUBIC * abs(c)
+    if not (small or (usable and lo <= new <= hi)):
+        new = 0.5 * (lo + hi)
+    if finite and abs(resid) <= noise:
+        return c, lo, hi, u0, u1, u2, u3, shifts, True
+    done = (
+        small
+        or abs(new - c) <= _CHI_RTOL * abs(new)
+        or hi - lo <= _CHI_RTOL * max(abs(lo), abs(hi))
+    )
+    h = new - c
+    if not hyp and shifts < _MAX_SHIFTS and abs(h) <= 0.125 * abs(c):
+        u0, u1, u2, u3 = _shift_universal(u0, u1, u2, u3, h, alpha)
+        shifts += 1
+    else:
+        u0, u1, u2, u3 = _universal_one(new, alpha)
+        shifts = 0
+    return new, lo, hi, u0, u1, u2, u3, shifts, done
 
 
 def _propagate_rows(
@@ -559,13 +645,17 @@ def _propagate_rows(
     r_out: NDArray[np.float64],
     v_out: NDArray[np.float64],
 ) -> tuple[int, int]:
-    """Fill ``r_out``, ``v_out`` (n, 3) element by element.
+    """Fill ``r_out``, ``v_out`` (n, 3), ``_BLOCK`` elements at a time.
 
     Element ``o`` (C order over the broadcast shape ``layout[0]``) takes its state from row
     ``si`` of ``r_s``, ``v_s``, ``mu_s`` and its time from ``dt_f[di]``, where ``si`` and
-    ``di`` advance by the strides ``layout[1]`` and ``layout[2]`` (0 on broadcast axes).
-    The orbit constants are recomputed whenever ``si`` changes. Returns the number of
-    elements whose iteration did not converge and the first of them (-1 if none).
+    ``di`` advance by the strides ``layout[1]`` and ``layout[2]`` (0 on broadcast axes);
+    the orbit constants are recomputed whenever ``si`` changes. Within a block the elements
+    are set up, then iterated in turns (one Laguerre step each per sweep, converged ones
+    left alone), then mapped to states, so that the processor overlaps independent
+    elements; each element goes through exactly the operations it would go through alone.
+    Returns the number of elements whose iteration did not converge and the first of them
+    (-1 if none).
     """
     n = r_out.shape[0]
     ndim = layout.shape[1]
@@ -576,37 +666,62 @@ def _propagate_rows(
     n_fail = 0
     first_fail = -1
     consts = _orbit_constants(1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 1.0)
-    for o in range(n):
-        rx, ry, rz = r_s[si, 0], r_s[si, 1], r_s[si, 2]
-        vx, vy, vz = v_s[si, 0], v_s[si, 1], v_s[si, 2]
-        if si != last:
-            consts = _orbit_constants(rx, ry, rz, vx, vy, vz, mu_s[si])
-            last = si
-        (
-            r0,
-            sqrt_mu,
-            sigma0,
-            alpha,
-            rp,
-            ecc,
-            period,
-            sqrt_al,
-            _ecos0,
-            esin0,
-            e0,
-            ecc_e,
-            sqrt_ma,
-            sqrt_beta,
-            esinh0,
-            h0,
-            beta15,
-            valid,
-        ) = consts
-        dt = dt_f[di]
-        if dt == 0.0:
-            r_out[o, 0], r_out[o, 1], r_out[o, 2] = rx, ry, rz
-            v_out[o, 0], v_out[o, 1], v_out[o, 2] = vx, vy, vz
-        else:
+
+    # Per-element working values of one block.
+    state_b = np.empty(_BLOCK, np.int64)
+    status_b = np.empty(_BLOCK, np.int64)
+    shifts_b = np.zeros(_BLOCK, np.int64)
+    dt_b = np.empty(_BLOCK)
+    tau_b = np.empty(_BLOCK)
+    r0_b = np.empty(_BLOCK)
+    sqrt_mu_b = np.empty(_BLOCK)
+    sigma0_b = np.empty(_BLOCK)
+    alpha_b = np.empty(_BLOCK)
+    ecc_b = np.empty(_BLOCK)
+    sqrt_beta_b = np.empty(_BLOCK)
+    esinh0_b = np.empty(_BLOCK)
+    h0_b = np.empty(_BLOCK)
+    beta15_b = np.empty(_BLOCK)
+    c_b = np.empty(_BLOCK)
+    lo_b = np.empty(_BLOCK)
+    hi_b = np.empty(_BLOCK)
+    u0_b = np.empty(_BLOCK)
+    u1_b = np.empty(_BLOCK)
+    u2_b = np.empty(_BLOCK)
+    u3_b = np.empty(_BLOCK)
+
+    for start in range(0, n, _BLOCK):
+        m = min(_BLOCK, n - start)
+
+        # 1. Set up: orbit constants, reduced time, bracket, starting value.
+        for j in range(m):
+            if si != last:
+                consts = _orbit_constants(
+                    r_s[si, 0], r_s[si, 1], r_s[si, 2], v_s[si, 0], v_s[si, 1], v_s[si, 2], mu_s[si]
+                )
+                last = si
+            (
+                r0,
+                sqrt_mu,
+                sigma0,
+                alpha,
+                rp,
+                ecc,
+                period,
+                sqrt_al,
+                _ecos0,
+                esin0,
+                e0,
+                ecc_e,
+                sqrt_ma,
+                sqrt_beta,
+                esinh0,
+                h0,
+                beta15,
+                valid,
+            ) = consts
+            state_b[j] = si
+            dt = dt_f[di]
             # Reduce elliptic arcs to |dt| <= P/2, as in propagate_numpy.
             dt_red = dt
             if math.isfinite(period):
@@ -614,73 +729,144 @@ def _propagate_rows(
                 if k != 0.0:
                     dt_red = dt - k * period
             tau = sqrt_mu * dt_red
-            if valid == 0.0 or not math.isfinite(tau):
+            dt_b[j] = dt_red
+            tau_b[j] = tau
+            r0_b[j] = r0
+            sqrt_mu_b[j] = sqrt_mu
+            sigma0_b[j] = sigma0
+            alpha_b[j] = alpha
+            ecc_b[j] = ecc
+            sqrt_beta_b[j] = sqrt_beta
+            esinh0_b[j] = esinh0
+            h0_b[j] = h0
+            beta15_b[j] = beta15
+            shifts_b[j] = 0
+            if dt == 0.0:
+                status_b[j] = _COPY
+            elif valid == 0.0 or not math.isfinite(tau):
+                status_b[j] = _INVALID
+            elif tau == 0.0:
+                status_b[j] = _CONVERGED
+                c_b[j] = 0.0
+                u0_b[j], u1_b[j], u2_b[j], u3_b[j] = 1.0, 0.0, 0.0, 0.0
+            else:
+                status_b[j] = _RUNNING
+                lo, hi, c = _chi_start(
+                    tau, r0, sigma0, alpha, rp, sqrt_al, e0, esin0, ecc_e, sqrt_ma
+                )
+                lo_b[j] = lo
+                hi_b[j] = hi
+                c_b[j] = c
+                u0_b[j], u1_b[j], u2_b[j], u3_b[j] = _universal_one(c, alpha)
+            # Next element: advance the multi-index (an odometer over the broadcast shape).
+            for ax in range(ndim - 1, -1, -1):
+                count[ax] += 1
+                si += layout[1, ax]
+                di += layout[2, ax]
+                if count[ax] < layout[0, ax]:
+                    break
+                si -= layout[1, ax] * layout[0, ax]
+                di -= layout[2, ax] * layout[0, ax]
+                count[ax] = 0
+
+        # 2. Iterate, one step per running element per sweep.
+        for _ in range(_MAX_ITER):
+            running = 0
+            for j in range(m):
+                if status_b[j] != _RUNNING:
+                    continue
+                c, lo, hi, u0, u1, u2, u3, shifts, done = _chi_step(
+                    c_b[j],
+                    lo_b[j],
+                    hi_b[j],
+                    u0_b[j],
+                    u1_b[j],
+                    u2_b[j],
+                    u3_b[j],
+                    shifts_b[j],
+                    tau_b[j],
+                    r0_b[j],
+                    sigma0_b[j],
+                    alpha_b[j],
+                    ecc_b[j],
+                    sqrt_beta_b[j],
+                    esinh0_b[j],
+                    h0_b[j],
+                    beta15_b[j],
+                )
+                c_b[j] = c
+                lo_b[j] = lo
+                hi_b[j] = hi
+                u0_b[j], u1_b[j], u2_b[j], u3_b[j] = u0, u1, u2, u3
+                shifts_b[j] = shifts
+                if done:
+                    status_b[j] = _CONVERGED
+                else:
+                    running += 1
+            if running == 0:
+                break
+
+        # 3. Map each element through the Lagrange coefficients.
+        for j in range(m):
+            o = start + j
+            sj = state_b[j]
+            rx, ry, rz = r_s[sj, 0], r_s[sj, 1], r_s[sj, 2]
+            vx, vy, vz = v_s[sj, 0], v_s[sj, 1], v_s[sj, 2]
+            status = status_b[j]
+            if status == _COPY:
+                r_out[o, 0], r_out[o, 1], r_out[o, 2] = rx, ry, rz
+                v_out[o, 0], v_out[o, 1], v_out[o, 2] = vx, vy, vz
+                continue
+            if status == _INVALID:
                 r_out[o, 0] = r_out[o, 1] = r_out[o, 2] = math.nan
                 v_out[o, 0] = v_out[o, 1] = v_out[o, 2] = math.nan
-            else:
-                chi, ok = _solve_chi_one(
-                    tau,
-                    r0,
-                    sigma0,
-                    alpha,
-                    rp,
-                    ecc,
-                    sqrt_al,
-                    e0,
-                    esin0,
-                    ecc_e,
-                    sqrt_ma,
-                    sqrt_beta,
-                    esinh0,
-                    h0,
-                    beta15,
-                )
-                if not ok:
-                    n_fail += 1
-                    if first_fail < 0:
-                        first_fail = o
-                _, u1, u2, u3 = _universal_one(chi, alpha)
-                f = 1.0 - u2 / r0
-                g_time = dt_red - u3 / sqrt_mu
-                g_chi = (r0 * u1 + sigma0 * u2) / sqrt_mu
-                cancel_time = abs(dt_red) + abs(u3 / sqrt_mu)
-                cancel_chi = (abs(r0 * u1) + abs(sigma0 * u2)) / sqrt_mu
-                g = g_chi if cancel_chi < cancel_time else g_time
-                x = f * rx + g * vx
-                y = f * ry + g * vy
-                z = f * rz + g * vz
-                rn = math.sqrt(x * x + y * y + z * z)
-                fdot = -sqrt_mu * u1 / (rn * r0)
-                gdot = 1.0 - u2 / rn
-                r_out[o, 0], r_out[o, 1], r_out[o, 2] = x, y, z
-                v_out[o, 0] = fdot * rx + gdot * vx
-                v_out[o, 1] = fdot * ry + gdot * vy
-                v_out[o, 2] = fdot * rz + gdot * vz
-        # Next element: advance the multi-index (an odometer over the broadcast shape).
-        for ax in range(ndim - 1, -1, -1):
-            count[ax] += 1
-            si += layout[1, ax]
-            di += layout[2, ax]
-            if count[ax] < layout[0, ax]:
-                break
-            si -= layout[1, ax] * layout[0, ax]
-            di -= layout[2, ax] * layout[0, ax]
-            count[ax] = 0
+                continue
+            if status == _RUNNING:
+                n_fail += 1
+                if first_fail < 0:
+                    first_fail = o
+            r0 = r0_b[j]
+            sqrt_mu = sqrt_mu_b[j]
+            sigma0 = sigma0_b[j]
+            dt_red = dt_b[j]
+            u1, u2, u3 = u1_b[j], u2_b[j], u3_b[j]
+            f = 1.0 - u2 / r0
+            # g from whichever of its two equal forms cancels less (see propagate_numpy).
+            g_time = dt_red - u3 / sqrt_mu
+            g_chi = (r0 * u1 + sigma0 * u2) / sqrt_mu
+            cancel_time = abs(dt_red) + abs(u3 / sqrt_mu)
+            cancel_chi = (abs(r0 * u1) + abs(sigma0 * u2)) / sqrt_mu
+            g = g_chi if cancel_chi < cancel_time else g_time
+            x = f * rx + g * vx
+            y = f * ry + g * vy
+            z = f * rz + g * vz
+            rn = math.sqrt(x * x + y * y + z * z)
+            fdot = -sqrt_mu * u1 / (rn * r0)
+            gdot = 1.0 - u2 / rn
+            r_out[o, 0], r_out[o, 1], r_out[o, 2] = x, y, z
+            v_out[o, 0] = fdot * rx + gdot * vx
+            v_out[o, 1] = fdot * ry + gdot * vy
+            v_out[o, 2] = fdot * rz + gdot * vz
     return n_fail, first_fail
 
 
 def _compiled() -> Any:
     """The compiled kernel ``_propagate_rows``, built (or loaded from numba's cache) once."""
-    global _KERNEL, _stumpff_one, _universal_one, _orbit_constants, _solve_chi_one
+    global _KERNEL, _stumpff_one, _universal_one, _orbit_constants, _shift_universal
+    global _rough_sincos, _chi_start, _chi_step
     with _KERNEL_LOCK:
         if _KERNEL is None:
             import numba
 
             jit = numba.njit(cache=True, error_model="numpy")
-            _stumpff_one = jit(_stumpff_one)
-            _universal_one = jit(_universal_one)
-            _orbit_constants = jit(_orbit_constants)
-            _solve_chi_one = jit(_solve_chi_one)
+            inline = numba.njit(cache=True, error_model="numpy", inline="always")
+            _stumpff_one = inline(_stumpff_one)
+            _universal_one = inline(_universal_one)
+            _orbit_constants = inline(_orbit_constants)
+            _shift_universal = inline(_shift_universal)
+            _rough_sincos = inline(_rough_sincos)
+            _chi_start = inline(_chi_start)
+            _chi_step = inline(_chi_step)
             _KERNEL = jit(_propagate_rows)
     return _KERNEL
 
