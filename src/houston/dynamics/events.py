@@ -312,7 +312,7 @@ def at_time(t_s: float, name: str = "time", **kw: Any) -> Detector:
     def g(t: Array, r: Array, v: Array, rows: NDArray[np.int64]) -> Array:
         return t - t_ev
 
-    return Detector(g, 1, name, **kw)
+    return Detector(g, 0, name, **kw)
 
 
 def shadow(
