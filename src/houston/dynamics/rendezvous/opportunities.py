@@ -194,7 +194,7 @@ class DockingConstraints:
     daylight_margin_s: float = 0.0
     contact: ContactFn | None = None
     closing_rate_m_s: float = 0.2
-    dv_budget_m_s: float = math.inf
+    dv_budget_m_s: float = 100.0
     min_lead_s: float = 0.0
     min_perigee_alt_m: float = 150.0e3
 
@@ -291,8 +291,19 @@ def _split(intervals: list[Interval], length: float) -> list[Interval]:
     return out
 
 
+def _samples(lo: float, hi: float, step: float) -> Array:
+    """Evenly spaced samples from ``lo`` to ``hi`` inclusive, at most ``step`` apart."""
+    return np.linspace(lo, hi, max(2, math.ceil((hi - lo) / step) + 1))
+
+
 def _contact_flags(fn: ContactFn, t_s: Array, r_m: Array) -> NDArray[np.bool_]:
-    out = np.asarray(fn(t_s, r_m))
+    """The contact predicate on arrays; a predicate written for one point (it fails on arrays
+    or returns one value) is called point by point."""
+    try:
+        out = np.asarray(fn(t_s, r_m))
+    except (TypeError, ValueError, IndexError):
+        # Written for one point; a genuine error in it is raised again by the loop below.
+        out = np.empty(0)
     if out.shape != t_s.shape:
         out = np.array([bool(fn(t, r)) for t, r in zip(t_s, r_m, strict=True)])
     return out.astype(bool)
@@ -317,34 +328,31 @@ class _Problem:
         self.r_c, self.v_c, self.r_t, self.v_t = r_c, v_c, r_t, v_t
         self.closing, self.rp_min, self.mu = closing, rp_min, mu
 
-    def cost(self, t2: Array, tof: Array, revs: int, low_path: bool) -> tuple[Array, Array, Array]:
-        """Total Δv (m/s; inf where infeasible), and the two burn magnitudes, for 1-D
-        arrays of docking times and transfer times."""
-        n = t2.size
-        total = np.full(n, np.inf)
-        d1 = np.full(n, np.inf)
-        d2 = np.full(n, np.inf)
-        if n == 0:
-            return total, d1, d2
+    def cost(
+        self, t2: Array, tof: Array, revs: int, branches: tuple[bool, ...]
+    ) -> dict[bool, Array]:
+        """Total Δv (m/s; inf where infeasible) on each Lambert branch (``low_path``), for
+        1-D arrays of docking times and transfer times."""
+        out = {b: np.full(t2.size, np.inf) for b in branches}
+        if t2.size == 0:
+            return out
         r1, v1 = kepler.propagate(self.r_c, self.v_c, t2 - tof, self.mu)
         r2, v2 = kepler.propagate(self.r_t, self.v_t, t2, self.mu)
-        ok, dv1, dv2 = _solve_lambert(r1, v1, r2, v2, tof, revs, low_path, self.closing, self.mu)
+        ok, dvs = _solve_lambert(r1, v1, r2, v2, tof, revs, branches, self.closing, self.mu)
         if not np.any(ok):
-            return total, d1, d2
-        # Reject transfer orbits that dip below the perigee limit.
-        vt = v1[ok] + dv1
-        h = np.cross(r1[ok], vt)
-        rn = _norm(r1[ok])[:, None]
-        e_vec = (
-            (_dot(vt, vt)[:, None] - self.mu / rn) * r1[ok] - _dot(r1[ok], vt)[:, None] * vt
-        ) / self.mu
-        rp = _dot(h, h) / self.mu / (1.0 + _norm(e_vec))
-        m1, m2 = _norm(dv1), _norm(dv2)
-        good = rp >= self.rp_min
-        idx = np.flatnonzero(ok)[good]
-        d1[idx], d2[idx] = m1[good], m2[good]
-        total[idx] = m1[good] + m2[good]
-        return total, d1, d2
+            return out
+        for b, (dv1, dv2) in dvs.items():
+            # Reject transfer orbits that dip below the perigee limit.
+            vt = v1[ok] + dv1
+            h = np.cross(r1[ok], vt)
+            rn = _norm(r1[ok])[:, None]
+            e_vec = (
+                (_dot(vt, vt)[:, None] - self.mu / rn) * r1[ok] - _dot(r1[ok], vt)[:, None] * vt
+            ) / self.mu
+            rp = _dot(h, h) / self.mu / (1.0 + _norm(e_vec))
+            total = _norm(dv1) + _norm(dv2)
+            out[b][ok] = np.where(rp >= self.rp_min, total, np.inf)
+        return out
 
 
 def _solve_lambert(
@@ -354,22 +362,26 @@ def _solve_lambert(
     v2: Array,
     tof: Array,
     revs: int,
-    low_path: bool,
+    branches: tuple[bool, ...],
     closing: float,
     mu: float,
-) -> tuple[NDArray[np.bool_], Array, Array]:
-    """:func:`.plan.lambert_dv` on a 1-D batch, skipping the elements with no solution.
+) -> tuple[NDArray[np.bool_], dict[bool, tuple[Array, Array]]]:
+    """:func:`.plan.lambert_dv` on a 1-D batch for each branch, skipping the elements with
+    no solution; returns the mask of solved elements and, per branch, their two burns.
 
     ``lambert.solve`` refuses a whole batch when one element has none. For ``revs > 0`` the
-    failures are transfer times below the multi-revolution minimum, so the batch is sorted by
-    transfer time and the shortest ones are dropped by a binary search on where the rest
-    solves (the few dropped elements that would have solved lie at the minimum-time edge).
-    Other failures (collinear geometry) are isolated by splitting the batch in halves.
+    failures are transfer times below the multi-revolution minimum (the same for both
+    branches). Elements shorter than ``revs`` periods of the minimum-energy ellipse
+    (``a = s/2``, the smallest orbit through both points) cannot have a solution and are
+    dropped at once; the rest are sorted by transfer time and a binary search finds where
+    the batch starts to solve (the few dropped elements that would have solved lie at the
+    minimum-time edge). Other failures (collinear geometry) are isolated by splitting the
+    batch in halves.
     """
     n = tof.size
     ok = np.zeros(n, dtype=bool)
 
-    def attempt(idx: NDArray[np.intp]) -> tuple[Array, Array] | None:
+    def attempt(idx: NDArray[np.intp], low_path: bool) -> tuple[Array, Array] | None:
         try:
             return lambert_dv(
                 r1[idx],
@@ -385,46 +397,63 @@ def _solve_lambert(
         except lambert.NoSolution:
             return None
 
-    pieces: list[tuple[NDArray[np.intp], Array, Array]] = []
+    solved: list[NDArray[np.intp]] = []
+    first: list[tuple[Array, Array]] = []
 
     def split(idx: NDArray[np.intp]) -> None:
-        res = attempt(idx)
+        res = attempt(idx, branches[0])
         if res is not None:
-            pieces.append((idx, *res))
+            solved.append(idx)
+            first.append(res)
         elif idx.size > 1:
             split(idx[: idx.size // 2])
             split(idx[idx.size // 2 :])
 
-    order = np.argsort(tof, kind="stable")
     if revs > 0:
-        res = attempt(order)
-        if res is None:
-            lo, hi = 0, n  # attempt(order[hi:]) succeeds (empty at first); order[lo:] fails
+        s = 0.5 * (_norm(r1) + _norm(r2) + _norm(r2 - r1))
+        possible = tof >= revs * 2.0 * np.pi * np.sqrt((0.5 * s) ** 3 / mu)
+        cand = np.flatnonzero(possible)
+        order = cand[np.argsort(tof[cand], kind="stable")]
+        res = attempt(order, branches[0])
+        if res is not None:
+            solved.append(order)
+            first.append(res)
+        elif order.size:
+            lo, hi = 0, order.size  # order[lo:] fails; order[hi:] solves (empty at first)
             best: tuple[Array, Array] | None = None
             while hi - lo > 1:
                 mid = (lo + hi) // 2
-                r = attempt(order[mid:])
+                r = attempt(order[mid:], branches[0])
                 if r is None:
                     lo = mid
                 else:
                     hi, best = mid, r
             if best is not None:
-                pieces.append((order[hi:], *best))
-        else:
-            pieces.append((order, *res))
+                solved.append(order[hi:])
+                first.append(best)
     else:
-        split(order)
-    dv1 = np.empty((n, 3))
-    dv2 = np.empty((n, 3))
-    for idx, a, b in pieces:
-        ok[idx] = True
-        dv1[idx] = a
-        dv2[idx] = b
-    return ok, dv1[ok], dv2[ok]
+        split(np.arange(n))
+    if not solved:
+        return ok, {}
+    idx = np.concatenate(solved)
+    ok[idx] = True
+    # Results in the order of the solved elements' indices.
+    back = np.argsort(idx, kind="stable")
+    dv1 = np.concatenate([a for a, _ in first])[back]
+    dv2 = np.concatenate([b for _, b in first])[back]
+    out = {branches[0]: (dv1, dv2)}
+    rest = np.flatnonzero(ok)
+    for b in branches[1:]:
+        res = attempt(rest, b)
+        if res is None:  # pragma: no cover - same minimum time on every branch
+            raise RuntimeError("a Lambert branch failed where another solved")
+        out[b] = res
+    return ok, out
 
 
-def _sheets(max_revs: int) -> list[tuple[int, bool]]:
-    return [(0, True)] + [(m, lp) for m in range(1, max_revs + 1) for lp in (True, False)]
+def _branches(revs: int) -> tuple[bool, ...]:
+    """Lambert branches (``low_path``) worth searching: one without complete revolutions."""
+    return (True,) if revs == 0 else (True, False)
 
 
 def find_opportunities(
@@ -436,7 +465,7 @@ def find_opportunities(
     t_start_ns: int | None = None,
     constraints: DockingConstraints | None = None,
     transfer_s: tuple[float, float] | None = None,
-    max_revs: int = 1,
+    max_revs: int = 2,
     grid_step_s: float = 60.0,
     event_step_s: float = 30.0,
     get_zero_ns: int = 0,
@@ -451,13 +480,15 @@ def find_opportunities(
     epoch
         The scenario epoch (kernel time zero), for the Sun and for UTC in the summaries.
     window_s
-        Docking must happen within this long after the start, s.
+        Search window, s after the start: every docking window (a stretch of time when the
+        constraints allow docking) that opens within it is searched, to its end.
     t_start_ns
         Start of the search (kernel ns); default the later of the two state epochs.
     constraints
-        :class:`DockingConstraints` (default: daylight, 0.2 m/s closing, no budget).
+        :class:`DockingConstraints` (default: daylight, 0.2 m/s closing, 100 m/s).
     transfer_s
-        Shortest and longest TPI-to-docking time, s; default 0.25 to 1.5 target periods.
+        Shortest and longest TPI-to-docking time, s; default a quarter of a target period to
+        ``max_revs + 1`` periods.
     max_revs
         Most complete revolutions on the transfer (multi-revolution Lambert arcs).
     grid_step_s, event_step_s
@@ -474,7 +505,7 @@ def find_opportunities(
     r_t, v_t = target.at(t0_ns, mu)
     a_t = 1.0 / (2.0 / float(_norm(r_t)) - float(_dot(v_t, v_t)) / mu)
     period = 2.0 * math.pi * math.sqrt(a_t**3 / mu)
-    tof_lo, tof_hi = (0.25 * period, 1.5 * period) if transfer_s is None else transfer_s
+    tof_lo, tof_hi = (0.25 * period, (max_revs + 1) * period) if transfer_s is None else transfer_s
     if not 0.0 < tof_lo < tof_hi:
         raise ValueError(f"transfer_s must be 0 < shortest < longest, got {(tof_lo, tof_hi)}")
     t1_min = float(c.min_lead_s)
@@ -496,29 +527,30 @@ def find_opportunities(
         t = np.atleast_1d(np.asarray(t, dtype=float))
         return _contact_flags(c.contact, t0_ns / NS_PER_S + t, target_at(t))
 
-    windows: list[Interval] = [(d_lo, d_hi)]
+    # Docking windows that open within the search window are searched to their end, so the
+    # constraints are followed one target period beyond it.
+    d_end = d_hi + period
+    windows: list[Interval] = [(d_lo, d_end)]
     if c.daylight:
         m = float(c.daylight_margin_s)
-        ts = np.linspace(
-            d_lo - m, d_hi + m, max(2, math.ceil((d_hi - d_lo + 2 * m) / event_step_s) + 1)
-        )
+        ts = _samples(d_lo - m, d_end + m, event_step_s)
         light = _true_intervals(ts, lit(ts), lambda t: bool(lit(t)))
         light = [(lo + m, hi - m) for lo, hi in light if hi - lo > 2 * m]
         windows = _intersect(windows, light)
     if c.contact is not None:
-        ts = np.linspace(d_lo, d_hi, max(2, math.ceil((d_hi - d_lo) / event_step_s) + 1))
+        ts = _samples(d_lo, d_end, event_step_s)
         seen = _true_intervals(ts, contact_at(ts), lambda t: bool(contact_at(t)[0]))
         windows = _intersect(windows, seen)
-    windows = _split(windows, period)
+    windows = [w for w in _split(windows, period) if w[0] < d_hi]
     if not windows:
         return []
 
     prob = _Problem(r_c, v_c, r_t, v_t, c.closing_rate_m_s, R_EARTH_M + c.min_perigee_alt_m, mu)
-    tofs = np.linspace(tof_lo, tof_hi, max(2, math.ceil((tof_hi - tof_lo) / grid_step_s) + 1))
+    tofs = _samples(tof_lo, tof_hi, grid_step_s)
     dtof = float(tofs[1] - tofs[0])
     cells_t2, cells_tof, cells_w, steps = [], [], [], []
     for w, (lo, hi) in enumerate(windows):
-        t2s = np.linspace(lo, hi, max(2, math.ceil((hi - lo) / grid_step_s) + 1))
+        t2s = _samples(lo, hi, grid_step_s)
         steps.append(float(t2s[1] - t2s[0]))
         g2, gt = np.meshgrid(t2s, tofs, indexing="ij")
         keep = g2 - gt >= t1_min
@@ -531,24 +563,27 @@ def find_opportunities(
 
     # Best grid point of every window, over every Lambert branch.
     best = [(np.inf, 0.0, 0.0, (0, True)) for _ in windows]
-    for revs, low in _sheets(max_revs):
-        # A transfer of M revolutions takes at least M periods of an orbit of semi-major axis
-        # r/2 (every ellipse through two points at radius ~r has a >= s/2 >= r/2).
-        sel = tof_all >= revs * period / 2.0**1.5
-        total, _, _ = prob.cost(t2_all[sel], tof_all[sel], revs, low)
+    for revs in range(max_revs + 1):
+        # Transfers of M revolutions last about M to M + 1 target periods; outside
+        # (M - 1/4, M + 5/4) periods they are either impossible or far from the cheapest.
+        sel = np.flatnonzero(
+            (tof_all >= (revs - 0.25) * period) & (tof_all <= (revs + 1.25) * period)
+        )
         ws = w_all[sel]
-        for w in range(len(windows)):
-            mine = np.flatnonzero(ws == w)
-            if mine.size == 0:
-                continue
-            k = mine[int(np.argmin(total[mine]))]
-            if total[k] < best[w][0]:
-                best[w] = (
-                    float(total[k]),
-                    float(t2_all[sel][k]),
-                    float(tof_all[sel][k]),
-                    (revs, low),
-                )
+        for low, total in prob.cost(t2_all[sel], tof_all[sel], revs, _branches(revs)).items():
+            for w in range(len(windows)):
+                mine = np.flatnonzero(ws == w)
+                if mine.size == 0:
+                    continue
+                k = mine[int(np.argmin(total[mine]))]
+                if total[k] < best[w][0]:
+                    cell = sel[k]
+                    best[w] = (
+                        float(total[k]),
+                        float(t2_all[cell]),
+                        float(tof_all[cell]),
+                        (revs, low),
+                    )
 
     found: list[Opportunity] = []
     for w, (lo, hi) in enumerate(windows):
@@ -558,13 +593,18 @@ def find_opportunities(
         t2, tof = _refine(
             prob, t2, tof, steps[w], dtof, (lo, hi), (tof_lo, tof_hi), t1_min, revs, low
         )
+        # Times on the kernel's nanosecond clock; the plan is built from the rounded times.
+        t_tpi_ns, t_dock_ns = int(ns(t2 - tof)), int(ns(t2))
+        t1 = (t_tpi_ns - t0_ns) / NS_PER_S
+        tof = (t_dock_ns - t_tpi_ns) / NS_PER_S
+        t2 = (t_dock_ns - t0_ns) / NS_PER_S
         try:
             plan = lambert_plan(
                 r_c,
                 v_c,
                 r_t,
                 v_t,
-                t2 - tof,
+                t1,
                 tof,
                 mu_m3_s2=mu,
                 closing_rate_m_s=c.closing_rate_m_s,
@@ -577,7 +617,6 @@ def find_opportunities(
             continue
         is_lit = bool(lit(t2))
         has_contact = None if c.contact is None else bool(contact_at(t2)[0])
-        t_tpi_ns, t_dock_ns = int(ns(t2 - tof)), int(ns(t2))
         dv1, dv2 = plan.burns[0].dv_m_s, plan.burns[1].dv_m_s
         found.append(
             Opportunity(
@@ -627,14 +666,14 @@ def _refine(
     a 5 x 5 stencil of half-width (h2, hf), clipped to the bounds; move to its best point and
     halve the stencil, ``_REFINE_STEPS`` times."""
     offsets = np.linspace(-1.0, 1.0, _STENCIL)
-    best = float(prob.cost(np.array([t2]), np.array([tof]), revs, low)[0][0])
+    best = float(prob.cost(np.array([t2]), np.array([tof]), revs, (low,))[low][0])
     for _ in range(_REFINE_STEPS):
         g2, gt = np.meshgrid(
             np.clip(t2 + h2 * offsets, *window), np.clip(tof + hf * offsets, *band), indexing="ij"
         )
         g2, gt = g2.ravel(), gt.ravel()
         keep = g2 - gt >= t1_min
-        total = prob.cost(g2[keep], gt[keep], revs, low)[0]
+        total = prob.cost(g2[keep], gt[keep], revs, (low,))[low]
         if total.size and np.min(total) < best:
             k = int(np.argmin(total))
             best, t2, tof = float(total[k]), float(g2[keep][k]), float(gt[keep][k])
