@@ -469,6 +469,8 @@ class Model:
 #: so that ``import houston`` stays fast.
 BUILTIN_MODELS: dict[str, str] = {
     "vehicle.two_body": "houston.dynamics.vehicle:TwoBodyVehicle",
+    "habitat.gas_network": "houston.habitat.model:GasNetworkModel",
+    "crew.team": "houston.crew.model:CrewModel",
 }
 
 _extra: dict[str, type[Model]] = {}

@@ -1,0 +1,308 @@
+"""Compiled per-frame work of the habitat model (:mod:`houston.habitat.model`).
+
+Two loops over the runs of a batch, around the network step of
+:mod:`houston.habitat.fastnet`: :func:`links` turns the hatch, valve, tank and hole states
+into the effective area and flow cap of every link; :func:`post` computes the truth (node
+pressures, O2 partial pressures, link flows), the sensor readings, the votes, the leak-rate
+estimates, the whole telemetry vector and the state changes that become events. Compiled with
+numba (``cache=True``) on first use; each run is computed alone, so a batch of N gives bit for
+bit the N single runs.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+from houston.core.constants import R_GAS_J_MOL_K
+from houston.habitat.instruments import leak_row, read_row, vote_row
+
+_F = NDArray[np.float64]
+_I = NDArray[np.intp]
+_B = NDArray[np.bool_]
+
+OPEN = 0
+
+# Offsets of the telemetry groups (the order of model._telemetry_slices).
+(
+    T_PRESSURE,
+    T_CHANNELS,
+    T_SPREAD,
+    T_PPO2,
+    T_TEMPERATURE,
+    T_LEAK,
+    T_HATCH,
+    T_HATCH_DP,
+    T_VALVE,
+    T_TANK_PRESSURE,
+    T_TANK_MASS,
+    T_TANK_VALVE,
+    T_LEAK_TOTAL,
+    T_ITERATIONS,
+    T_TRUE_PRESSURE,
+    T_TRUE_PPO2,
+    T_TRUE_TEMPERATURE,
+    T_TRUE_LEAK,
+    T_TRUE_TANK_MASS,
+    T_TRUE_TANK_FLOW,
+    T_OVERBOARD,
+) = range(21)
+
+
+@njit(cache=True)
+def links(
+    hatch_state: NDArray[np.int8],
+    valve_open: _B,
+    tank_open: _B,
+    tank_failed: _B,
+    tank_position: _F,
+    hole_area: _F,
+    true_pressure: _F,
+    hatch_kc: _F,
+    valve_kc: _F,
+    tank_kc: _F,
+    tank_max: _F,
+    tank_set: _F,
+    tank_node: _I,
+    area: _F,
+    cap: _F,
+) -> None:
+    """Effective area (m^2) and flow cap (kg/s) of every link (B, L): hatches, valves, tank
+    feeds, holes, in that order. A tank's regulator shuts its valve while the fed node's true
+    pressure is at or above the set pressure; a failed valve passes its stuck fraction."""
+    h, v, t, n = hatch_kc.size, valve_kc.size, tank_kc.size, hole_area.shape[1]
+    for row in range(area.shape[0]):
+        for j in range(h):
+            area[row, j] = hatch_kc[j] if hatch_state[row, j] == OPEN else 0.0
+        for j in range(v):
+            area[row, h + j] = valve_kc[j] if valve_open[row, j] else 0.0
+        for j in range(t):
+            k = h + v + j
+            if tank_failed[row, j]:
+                flowing = tank_position[row, j] > 0.0
+                cap[row, k] = tank_position[row, j] * tank_max[j]
+            else:
+                flowing = tank_open[row, j] and true_pressure[row, tank_node[j]] < tank_set[j]
+                cap[row, k] = tank_max[j]
+            area[row, k] = tank_kc[j] if flowing else 0.0
+        for i in range(n):
+            area[row, h + v + t + i] = hole_area[row, i]
+
+
+@njit(cache=True)
+def post(
+    mass: _F,
+    temperature: _F,
+    moved: _F,
+    dt_s: float,
+    volume: _F,
+    molar_mass: _F,
+    o2: int,
+    ch_block: _I,
+    ch_node: _I,
+    noise: _F,
+    zeros: _F,
+    resolution: _F,
+    low: _F,
+    high: _F,
+    drift: _F,
+    last: _F,
+    normal: _F,
+    stuck: _B,
+    dropout: _B,
+    bias: _F,
+    drift_rate: _F,
+    reading: _F,
+    vote_first: _I,
+    vote_count: _I,
+    voted: _F,
+    spread: _F,
+    ema_short: _F,
+    ema_long: _F,
+    leak: _F,
+    nominal_t: _F,
+    tau_short: float,
+    tau_long: float,
+    true_pressure: _F,
+    true_ppo2: _F,
+    link_flow: _F,
+    hatch_state: NDArray[np.int8],
+    hatch_a: _I,
+    hatch_b: _I,
+    valve_open: _B,
+    tank_open: _B,
+    tank_failed: _B,
+    tank_volume: _F,
+    tank_mm: _F,
+    iterations: NDArray[np.int64],
+    off: _I,
+    tm: _F,
+    hole_area: _F,
+    seen_hatch: NDArray[np.int8],
+    seen_hole: _F,
+    seen_tank_empty: _B,
+    tank_empty_mass: _F,
+    seen_depressurised: _B,
+    depress_low: float,
+    depress_high: float,
+    events: NDArray[np.int8],
+) -> int:
+    """Truth, readings, votes, leak estimates, telemetry and event flags of every run.
+
+    ``events`` (B, H + N + T + 2N) gets 1 where a hatch changed state, a node got a new hole,
+    a tank became empty, a node fell below ``depress_low`` or came back above
+    ``depress_high``; the ``seen_*`` states are updated. Returns the number of flags set.
+    """
+    bsz, nn, ns = mass.shape
+    n = voted.shape[1]
+    h, v, t = hatch_a.size, valve_open.shape[1], tank_volume.size
+    nl = moved.shape[1]
+    c_count = ch_block.size
+    k = vote_count[0] if vote_count.size else 0
+    p_all = np.empty(nn)
+    ppo2_all = np.empty(nn)
+    truth = np.empty(c_count)
+    buf = np.empty(max(k, 1))
+    temps = np.empty(n)
+    a_s = -math.expm1(-dt_s / tau_short)
+    a_l = -math.expm1(-dt_s / tau_long)
+    flags = 0
+    for row in range(bsz):
+        # Truth.
+        for i in range(nn):
+            tot = 0.0
+            for s in range(ns):
+                tot += mass[row, i, s] / molar_mass[s]
+            rt_v = R_GAS_J_MOL_K * temperature[row, i] / volume[i]
+            p_all[i] = tot * rt_v
+            ppo2_all[i] = mass[row, i, o2] / molar_mass[o2] * rt_v
+        for i in range(n):
+            true_pressure[row, i] = p_all[i]
+            true_ppo2[row, i] = ppo2_all[i]
+        for j in range(nl):
+            f = 0.0
+            for s in range(ns):
+                f += moved[row, j, s]
+            link_flow[row, j] = f / dt_s if dt_s > 0.0 else 0.0
+        # Sensors, vote, leak estimate.
+        for c in range(c_count):
+            b = ch_block[c]
+            i = ch_node[c]
+            truth[c] = p_all[i] if b == 0 else (ppo2_all[i] if b == 1 else temperature[row, i])
+        read_row(
+            truth,
+            noise,
+            zeros,
+            zeros,
+            resolution,
+            low,
+            high,
+            drift[row],
+            last[row],
+            dt_s,
+            normal[row],
+            stuck[row],
+            dropout[row],
+            bias[row],
+            drift_rate[row],
+            reading[row],
+        )
+        vote_row(reading[row], vote_first, vote_count, voted[row], spread[row], buf)
+        for i in range(n):
+            temps[i] = reading[row, n * k + n + i]
+        leak_row(
+            voted[row],
+            temps,
+            nominal_t,
+            volume,
+            ema_short[row],
+            ema_long[row],
+            a_s,
+            a_l,
+            tau_short,
+            tau_long,
+            leak[row],
+        )
+        # Telemetry.
+        out = tm[row]
+        total = 0.0
+        for i in range(n):
+            out[off[T_PRESSURE] + i] = voted[row, i]
+            out[off[T_SPREAD] + i] = spread[row, i]
+            out[off[T_PPO2] + i] = reading[row, n * k + i]
+            out[off[T_TEMPERATURE] + i] = reading[row, n * k + n + i]
+            out[off[T_LEAK] + i] = leak[row, i]
+            total += leak[row, i]
+            out[off[T_TRUE_PRESSURE] + i] = p_all[i]
+            out[off[T_TRUE_PPO2] + i] = ppo2_all[i]
+            out[off[T_TRUE_TEMPERATURE] + i] = temperature[row, i]
+            out[off[T_TRUE_LEAK] + i] = link_flow[row, h + v + t + i]
+        for c in range(n * k):
+            out[off[T_CHANNELS] + c] = reading[row, c]
+        for j in range(h):
+            out[off[T_HATCH] + j] = hatch_state[row, j]
+            pa = voted[row, hatch_a[j]] if hatch_a[j] < n else 0.0
+            pb = voted[row, hatch_b[j]] if hatch_b[j] < n else 0.0
+            out[off[T_HATCH_DP] + j] = pa - pb
+        for j in range(v):
+            out[off[T_VALVE] + j] = 1.0 if valve_open[row, j] else 0.0
+        for j in range(t):
+            tp = reading[row, n * k + 2 * n + j]
+            tt = temperature[row, n + j]
+            out[off[T_TANK_PRESSURE] + j] = tp
+            out[off[T_TANK_MASS] + j] = tp * tank_volume[j] * tank_mm[j] / (R_GAS_J_MOL_K * tt)
+            out[off[T_TANK_VALVE] + j] = (
+                2.0 if tank_failed[row, j] else (1.0 if tank_open[row, j] else 0.0)
+            )
+            m = 0.0
+            for s in range(ns):
+                m += mass[row, n + j, s]
+            out[off[T_TRUE_TANK_MASS] + j] = m
+            out[off[T_TRUE_TANK_FLOW] + j] = link_flow[row, h + v + j]
+        out[off[T_LEAK_TOTAL]] = total
+        out[off[T_ITERATIONS]] = iterations[row]
+        lost = 0.0
+        for s in range(ns):
+            lost += mass[row, nn - 1, s]
+        out[off[T_OVERBOARD]] = lost
+        # State changes.
+        e = 0
+        for j in range(h):
+            events[row, e] = 0
+            if hatch_state[row, j] != seen_hatch[row, j]:
+                events[row, e] = 1
+                seen_hatch[row, j] = hatch_state[row, j]
+                flags += 1
+            e += 1
+        for i in range(n):
+            events[row, e] = 0
+            if hole_area[row, i] > seen_hole[row, i]:
+                events[row, e] = 1
+                flags += 1
+            seen_hole[row, i] = hole_area[row, i]
+            e += 1
+        for j in range(t):
+            events[row, e] = 0
+            m = out[off[T_TRUE_TANK_MASS] + j]
+            empty = m < tank_empty_mass[j]
+            if empty and not seen_tank_empty[row, j]:
+                events[row, e] = 1
+                flags += 1
+            seen_tank_empty[row, j] = empty
+            e += 1
+        for i in range(n):
+            events[row, e] = 0
+            events[row, e + n] = 0
+            if p_all[i] < depress_low and not seen_depressurised[row, i]:
+                events[row, e] = 1
+                seen_depressurised[row, i] = True
+                flags += 1
+            elif p_all[i] > depress_high and seen_depressurised[row, i]:
+                events[row, e + n] = 1
+                seen_depressurised[row, i] = False
+                flags += 1
+            e += 1
+    return flags
