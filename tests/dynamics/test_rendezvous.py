@@ -489,13 +489,13 @@ def test_opportunity_dv_matches_an_independent_lambert_solution(astp):
 
 
 def test_opportunities_are_deterministic_and_summarised(astp, epoch):
-    """The same inputs give the same list, to the nanosecond and the last bit of Δv; the
-    summaries speak the flight controllers' language."""
+    """The same inputs give the same list, to the nanosecond and the last bit of every burn;
+    the summaries speak the flight controllers' language."""
     again = find_opportunities(
         astp["chaser"], astp["target"], epoch, constraints=astp["constraints"]
     )
-    key = [(o.t_tpi_ns, o.t_dock_ns, o.dv_total_m_s, o.summary) for o in astp["lit"]]
-    assert key == [(o.t_tpi_ns, o.t_dock_ns, o.dv_total_m_s, o.summary) for o in again]
+    assert again == astp["lit"]
+    assert [o.summary for o in again] == [o.summary for o in astp["lit"]]
     s = astp["lit"][0].summary
     assert s.startswith("TPI at GET ") and "in daylight" in s and "station contact n/a" in s
     assert sorted(o.t_dock_ns for o in again) == [o.t_dock_ns for o in again]

@@ -76,7 +76,7 @@ _REFINE_STEPS = 20
 # --- state vectors ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class StateVector:
     """A state vector as handed over by a control centre.
 
@@ -134,6 +134,19 @@ class StateVector:
     def age_s(self, now_ns: int) -> float:
         """Age of the state at kernel time ``now_ns``, s."""
         return (int(now_ns) - self.t_ns) / NS_PER_S
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, StateVector):
+            return NotImplemented
+        return (
+            self.t_ns == other.t_ns
+            and np.array_equal(self.r_gcrf_m, other.r_gcrf_m)
+            and np.array_equal(self.v_gcrf_m_s, other.v_gcrf_m_s)
+            and self.source == other.source
+            and self.received_at_ns == other.received_at_ns
+        )
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 # --- shadow --------------------------------------------------------------------------------

@@ -120,7 +120,7 @@ def los_elevation(r_chaser_m: ArrayLike, r_target_m: ArrayLike) -> Array:
 # --- plans --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Burn:
     """One impulsive burn.
 
@@ -142,6 +142,18 @@ class Burn:
     def dv_m_s(self) -> float:
         """Magnitude of the velocity change, m/s."""
         return float(_norm(self.dv_gcrf_m_s))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Burn):
+            return NotImplemented
+        return (
+            self.name == other.name
+            and self.t_s == other.t_s
+            and np.array_equal(self.dv_gcrf_m_s, other.dv_gcrf_m_s)
+            and np.array_equal(self.dv_lvlh_m_s, other.dv_lvlh_m_s)
+        )
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 def _burn(name: str, t_s: float, r_m: Array, v_before_m_s: Array, dv_gcrf_m_s: Array) -> Burn:
