@@ -29,9 +29,8 @@ then a Lambert transfer intercepts the target after a fixed angle of target trav
 
 All burns are impulsive and all motion is two-body (:func:`houston.dynamics.kepler.propagate`),
 so the plan is exact for a two-body world and a first guess for a perturbed one. The
-sequence follows the Gemini and Apollo practice described in the rendezvous literature (for
-instance Fehse, *Automated Rendezvous and Docking of Spacecraft*, ch. 2); the numbers are
-parameters, not claims about a particular flight.
+sequence and its default angles follow the Gemini and Apollo practice; they are parameters
+here, not claims about a particular flight.
 
 SI units: m, m/s, s, rad, m^3/s^2.
 """

@@ -11,10 +11,10 @@ Targeting:
 
 * :func:`cw_plan`: the Clohessy-Wiltshire two-impulse rendezvous of
   :func:`houston.dynamics.relative.cw_two_impulse` (Curtis, *Orbital Mechanics for
-  Engineering Students*, 3rd ed., section 7.5; Vallado, *Fundamentals of Astrodynamics and
-  Applications*, 4th ed., section 6.8), a linearisation about a circular target orbit: good
-  for separations of a few kilometres, with an error that grows as the square of the
-  separation.
+  Engineering Students*, 3rd ed., chapter 7; Vallado, *Fundamentals of Astrodynamics and
+  Applications*, 4th ed., chapter 6, Hill's equations), a linearisation about a circular
+  target orbit: good for separations of a few kilometres, with an error that grows as the
+  square of the separation.
 * :func:`lambert_plan`: the exact two-body intercept through
   :func:`houston.dynamics.lambert.solve` (Izzo 2015), with a final braking burn that either
   matches the target's velocity or leaves a given closing rate along the line of sight
@@ -98,7 +98,7 @@ def relative_state(
     """Chaser state in the target's LVLH frame (x radial out, y along-track, z orbit normal).
 
     Inertial (GCRF) positions in m and velocities in m/s, ``(..., 3)``, broadcasting; a thin
-    typed layer over :func:`houston.dynamics.relative.to_lvlh` (Curtis 3rd ed., section 7.2).
+    typed layer over :func:`houston.dynamics.relative.to_lvlh` (Curtis 3rd ed., chapter 7).
     """
     dr, dv = to_lvlh(r_chaser_m, v_chaser_m_s, r_target_m, v_target_m_s)
     return RelativeState(dr, dv)
@@ -248,14 +248,14 @@ def cw_plan(
 
     Both vehicles are propagated (two-body, exact) from the given states to the departure
     time ``t_dep_s``; the chaser's relative state in the target's LVLH frame is then fed to
-    :func:`houston.dynamics.relative.cw_two_impulse` (Curtis 3rd ed., section 7.5) with the
+    :func:`houston.dynamics.relative.cw_two_impulse` (Curtis 3rd ed., chapter 7) with the
     target's mean motion ``sqrt(mu/a^3)``, for arrival at the target ``tof_s`` later. The
     LVLH velocity changes map to inertial axes with the target's LVLH basis at each burn
     (a change of rotating-frame velocity at fixed position is the same change inertially).
 
     Linear theory: the plan lands at the target exactly only in the Clohessy-Wiltshire model;
-    under two-body motion the miss grows as the square of the initial separation (a few
-    metres for 1 km at 400 km altitude and a quarter orbit; see the tests). The target
+    under two-body motion the miss grows as the square of the initial separation (0.3 m for
+    1 km at 400 km altitude over 0.3 orbit, 1.2 m for 2 km; see the tests). The target
     orbit should be near-circular.
 
     Burns are named ``"CW1"`` (departure) and ``"CW2"`` (arrival); times in s after the
