@@ -22,15 +22,23 @@ Method
      evaluated at docking time.
 
    A window longer than one target period is cut into equal pieces no longer than a period,
-   so that with no constraint at all the list still has one opportunity per revolution.
+   so that with no constraint at all the list still has one opportunity per revolution. A
+   window that opens inside the search window is searched to its end.
 3. In every window, the Δv of the Lambert intercept (:func:`.plan.lambert_dv`; TPF leaves the
    closing rate along the line of sight) is evaluated on a grid of docking times × transfer
    times, for 0 to ``max_revs`` complete revolutions (both branches), in single vectorised
    calls of :func:`houston.dynamics.lambert.solve`; transfer orbits with a perigee below a
    set altitude are rejected.
 4. The best grid point of each window is refined by a vectorised pattern search (a 5 × 5
-   stencil that halves each step, 20 steps: from the grid spacing to below 1e-3 s), then
-   the plan is rebuilt with :func:`.plan.lambert_plan` and kept if it fits the Δv budget.
+   stencil that halves each step, 20 steps: from the grid spacing to below 1e-3 s; one
+   call evaluates 25 points, where a scalar minimiser would pay about 1 ms of numpy overhead
+   per point), then the plan is rebuilt with :func:`.plan.lambert_plan` on the kernel's
+   nanosecond clock and kept if it fits the Δv budget.
+
+The first burn is called TPI even when it starts a transfer of one or more complete
+revolutions (it is then the phasing burn as well). An opportunity whose docking time sits at
+the edge of its window is constrained there (typically by the end of daylight less the
+margin while the chaser is still catching up: docking later would be cheaper).
 
 The Δv landscape of coplanar near-circular orbits changes slowly (the phase between the
 vehicles drifts by about a degree per orbit), while daylight and station passes recur every
