@@ -692,7 +692,8 @@ def _any(reasons: dict[str, NDArray[np.bool_]]) -> NDArray[np.bool_]:
 
 def _find(names: tuple[str, ...], name: str, what: str) -> int:
     if name not in names:
-        raise CommandRejected(f"no {what} {name!r}; {what}s: {', '.join(names) or 'none'}")
+        plural = {"person": "people", "path": "paths", "node": "nodes", "task": "tasks"}[what]
+        raise CommandRejected(f"no {what} {name!r}; {plural}: {', '.join(names) or 'none'}")
     return names.index(name)
 
 

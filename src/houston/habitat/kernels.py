@@ -59,6 +59,7 @@ def links(
     tank_open: _B,
     tank_failed: _B,
     tank_position: _F,
+    tank_feeding: _B,
     hole_area: _F,
     true_pressure: _F,
     hatch_kc: _F,
@@ -66,13 +67,15 @@ def links(
     tank_kc: _F,
     tank_max: _F,
     tank_set: _F,
+    tank_deadband: _F,
     tank_node: _I,
     area: _F,
     cap: _F,
 ) -> None:
     """Effective area (m^2) and flow cap (kg/s) of every link (B, L): hatches, valves, tank
-    feeds, holes, in that order. A tank's regulator shuts its valve while the fed node's true
-    pressure is at or above the set pressure; a failed valve passes its stuck fraction."""
+    feeds, holes, in that order. An open tank valve's regulator stops feeding once the fed
+    node's true pressure reaches the set pressure and feeds again once it is ``deadband``
+    below it (``tank_feeding`` holds which); a failed valve passes its stuck fraction."""
     h, v, t, n = hatch_kc.size, valve_kc.size, tank_kc.size, hole_area.shape[1]
     for row in range(area.shape[0]):
         for j in range(h):
@@ -85,7 +88,12 @@ def links(
                 flowing = tank_position[row, j] > 0.0
                 cap[row, k] = tank_position[row, j] * tank_max[j]
             else:
-                flowing = tank_open[row, j] and true_pressure[row, tank_node[j]] < tank_set[j]
+                p = true_pressure[row, tank_node[j]]
+                if not tank_open[row, j] or p >= tank_set[j]:
+                    tank_feeding[row, j] = False
+                elif p < tank_set[j] - tank_deadband[j]:
+                    tank_feeding[row, j] = True
+                flowing = tank_feeding[row, j]
                 cap[row, k] = tank_max[j]
             area[row, k] = tank_kc[j] if flowing else 0.0
         for i in range(n):

@@ -7,8 +7,9 @@ and the outside vacuum (implicit, named ``outside``); its links are
 
 * the **hatches** (an orifice of ``area * cd`` when OPEN, nothing when CLOSED or LOCKED);
 * the **valves** (vents to the outside, or equalisation valves between two nodes);
-* one **feed valve** per tank (one way, capped at the tank's ``max_flow``, closed by its
-  regulator once the fed node reaches ``set_pressure``);
+* one **feed valve** per tank (one way, capped at the tank's ``max_flow``); when open, its
+  regulator feeds while the fed node's true pressure is below ``set_pressure``, stops at it,
+  and starts again ``deadband`` below it;
 * one **hole** link per node to the outside, of zero area until a ``hole`` failure opens it
   (holes add up: two holes in one node make one link of the summed effective area).
 
@@ -128,8 +129,15 @@ _TANK_FIELDS = (
     Param(
         "set_pressure",
         "Pa",
-        "the valve shuts while the fed node is at or above this",
+        "the regulator shuts the feed once the fed node reaches this pressure",
         101_325.0,
+        min=0.0,
+    ),
+    Param(
+        "deadband",
+        "Pa",
+        "the regulator feeds again once the fed node is this far below the set pressure",
+        1000.0,
         min=0.0,
     ),
     Param("open", description="valve initially open", default=False, kind="bool"),
@@ -431,6 +439,9 @@ class GasNetworkModel(Model):
             State("tank_failed", "1", (t,), "bool"),
             State("tank_failed_position", "1", (t,)),
             State(
+                "tank_feeding", "1", (t,), "bool", "regulator feeding (between its two set points)"
+            ),
+            State(
                 "hole_area", "m2", (n,), description="effective area cd*A of the holes of each node"
             ),
             State(
@@ -554,6 +565,7 @@ class GasNetworkModel(Model):
         self._tank_kc = np.array([r["valve_area"] for r in tanks.values()], dtype=float)
         self._tank_max = np.array([r["max_flow"] for r in tanks.values()], dtype=float)
         self._tank_set = np.array([r["set_pressure"] for r in tanks.values()], dtype=float)
+        self._tank_deadband = np.array([r["deadband"] for r in tanks.values()], dtype=float)
         self._tank_node = np.array([index[r["node"]] for r in tanks.values()], dtype=np.intp)
         self._tank_mass0 = np.array([r["mass"] for r in tanks.values()], dtype=float)
         # Sensor characteristics per channel.
@@ -622,7 +634,7 @@ class GasNetworkModel(Model):
         if self._kernels is None:
             self._load_kernels()
         self._moved[...] = 0.0
-        self._post(ctx, 0.0)
+        self._post(ctx, 0.0, emit=False)
         s["seen_depressurised"][:] = s["true_pressure"] < p["depressurised_below"]
         self._events_buf[...] = 0
 
@@ -636,6 +648,7 @@ class GasNetworkModel(Model):
             s["tank_open"],
             s["tank_failed"],
             s["tank_failed_position"],
+            s["tank_feeding"],
             s["hole_area"],
             s["true_pressure"],
             self._hatch_kc,
@@ -643,6 +656,7 @@ class GasNetworkModel(Model):
             self._tank_kc,
             self._tank_max,
             self._tank_set,
+            self._tank_deadband,
             self._tank_node,
             self._area,
             self._cap,
@@ -668,7 +682,7 @@ class GasNetworkModel(Model):
         self._kernels = kernels
         return kernels
 
-    def _post(self, ctx: StepContext, dt: float) -> None:
+    def _post(self, ctx: StepContext, dt: float, emit: bool = True) -> None:
         """Truth, readings, voting, leak estimates, telemetry and events (compiled)."""
         s, lay = self.state, self.layout
         normal = ctx.random.normal("sensors", (len(lay.sensors),))
@@ -731,7 +745,7 @@ class GasNetworkModel(Model):
             1.05 * limit,
             self._events_buf,
         )
-        if flags:
+        if flags and emit:
             self._emit(ctx, limit)
 
     def _emit(self, ctx: StepContext, limit: float) -> None:
@@ -905,16 +919,20 @@ class GasNetworkModel(Model):
 # -- helpers ---------------------------------------------------------------------------------
 
 
+def _plural(what: str) -> str:
+    return what + ("es" if what.endswith(("s", "ch")) else "s")
+
+
 def _find(names: tuple[str, ...], name: str, what: str) -> int:
     if name not in names:
-        raise CommandRejected(f"no {what} {name!r}; {what}s: {', '.join(names) or 'none'}")
+        raise CommandRejected(f"no {what} {name!r}; {_plural(what)}: {', '.join(names) or 'none'}")
     return names.index(name)
 
 
 def _find_failure(names: tuple[str, ...], name: str, what: str, failure: str) -> int:
     if name not in names:
         raise ValueError(
-            f"failure {failure}: no {what} {name!r}; {what}s: {', '.join(names) or 'none'}"
+            f"failure {failure}: no {what} {name!r}; {_plural(what)}: {', '.join(names) or 'none'}"
         )
     return names.index(name)
 
