@@ -250,33 +250,66 @@ class StepFlows:
     core_to_coolant_W: Array
 
 
-def thermal_step(
+@dataclass
+class ThermalSystem:
+    """The backward-Euler system of one step, ``a T' = rhs_base + e_F Q``, before the heat
+    ``Q`` generated in the fuel is known (:func:`thermal_system`)."""
+
+    a: Array  # (batch, 8, 8)
+    rhs_base: Array  # (batch, 8)
+    g_converter_W_K: Array  # (batch,) the converters' conductance used
+    t_radiator0_K: Array
+    sink_K: Array
+    design: LoopDesign
+
+    def response(self) -> tuple[Array, Array]:
+        """``(T_base, u)``: the end temperatures are ``T_base + Q u`` for a heat ``Q`` (W)
+        generated in the fuel (one solve with two right-hand sides)."""
+        rhs = np.zeros((*self.rhs_base.shape, 2))
+        rhs[..., 0] = self.rhs_base
+        rhs[..., F, 1] = 1.0
+        sol = np.linalg.solve(self.a, rhs)
+        return sol[..., 0], sol[..., 1]
+
+    def solve(self, heat_W: ArrayLike) -> Array:
+        """End temperatures for the heat ``heat_W`` generated in the fuel."""
+        rhs = self.rhs_base.copy()
+        rhs[..., F] += np.asarray(heat_W, dtype=np.float64)
+        return np.linalg.solve(self.a, rhs[..., None])[..., 0]
+
+    def flows(self, t1: Array) -> StepFlows:
+        """The heat flows of the step as the solve used them, for end temperatures ``t1``."""
+        d = self.design
+        sea = STEFAN_BOLTZMANN_W_M2_K4 * d.radiator_emissivity_area_m2
+        tr0 = self.t_radiator0_K
+        return StepFlows(
+            electric_W=d.conversion_efficiency * self.g_converter_W_K * (t1[..., D] - t1[..., R]),
+            radiated_W=sea * (tr0**4 - self.sink_K**4) + 4.0 * sea * tr0**3 * (t1[..., R] - tr0),
+            heat_exchanger_W=d.g_heat_exchanger_W_K * (t1[..., X] - t1[..., D]),
+            core_to_coolant_W=d.g_structure_coolant_W_K * (t1[..., S] - t1[..., C]),
+        )
+
+
+def thermal_system(
     temperatures_K: Array,
-    heat_W: ArrayLike,
     flow: ArrayLike,
     sink_K: ArrayLike,
     dt_s: float,
     design: LoopDesign,
     converters: ArrayLike = 1.0,
-) -> tuple[Array, StepFlows]:
-    """Advance the node temperatures ``(batch, 8)`` by ``dt_s`` (backward Euler).
+) -> ThermalSystem:
+    """The backward-Euler system of a step from ``temperatures_K`` ``(batch, 8)``.
 
-    ``heat_W`` is the mean heat generated in the fuel over the step and ``flow`` the primary
-    mass flow (kg/s), both held over the step; ``sink_K`` the radiators' sink temperature;
-    ``converters`` the fraction of the converters running (0 when they are lost). The
-    converters also stop, over a ramp, when their hot end (the secondary node, at the start of
-    the step) is colder than ``converter_stall_K``.
-    Returns the new temperatures and the heat flows the solve used (for the energy balance).
+    ``flow`` is the primary mass flow (kg/s) held over the step, ``sink_K`` the radiators' sink
+    temperature, ``converters`` the fraction of the converters running (0 when they are lost).
+    The converters also stop, over a ramp, when their hot end (the secondary node, at the
+    start of the step) is colder than ``converter_stall_K``.
     """
     t0 = np.asarray(temperatures_K, dtype=np.float64)
     batch = t0.shape[:-1]
-    q = np.broadcast_to(np.asarray(heat_W, dtype=np.float64), batch)
     m = np.broadcast_to(np.asarray(flow, dtype=np.float64), batch)
     sink = np.broadcast_to(np.asarray(sink_K, dtype=np.float64), batch)
     cap = np.asarray(design.heat_capacity_J_K) / dt_s
-    gfs = design.g_fuel_structure_W_K
-    gsc = design.g_structure_coolant_W_K
-    gx = design.g_heat_exchanger_W_K
     running = np.clip((t0[..., D] - design.converter_stall_K) / design.converter_ramp_K, 0.0, 1.0)
     gc = (
         design.g_converter_W_K
@@ -286,11 +319,9 @@ def thermal_step(
     eta = design.conversion_efficiency
     sea = STEFAN_BOLTZMANN_W_M2_K4 * design.radiator_emissivity_area_m2
     tr0 = t0[..., R]
-    k_rad = 4.0 * sea * tr0**3  # d(radiated)/dT_R
 
     a = np.zeros((*batch, N_NODES, N_NODES))
     rhs = cap * t0
-    rhs[..., F] += q
 
     def couple(i: int, j: int, g: float | Array) -> None:
         a[..., i, i] += g
@@ -298,16 +329,16 @@ def thermal_step(
         a[..., j, j] += g
         a[..., j, i] -= g
 
-    couple(F, S, gfs)
-    couple(S, C, gsc)
-    couple(X, D, gx)
+    couple(F, S, design.g_fuel_structure_W_K)
+    couple(S, C, design.g_structure_coolant_W_K)
+    couple(X, D, design.g_heat_exchanger_W_K)
     # Converters: D loses gc (T_D - T_R); R gains (1 - eta) of it; the rest is electricity.
     a[..., D, D] += gc
     a[..., D, R] -= gc
     a[..., R, D] -= (1.0 - eta) * gc
     a[..., R, R] += (1.0 - eta) * gc
     # Radiator: sea (T_R0^4 + 4 T_R0^3 (T_R - T_R0) - T_sink^4).
-    a[..., R, R] += k_rad
+    a[..., R, R] += 4.0 * sea * tr0**3
     rhs[..., R] += 3.0 * sea * tr0**4 + sea * sink**4
     # Advection round the ring, upwind in either direction.
     wp = np.maximum(m, 0.0) * design.cp_coolant_J_kg_K
@@ -320,14 +351,25 @@ def thermal_step(
         a[..., node, down] -= wm
     idx = np.arange(N_NODES)
     a[..., idx, idx] += cap
-    t1 = np.linalg.solve(a, rhs[..., None])[..., 0]
-    flows = StepFlows(
-        electric_W=eta * gc * (t1[..., D] - t1[..., R]),
-        radiated_W=sea * (tr0**4 - sink**4) + k_rad * (t1[..., R] - tr0),
-        heat_exchanger_W=gx * (t1[..., X] - t1[..., D]),
-        core_to_coolant_W=gsc * (t1[..., S] - t1[..., C]),
-    )
-    return t1, flows
+    return ThermalSystem(a, rhs, gc, tr0, sink, design)
+
+
+def thermal_step(
+    temperatures_K: Array,
+    heat_W: ArrayLike,
+    flow: ArrayLike,
+    sink_K: ArrayLike,
+    dt_s: float,
+    design: LoopDesign,
+    converters: ArrayLike = 1.0,
+) -> tuple[Array, StepFlows]:
+    """Advance the node temperatures ``(batch, 8)`` by ``dt_s`` (backward Euler) with the
+    mean heat ``heat_W`` generated in the fuel; see :func:`thermal_system` for the rest.
+    Returns the new temperatures and the heat flows the solve used (for the energy balance).
+    """
+    system = thermal_system(temperatures_K, flow, sink_K, dt_s, design, converters)
+    t1 = system.solve(heat_W)
+    return t1, system.flows(t1)
 
 
 def stored_energy_J(temperatures_K: Array, design: LoopDesign) -> Array:
