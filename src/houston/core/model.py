@@ -472,6 +472,7 @@ BUILTIN_MODELS: dict[str, str] = {
     "reactor.fission_surface": "houston.reactor.model:SurfaceReactor",
     "habitat.gas_network": "houston.habitat.model:GasNetworkModel",
     "crew.team": "houston.crew.model:CrewModel",
+    "comms.link": "houston.comms.model:CommsLink",
 }
 
 _extra: dict[str, type[Model]] = {}
