@@ -1,0 +1,157 @@
+"""The coupled plant: steady state, decay heat after a scram against the standard's closed
+form, the pump's coastdown against its exact solution, a new equilibrium after a reactivity
+insertion against the network's steady state, frame-length convergence through a loss of
+flow, and the implicit feedback's stability over long steps."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from houston.reactor import decay_heat as dh
+from houston.reactor import design
+from houston.reactor.loop import C, F, S, steady_state_K
+from houston.reactor.plant import DECAY_SHARE, Drive, PlantState, advance, initial_state
+
+P = design.DEFAULTS
+PP = design.plant_params(P)
+Q0 = P["rated_power"]
+T_OP = P["operating_time"]
+
+
+def _start(batch: int = 1) -> PlantState:
+    groups = dh.group_power_equilibrium_W(Q0, T_OP)
+    heat = (1.0 - DECAY_SHARE) * Q0 + groups.sum()
+    return initial_state(PP, batch, steady_state_K(PP.loop, heat, 250.0), 1.0, T_OP)
+
+
+def _drive(state: PlantState, **kw: object) -> Drive:
+    b = state.n.shape[0]
+    d = Drive(
+        pump_powered=np.ones(b, dtype=bool),
+        pump_target=np.ones(b),
+        pump_capacity=np.ones(b),
+        drum_target_rad=state.drum_angle_rad.copy(),
+        drum_rate_rad_s=np.zeros(b),
+        sink_K=np.full(b, 250.0),
+        converters=np.ones(b),
+    )
+    for k, v in kw.items():
+        setattr(d, k, np.broadcast_to(np.asarray(v), (b,)).copy())
+    return d
+
+
+def test_rated_steady_state_holds_for_an_hour() -> None:
+    s = _start()
+    t0 = s.temperatures_K.copy()
+    heat0 = (1.0 - DECAY_SHARE) * Q0 + s.decay_groups_W.sum()
+    d = _drive(s)
+    for _ in range(3600):
+        res = advance(s, d, PP, 1.0)
+    # The decay heat of a one-year history still creeps up (long-lived groups): a few mK.
+    assert np.abs(s.temperatures_K - t0).max() < 0.02
+    assert s.n[0] == pytest.approx(1.0, abs=2e-4)
+    assert res.heat_W[0] == pytest.approx(heat0, rel=1e-5)
+    # A year's history holds 0.08 % less decay heat than an infinite one, so the loop sits
+    # 0.5 K below the design point (defined at the full rated heat: 0.08 % of the 500 K from
+    # the core outlet down to the radiator).
+    assert heat0 == pytest.approx(Q0, rel=1e-3)
+    assert t0[0, C] == pytest.approx(P["core_outlet_temperature"], abs=0.6)
+
+
+def test_decay_heat_after_scram_follows_ans_5_1() -> None:
+    """Scram from a year at rated power, pump running: the heat is the ANS-5.1-1979 decay
+    heat of that history (``fraction(t, T)``), plus the decay heat of the fissions that go on
+    after the scram (delayed neutrons): 3 % more at 1 min, 0.5 % at 5 min, 0.04 % at 1 h."""
+    s = _start()
+    d = _drive(s, drum_target_rad=0.0, drum_rate_rad_s=np.pi / P["scram_time"])
+    t = 0.0
+    checks = {}
+    for _ in range(3600):
+        res = advance(s, d, PP, 1.0)
+        t += 1.0
+        if t in (300.0, 1000.0, 3600.0):
+            checks[t] = res.decay_W[0] / Q0
+    for t_after, rel in ((300.0, 1e-2), (1000.0, 2e-3), (3600.0, 1e-3)):
+        ans = float(dh.fraction(t_after - 0.5, T_OP))  # the step's mid-point
+        assert checks[t_after] == pytest.approx(ans, rel=rel), t_after
+        assert checks[t_after] > ans
+    # The fission power is gone: below 1e-5 of rated after an hour (a -$2.9 scram).
+    assert s.n[0] < 1e-5
+
+
+def test_pump_coastdown_is_exact_and_stops() -> None:
+    """``w(t) = b tan(atan(1/b) - b t / tau)``: exact whatever the step, zero after
+    ``tau atan(1/b) / b``."""
+    tau, c = P["pump_coastdown_time"], P["pump_friction_torque"]
+    b = np.sqrt(c)
+    stop = tau * np.arctan(1.0 / b) / b
+    assert stop == pytest.approx(147.1, abs=0.1)
+    for dt in (0.5, 7.0):
+        s = _start()
+        d = _drive(s, pump_powered=False)
+        t = 0.0
+        while t < 200.0:
+            advance(s, d, PP, dt)
+            t += dt
+            exact = b * np.tan(np.arctan(1.0 / b) - b * t / tau) if t < stop else 0.0
+            assert s.pump_speed[0] == pytest.approx(exact, rel=1e-12, abs=1e-14)
+
+
+def test_reactivity_insertion_settles_where_the_network_says() -> None:
+    """+10 cents on the drums: power rises until the feedback cancels them. After three hours
+    (implicit 10 s steps) the state is the network's steady state for the heat then generated,
+    and the feedback of that steady state is -10 cents."""
+    s = _start()
+    beta = float(PP.kinetics.beta_total)
+    theta_c = P["critical_drum_angle"]
+    theta = np.arccos(np.cos(theta_c) - 2.0 * 0.10 * beta / P["drum_worth"])
+    assert PP.drum_reactivity(theta) == pytest.approx(0.10 * beta, rel=1e-12)
+    d = _drive(s, drum_target_rad=theta, drum_rate_rad_s=1.0)
+    for _ in range(1080):
+        res = advance(s, d, PP, 10.0, implicit=True)
+    heat = res.heat_W[0]
+    steady = steady_state_K(PP.loop, heat, 250.0)
+    assert np.abs(s.temperatures_K[0] - steady).max() < 0.05
+    feedback = P["fuel_temperature_coefficient"] * (steady[F] - s.fuel_ref_K[0]) + P[
+        "coolant_temperature_coefficient"
+    ] * (steady[C] - s.coolant_ref_K[0])
+    assert feedback / beta == pytest.approx(-0.10, abs=2e-4)
+    assert 1.01 < s.n[0] < 1.1
+
+
+def test_one_second_frames_against_quarter_second_frames_through_a_loss_of_flow() -> None:
+    """The first ten minutes of an unprotected loss of flow (the hardest part: the pump runs
+    down while the feedback drives the power from rated to a few per cent)."""
+    out = {}
+    for dt in (1.0, 0.25):
+        s = _start()
+        d = _drive(s, pump_powered=False)
+        energy = 0.0
+        for _ in range(int(600 / dt)):
+            energy += advance(s, d, PP, dt).heat_W[0] * dt
+        out[dt] = (s.temperatures_K[0].copy(), energy, s.n[0])
+    t1, e1, n1 = out[1.0]
+    t4, e4, n4 = out[0.25]
+    assert np.abs(t1 - t4).max() < 0.3  # K
+    assert e1 == pytest.approx(e4, rel=3e-3)  # J generated in the ten minutes (20 MJ)
+    assert n1 == pytest.approx(n4, rel=0.05)
+
+
+def test_implicit_feedback_is_stable_over_long_steps_at_power() -> None:
+    """Ten-minute steps at rated power: explicit feedback diverges, the implicit one holds
+    the steady state."""
+    s = _start()
+    t0 = s.temperatures_K.copy()
+    d = _drive(s)
+    for _ in range(12):
+        advance(s, d, PP, 600.0, implicit=True)
+    assert np.abs(s.temperatures_K - t0).max() < 0.05
+    assert s.n[0] == pytest.approx(1.0, abs=1e-3)
+    bad = _start()
+    with np.errstate(all="ignore"), pytest.raises((ValueError, FloatingPointError)):
+        for _ in range(12):
+            advance(bad, d, PP, 600.0)
+            if not np.all(np.isfinite(bad.temperatures_K)) or bad.temperatures_K.max() > 1e4:
+                raise FloatingPointError("diverged")
+    assert s.temperatures_K[0, S] < P["clad_damage_temperature"]
