@@ -18,6 +18,7 @@ the iteration cannot diverge.
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from typing import Any
@@ -353,27 +354,48 @@ def propagate_numpy(
 #
 # The functions below work on one element at a time and are written for numba. They are
 # plain Python until ``_compiled()`` runs (on the first call of ``propagate``): it imports
-# numba, jits each of them (``cache=True``, so later processes load the machine code from
-# ``__pycache__``) and rebinds each name to its compiled version, so that they call one
-# another compiled. Importing this module neither imports numba nor compiles anything.
+# numba, compiles ``_propagate_rows`` with the helpers it calls inlined (``cache=True``, so
+# later processes load the machine code from ``__pycache__``), rebinding each helper's name
+# to its compiled version. Importing this module neither imports numba nor compiles.
 
 #: Coefficients 1/(2k+2)! and 1/(2k+3)!, k = 0 .. _SERIES_TERMS - 1, of the Stumpff series.
 _C2_COEF = np.array([1.0 / _factorial(2 * k + 2) for k in range(_SERIES_TERMS)])
 _C3_COEF = np.array([1.0 / _factorial(2 * k + 3) for k in range(_SERIES_TERMS)])
-#: Longest run of addition-theorem updates between two full evaluations in _solve_chi_one.
+#: Longest run of addition-theorem updates of the universal functions between two full
+#: evaluations (see _propagate_rows).
 _MAX_SHIFTS = 8
 #: Elements the compiled kernel handles together (see _propagate_rows).
 _BLOCK = 64
 # Status of an element inside the compiled kernel.
-_RUNNING = 0
-_CONVERGED = 1
-_COPY = 2  # dt == 0: the answer is the input state
-_INVALID = 3  # non-finite input: the answer is NaN
+_RUNNING = 0  # iterating, elliptic or parabolic
+_RUNNING_HYP = 1  # iterating, hyperbolic
+_FULL = 2  # needs a full evaluation of its universal functions, then iterates on
+_FULL_DONE = 3  # needs a full evaluation of its universal functions, then has converged
+_CONVERGED = 4
+_COPY = 5  # dt == 0: the answer is the input state
+_INVALID = 6  # non-finite input: the answer is NaN
 _TWO_PI = 2.0 * math.pi
 #: Taylor coefficients (-1)^k/(2k+1)! and (-1)^k/(2k)! of sin and cos, for _rough_sincos.
 _ROUGH_TERMS = 7
 _SIN_COEF = np.array([(-1.0) ** k / _factorial(2 * k + 1) for k in range(_ROUGH_TERMS)])
 _COS_COEF = np.array([(-1.0) ** k / _factorial(2 * k) for k in range(_ROUGH_TERMS)])
+# _sincos: 2/pi, pi/2 as a 33-bit head and its tail, and the kernel polynomials, from fdlibm
+# (e_rem_pio2.c, k_sin.c, k_cos.c).
+_INV_PIO2 = 6.36619772367581382433e-01
+_PIO2_HI = 1.57079632673412561417e00
+_PIO2_LO = 6.07710050650619224932e-11
+_S1 = -1.66666666666666324348e-01
+_S2 = 8.33333333332248946124e-03
+_S3 = -1.98412698298579493134e-04
+_S4 = 2.75573137070700676789e-06
+_S5 = -2.50507602534068634195e-08
+_S6 = 1.58969099521155010221e-10
+_C1 = 4.16666666666666019037e-02
+_C2 = -1.38888888888741095749e-03
+_C3 = 2.48015872894767294178e-05
+_C4 = -2.75573143513906633035e-07
+_C5 = 2.08757232129817482790e-09
+_C6 = -1.13596475577881948265e-11
 _TINY = float(np.finfo(float).tiny)
 _HUGE = float(np.finfo(float).max)
 
@@ -381,20 +403,59 @@ _KERNEL: Any = None
 _KERNEL_LOCK = threading.Lock()
 
 
+def _sincos(y: float) -> tuple[float, float]:
+    """``(sin y, cos y)`` within about an ulp for ``|y| < 1.6e6``, without branches.
+
+    fdlibm's method, inlined so that a loop of it vectorises: Cody-Waite reduction by pi/2
+    (``__ieee754_rem_pio2``, first round: ``k * _PIO2_HI`` is exact for ``|k| < 2^20``),
+    then the kernels ``__kernel_sin`` and ``__kernel_cos`` on ``|r| <= pi/4`` with the
+    tail of ``r`` (in musl's form, ``src/math/__sin.c`` and ``__cos.c``), and the quadrant
+    from ``k`` mod 4. Beyond that range the absolute error grows like ``eps |y|``.
+    """
+    k = np.rint(y * _INV_PIO2)
+    head = y - k * _PIO2_HI
+    w = k * _PIO2_LO
+    r = head - w
+    tail = (head - r) - w
+    z = r * r
+    z2 = z * z
+    v = z * r
+    ps = _S2 + z * (_S3 + z * _S4) + z * z2 * (_S5 + z * _S6)
+    s = r - ((z * (0.5 * tail - v * ps) - tail) - v * _S1)
+    pc = z * (_C1 + z * (_C2 + z * _C3)) + z2 * z2 * (_C4 + z * (_C5 + z * _C6))
+    hz = 0.5 * z
+    w1 = 1.0 - hz
+    c = w1 + (((1.0 - w1) - hz) + (z * pc - r * tail))
+    q = k - 4.0 * math.floor(0.25 * k)  # quadrant, 0 .. 3
+    odd = (q == 1.0) | (q == 3.0)
+    sin_y = c if odd else s
+    cos_y = s if odd else c
+    sin_y = -sin_y if q >= 2.0 else sin_y
+    cos_y = -cos_y if (q == 1.0) | (q == 2.0) else cos_y
+    return sin_y, cos_y
+
+
+def _stumpff_elliptic(psi: float) -> tuple[float, float]:
+    """``stumpff_c2_c3`` for one ``psi > -1``: the series for ``|psi| < 1``, the closed
+    form (with ``_sincos``) above. Both are computed and one is selected, without branches,
+    so that a loop of it vectorises."""
+    s2 = 0.0
+    s3 = 0.0
+    for k in range(_SERIES_TERMS - 1, -1, -1):
+        s2 = _C2_COEF[k] - psi * s2
+        s3 = _C3_COEF[k] - psi * s3
+    x = math.sqrt(max(psi, 1.0))
+    sh, ch = _sincos(0.5 * x)
+    t2 = 2.0 * sh * sh / psi
+    t3 = (x - 2.0 * sh * ch) / (x * psi)
+    series = abs(psi) < 1.0
+    return (s2 if series else t2), (s3 if series else t3)
+
+
 def _stumpff_one(psi: float) -> tuple[float, float]:
     """``stumpff_c2_c3`` for one value, with the same series and closed forms."""
-    if abs(psi) < 1.0:
-        s2 = 0.0
-        s3 = 0.0
-        for k in range(_SERIES_TERMS - 1, -1, -1):
-            s2 = _C2_COEF[k] - psi * s2
-            s3 = _C3_COEF[k] - psi * s3
-        return s2, s3
-    if psi >= 1.0:
-        x = math.sqrt(psi)
-        sh = math.sin(0.5 * x)
-        ch = math.cos(0.5 * x)
-        return 2.0 * sh * sh / psi, (x - 2.0 * sh * ch) / (x * psi)
+    if psi > -1.0:
+        return _stumpff_elliptic(psi)
     if psi <= -1.0:
         ph = -psi
         x = math.sqrt(ph)
@@ -402,6 +463,13 @@ def _stumpff_one(psi: float) -> tuple[float, float]:
         ch = math.cosh(0.5 * x)
         return 2.0 * sh * sh / ph, (2.0 * sh * ch - x) / (x * ph)
     return math.nan, math.nan
+
+
+def _universal_elliptic(chi: float, alpha: float) -> tuple[float, float, float, float]:
+    """``_universal_one`` for ``alpha >= 0``, without branches (a loop of it vectorises)."""
+    psi = chi * chi * alpha
+    c2, c3 = _stumpff_elliptic(psi)
+    return 1.0 - psi * c2, chi * (1.0 - psi * c3), chi * chi * c2, chi * chi * chi * c3
 
 
 def _universal_one(chi: float, alpha: float) -> tuple[float, float, float, float]:
@@ -483,8 +551,8 @@ def _shift_universal(
 ) -> tuple[float, float, float, float]:
     """U0..U3 at ``chi + h`` from their values at ``chi``, for ``|alpha h^2| < 1``.
 
-    The addition theorem of the universal functions (Battin 1999, section 4.5; for an
-    ellipse the sum formulas of sine and cosine):
+    The addition theorem of the universal functions (for an ellipse, the sum formulas of
+    sine and cosine; Battin 1999, ch. 4):
     ``U0(x+h) = U0(x) U0(h) - alpha U1(x) U1(h)``, ``U1(x+h) = U1(x) U0(h) + U0(x) U1(h)``,
     ``U2(x+h) = U2(x) U0(h) + U1(x) U1(h) + U2(h)``,
     ``U3(x+h) = U3(x) + U2(x) U1(h) + U1(x) U2(h) + U3(h)``, with the U(h) from the Stumpff
@@ -492,10 +560,9 @@ def _shift_universal(
     the orbit is not hyperbolic (where the products grow like exp(|x|) and cancel).
     """
     psi = h * h * alpha
-    terms = 4 if abs(psi) < 2.4e-3 else _SERIES_TERMS
     c2 = 0.0
     c3 = 0.0
-    for k in range(terms - 1, -1, -1):
+    for k in range(_SERIES_TERMS - 1, -1, -1):
         c2 = _C2_COEF[k] - psi * c2
         c3 = _C3_COEF[k] - psi * c3
     v0 = 1.0 - psi * c2
@@ -564,82 +631,79 @@ def _chi_start(
     return lo, hi, guess
 
 
-def _chi_step(
-    c: float,
-    lo: float,
-    hi: float,
-    u0: float,
-    u1: float,
-    u2: float,
-    u3: float,
-    shifts: int,
+def _residual(
+    u0: float, u1: float, u2: float, u3: float, tau: float, r0: float, sigma0: float, alpha: float
+) -> tuple[float, float, float, float]:
+    """Residual of the universal Kepler equation from the universal functions at ``chi``:
+    ``(F - tau, noise, dF/dchi, d2F/dchi2)``, ``noise`` a bound on the round-off of
+    ``F - tau`` (see ``_solve_chi``)."""
+    resid = u3 + sigma0 * u2 + r0 * u1 - tau
+    noise = 8.0 * _EPS * (abs(u3) + abs(sigma0 * u2) + abs(r0 * u1) + abs(tau))
+    d1 = u2 + sigma0 * u1 + r0 * u0
+    d2 = sigma0 * u0 + (1.0 - alpha * r0) * u1
+    return resid, noise, d1, d2
+
+
+def _residual_hyperbolic(
+    chi: float,
+    resid: float,
+    noise: float,
     tau: float,
-    r0: float,
-    sigma0: float,
-    alpha: float,
     ecc: float,
     sqrt_beta: float,
     esinh0: float,
     h0: float,
     beta15: float,
-) -> tuple[float, float, float, float, float, float, float, int, bool]:
-    """One iteration of ``_solve_chi`` for one element (same residuals, Laguerre step,
-    bracket and stopping rules), from ``chi = c`` with its universal functions ``u0..u3``.
+) -> tuple[float, float]:
+    """On a hyperbola, the residual in its hyperbolic-anomaly form if its round-off bound is
+    the smaller one (see ``_solve_chi``): ``(resid, noise)``."""
+    n_dt = beta15 * tau
+    x = sqrt_beta * chi
+    es1 = ecc * math.sinh(h0 + x)
+    resid_h = (es1 - esinh0 - x - n_dt) / beta15
+    noise_h = 8.0 * _EPS * (abs(es1) + abs(esinh0) + abs(x) + abs(n_dt)) / beta15
+    if math.isfinite(resid_h) and noise_h < noise:
+        return resid_h, noise_h
+    return resid, noise
 
-    Returns the next ``(c, lo, hi, u0, u1, u2, u3, shifts, done)``; when ``done``, ``c`` is
-    the solution and ``u0..u3`` its universal functions. On non-hyperbolic orbits the
-    universal functions of a new iterate close to the last one (``|h| <= |c| / 8``) come
-    from the addition theorem (``_shift_universal``) instead of sines and cosines; at most
-    ``_MAX_SHIFTS`` shifts follow one another, so round-off cannot pile up.
+
+def _laguerre(
+    c: float, lo: float, hi: float, resid: float, noise: float, d1: float, d2: float
+) -> tuple[float, float, float, bool, bool]:
+    """One safeguarded Laguerre step of ``_solve_chi`` from ``chi = c``.
+
+    Returns ``(new, lo, hi, at_noise, done)``: the next iterate and the shrunk bracket;
+    ``at_noise`` when ``c`` itself is the solution (residual at round-off), ``done`` when
+    ``new`` is. Written without branches (``&``, ``|`` and selects) so that a loop of it
+    vectorises.
     """
-    hyp = alpha < 0.0
-    resid = u3 + sigma0 * u2 + r0 * u1 - tau
-    d1 = u2 + sigma0 * u1 + r0 * u0
-    d2 = sigma0 * u0 + (1.0 - alpha * r0) * u1
-    noise = 8.0 * _EPS * (abs(u3) + abs(sigma0 * u2) + abs(r0 * u1) + abs(tau))
-    if hyp:
-        n_dt = beta15 * tau
-        x = sqrt_beta * c
-        es1 = ecc * math.sinh(h0 + x)
-        resid_h = (es1 - esinh0 - x - n_dt) / beta15
-        noise_h = 8.0 * _EPS * (abs(es1) + abs(esinh0) + abs(x) + abs(n_dt)) / beta15
-        if math.isfinite(resid_h) and noise_h < noise:
-            resid = resid_h
-            noise = noise_h
-    finite = math.isfinite(resid) and math.isfinite(d1) and math.isfinite(d2)
-    above = resid > 0.0 if finite else c > 0.0
-    if above:
-        hi = c
-    else:
-        lo = c
+    finite = math.isfinite(resid) & math.isfinite(d1) & math.isfinite(d2)
+    # F is increasing, so a non-finite value (overflow) lies beyond the root.
+    above = (finite & (resid > 0.0)) | ((not finite) & (c > 0.0))
+    hi = c if above else hi
+    lo = lo if above else c
     # Laguerre step with n = 5 (Conway 1986); d1 = r > 0 fixes the sign choice.
     step = 5.0 * resid / (d1 + math.sqrt(abs(16.0 * d1 * d1 - 20.0 * resid * d2)))
     new = c - step
-    usable = finite and math.isfinite(new)
-    small = usable and abs(step) <= _CHI_RTOL_CUBIC * abs(c)
-    if not (small or (usable and lo <= new <= hi)):
-        new = 0.5 * (lo + hi)
-    if finite and abs(resid) <= noise:
-        return c, lo, hi, u0, u1, u2, u3, shifts, True
+    usable = finite & math.isfinite(new)
+    # A converged step is accepted before the bracket test, so that a root sitting on a
+    # bracket end is not replaced by the bisection fallback.
+    small = usable & (abs(step) <= _CHI_RTOL_CUBIC * abs(c))
+    inside = usable & (lo <= new) & (new <= hi)
+    new = new if (small | inside) else 0.5 * (lo + hi)
+    at_noise = finite & (abs(resid) <= noise)
     done = (
         small
-        or abs(new - c) <= _CHI_RTOL * abs(new)
-        or hi - lo <= _CHI_RTOL * max(abs(lo), abs(hi))
+        | (abs(new - c) <= _CHI_RTOL * abs(new))
+        | (hi - lo <= _CHI_RTOL * max(abs(lo), abs(hi)))
     )
-    h = new - c
-    if not hyp and shifts < _MAX_SHIFTS and abs(h) <= 0.125 * abs(c):
-        u0, u1, u2, u3 = _shift_universal(u0, u1, u2, u3, h, alpha)
-        shifts += 1
-    else:
-        u0, u1, u2, u3 = _universal_one(new, alpha)
-        shifts = 0
-    return new, lo, hi, u0, u1, u2, u3, shifts, done
+    return new, lo, hi, at_noise, done
 
 
 def _propagate_rows(
-    r_s: NDArray[np.float64],
-    v_s: NDArray[np.float64],
-    mu_s: NDArray[np.float64],
+    r_f: NDArray[np.float64],
+    v_f: NDArray[np.float64],
+    mu_f: NDArray[np.float64],
     dt_f: NDArray[np.float64],
     layout: NDArray[np.int64],
     r_out: NDArray[np.float64],
@@ -647,59 +711,56 @@ def _propagate_rows(
 ) -> tuple[int, int]:
     """Fill ``r_out``, ``v_out`` (n, 3), ``_BLOCK`` elements at a time.
 
-    Element ``o`` (C order over the broadcast shape ``layout[0]``) takes its state from row
-    ``si`` of ``r_s``, ``v_s``, ``mu_s`` and its time from ``dt_f[di]``, where ``si`` and
-    ``di`` advance by the strides ``layout[1]`` and ``layout[2]`` (0 on broadcast axes);
-    the orbit constants are recomputed whenever ``si`` changes. Within a block the elements
-    are set up, then iterated in turns (one Laguerre step each per sweep, converged ones
-    left alone), then mapped to states, so that the processor overlaps independent
-    elements; each element goes through exactly the operations it would go through alone.
+    Element ``o`` (C order over the broadcast shape ``layout[0]``) takes its position from
+    ``r_f[3 ri : 3 ri + 3]``, its velocity from ``v_f[3 vi : 3 vi + 3]``, ``mu_f[mi]`` and
+    ``dt_f[di]``, where ``ri``, ``vi``, ``mi`` and ``di`` advance by the strides
+    ``layout[1]`` to ``layout[4]`` (0 on broadcast axes); the orbit constants are
+    recomputed whenever ``(ri, vi, mi)`` changes. Within a block the elements are set up,
+    then iterated in turns (one Laguerre step each per sweep, converged ones left alone),
+    then mapped to states, so that the processor overlaps independent elements and the
+    compiler vectorises the branch-free loops. Each element goes through exactly the
+    operations it would go through alone, so its result does not depend on the batch.
     Returns the number of elements whose iteration did not converge and the first of them
     (-1 if none).
     """
     n = r_out.shape[0]
     ndim = layout.shape[1]
     count = np.zeros(ndim, np.int64)
-    si = 0
-    di = 0
-    last = -1
+    ri = vi = mi = di = 0
+    last_r = last_v = last_m = -1
     n_fail = 0
     first_fail = -1
     consts = _orbit_constants(1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 1.0)
 
-    # Per-element working values of one block.
-    state_b = np.empty(_BLOCK, np.int64)
-    status_b = np.empty(_BLOCK, np.int64)
-    shifts_b = np.zeros(_BLOCK, np.int64)
-    dt_b = np.empty(_BLOCK)
-    tau_b = np.empty(_BLOCK)
-    r0_b = np.empty(_BLOCK)
-    sqrt_mu_b = np.empty(_BLOCK)
-    sigma0_b = np.empty(_BLOCK)
-    alpha_b = np.empty(_BLOCK)
-    ecc_b = np.empty(_BLOCK)
-    sqrt_beta_b = np.empty(_BLOCK)
-    esinh0_b = np.empty(_BLOCK)
-    h0_b = np.empty(_BLOCK)
-    beta15_b = np.empty(_BLOCK)
-    c_b = np.empty(_BLOCK)
-    lo_b = np.empty(_BLOCK)
-    hi_b = np.empty(_BLOCK)
-    u0_b = np.empty(_BLOCK)
-    u1_b = np.empty(_BLOCK)
-    u2_b = np.empty(_BLOCK)
-    u3_b = np.empty(_BLOCK)
+    # Per-element working values of one block: one array per quantity the vectorised loops
+    # use, the rest (used one element at a time) in two tables.
+    size = min(_BLOCK, n)
+    status_b = np.empty(size, np.int64)
+    shifts_b = np.empty(size, np.int64)
+    tau_b = np.empty(size)
+    r0_b = np.empty(size)
+    sigma0_b = np.empty(size)
+    alpha_b = np.empty(size)
+    c_b = np.empty(size)
+    lo_b = np.empty(size)
+    hi_b = np.empty(size)
+    u0_b = np.empty(size)
+    u1_b = np.empty(size)
+    u2_b = np.empty(size)
+    u3_b = np.empty(size)
+    index_b = np.empty((2, size), np.int64)  # ri, vi
+    aux_b = np.empty((7, size))  # dt_red, sqrt_mu, ecc, sqrt_beta, esinh0, h0, beta15
 
     for start in range(0, n, _BLOCK):
         m = min(_BLOCK, n - start)
 
         # 1. Set up: orbit constants, reduced time, bracket, starting value.
         for j in range(m):
-            if si != last:
-                consts = _orbit_constants(
-                    r_s[si, 0], r_s[si, 1], r_s[si, 2], v_s[si, 0], v_s[si, 1], v_s[si, 2], mu_s[si]
-                )
-                last = si
+            rx, ry, rz = r_f[3 * ri], r_f[3 * ri + 1], r_f[3 * ri + 2]
+            vx, vy, vz = v_f[3 * vi], v_f[3 * vi + 1], v_f[3 * vi + 2]
+            if ri != last_r or vi != last_v or mi != last_m:
+                consts = _orbit_constants(rx, ry, rz, vx, vy, vz, mu_f[mi])
+                last_r, last_v, last_m = ri, vi, mi
             (
                 r0,
                 sqrt_mu,
@@ -720,7 +781,6 @@ def _propagate_rows(
                 beta15,
                 valid,
             ) = consts
-            state_b[j] = si
             dt = dt_f[di]
             # Reduce elliptic arcs to |dt| <= P/2, as in propagate_numpy.
             dt_red = dt
@@ -729,79 +789,138 @@ def _propagate_rows(
                 if k != 0.0:
                     dt_red = dt - k * period
             tau = sqrt_mu * dt_red
-            dt_b[j] = dt_red
+            index_b[0, j] = ri
+            index_b[1, j] = vi
+            aux_b[0, j] = dt_red
+            aux_b[1, j] = sqrt_mu
+            aux_b[2, j] = ecc
+            aux_b[3, j] = sqrt_beta
+            aux_b[4, j] = esinh0
+            aux_b[5, j] = h0
+            aux_b[6, j] = beta15
             tau_b[j] = tau
             r0_b[j] = r0
-            sqrt_mu_b[j] = sqrt_mu
             sigma0_b[j] = sigma0
             alpha_b[j] = alpha
-            ecc_b[j] = ecc
-            sqrt_beta_b[j] = sqrt_beta
-            esinh0_b[j] = esinh0
-            h0_b[j] = h0
-            beta15_b[j] = beta15
             shifts_b[j] = 0
+            c_b[j] = 0.0
             if dt == 0.0:
                 status_b[j] = _COPY
             elif valid == 0.0 or not math.isfinite(tau):
                 status_b[j] = _INVALID
             elif tau == 0.0:
                 status_b[j] = _CONVERGED
-                c_b[j] = 0.0
-                u0_b[j], u1_b[j], u2_b[j], u3_b[j] = 1.0, 0.0, 0.0, 0.0
             else:
-                status_b[j] = _RUNNING
+                status_b[j] = _RUNNING if alpha >= 0.0 else _RUNNING_HYP
                 lo, hi, c = _chi_start(
                     tau, r0, sigma0, alpha, rp, sqrt_al, e0, esin0, ecc_e, sqrt_ma
                 )
                 lo_b[j] = lo
                 hi_b[j] = hi
                 c_b[j] = c
-                u0_b[j], u1_b[j], u2_b[j], u3_b[j] = _universal_one(c, alpha)
             # Next element: advance the multi-index (an odometer over the broadcast shape).
             for ax in range(ndim - 1, -1, -1):
                 count[ax] += 1
-                si += layout[1, ax]
-                di += layout[2, ax]
+                ri += layout[1, ax]
+                vi += layout[2, ax]
+                mi += layout[3, ax]
+                di += layout[4, ax]
                 if count[ax] < layout[0, ax]:
                     break
-                si -= layout[1, ax] * layout[0, ax]
-                di -= layout[2, ax] * layout[0, ax]
+                ri -= layout[1, ax] * layout[0, ax]
+                vi -= layout[2, ax] * layout[0, ax]
+                mi -= layout[3, ax] * layout[0, ax]
+                di -= layout[4, ax] * layout[0, ax]
                 count[ax] = 0
 
-        # 2. Iterate, one step per running element per sweep.
+        # Universal functions at the starting values: every element at once (straight-line
+        # code, vectorised; chi = 0 gives U = (1, 0, 0, 0) exactly), then the hyperbolic ones
+        # again one at a time.
+        for j in range(m):
+            u0_b[j], u1_b[j], u2_b[j], u3_b[j] = _universal_elliptic(c_b[j], alpha_b[j])
+        for j in range(m):
+            if status_b[j] == _RUNNING_HYP:
+                u0_b[j], u1_b[j], u2_b[j], u3_b[j] = _universal_one(c_b[j], alpha_b[j])
+
+        # 2. Iterate: one step per running element per sweep, in two passes. The first takes
+        # every elliptic and parabolic element with straight-line code (vectorised):
+        # residual, Laguerre step, and the universal functions of the new iterate by the
+        # addition theorem when it is close to the last one (|h| <= |c| / 8, at most
+        # _MAX_SHIFTS in a row, so round-off cannot pile up); otherwise the element is
+        # marked for a full evaluation, which the second pass does. The second pass also
+        # steps the hyperbolic elements (hyperbolic-anomaly residual, full evaluations).
         for _ in range(_MAX_ITER):
+            for j in range(m):
+                status = status_b[j]
+                c = c_b[j]
+                lo = lo_b[j]
+                hi = hi_b[j]
+                u0, u1, u2, u3 = u0_b[j], u1_b[j], u2_b[j], u3_b[j]
+                shifts = shifts_b[j]
+                alpha = alpha_b[j]
+                resid, noise, d1, d2 = _residual(
+                    u0, u1, u2, u3, tau_b[j], r0_b[j], sigma0_b[j], alpha
+                )
+                new, lo_new, hi_new, at_noise, done = _laguerre(c, lo, hi, resid, noise, d1, d2)
+                h = new - c
+                shift = (shifts < _MAX_SHIFTS) & (abs(h) <= 0.125 * abs(c))
+                s0, s1, s2, s3 = _shift_universal(u0, u1, u2, u3, h, alpha)
+                run = status == _RUNNING
+                move = run & (not at_noise)
+                moved = move & shift
+                c_b[j] = new if move else c
+                lo_b[j] = lo_new if run else lo
+                hi_b[j] = hi_new if run else hi
+                u0_b[j] = s0 if moved else u0
+                u1_b[j] = s1 if moved else u1
+                u2_b[j] = s2 if moved else u2
+                u3_b[j] = s3 if moved else u3
+                shifts_b[j] = shifts + 1 if moved else (0 if move else shifts)
+                after_shift = _CONVERGED if done else _RUNNING
+                after_move = after_shift if shift else (_FULL_DONE if done else _FULL)
+                after = _CONVERGED if at_noise else after_move
+                status_b[j] = after if run else status
             running = 0
             for j in range(m):
-                if status_b[j] != _RUNNING:
-                    continue
-                c, lo, hi, u0, u1, u2, u3, shifts, done = _chi_step(
-                    c_b[j],
-                    lo_b[j],
-                    hi_b[j],
-                    u0_b[j],
-                    u1_b[j],
-                    u2_b[j],
-                    u3_b[j],
-                    shifts_b[j],
-                    tau_b[j],
-                    r0_b[j],
-                    sigma0_b[j],
-                    alpha_b[j],
-                    ecc_b[j],
-                    sqrt_beta_b[j],
-                    esinh0_b[j],
-                    h0_b[j],
-                    beta15_b[j],
-                )
-                c_b[j] = c
-                lo_b[j] = lo
-                hi_b[j] = hi
-                u0_b[j], u1_b[j], u2_b[j], u3_b[j] = u0, u1, u2, u3
-                shifts_b[j] = shifts
-                if done:
-                    status_b[j] = _CONVERGED
-                else:
+                status = status_b[j]
+                if status == _FULL or status == _FULL_DONE:
+                    u0_b[j], u1_b[j], u2_b[j], u3_b[j] = _universal_one(c_b[j], alpha_b[j])
+                    status = _CONVERGED if status == _FULL_DONE else _RUNNING
+                    status_b[j] = status
+                elif status == _RUNNING_HYP:
+                    c = c_b[j]
+                    resid, noise, d1, d2 = _residual(
+                        u0_b[j],
+                        u1_b[j],
+                        u2_b[j],
+                        u3_b[j],
+                        tau_b[j],
+                        r0_b[j],
+                        sigma0_b[j],
+                        alpha_b[j],
+                    )
+                    resid, noise = _residual_hyperbolic(
+                        c,
+                        resid,
+                        noise,
+                        tau_b[j],
+                        aux_b[2, j],
+                        aux_b[3, j],
+                        aux_b[4, j],
+                        aux_b[5, j],
+                        aux_b[6, j],
+                    )
+                    new, lo_b[j], hi_b[j], at_noise, done = _laguerre(
+                        c, lo_b[j], hi_b[j], resid, noise, d1, d2
+                    )
+                    if at_noise:
+                        status = _CONVERGED
+                    else:
+                        c_b[j] = new
+                        u0_b[j], u1_b[j], u2_b[j], u3_b[j] = _universal_one(new, alpha_b[j])
+                        status = _CONVERGED if done else _RUNNING_HYP
+                    status_b[j] = status
+                if status == _RUNNING or status == _RUNNING_HYP:
                     running += 1
             if running == 0:
                 break
@@ -809,9 +928,10 @@ def _propagate_rows(
         # 3. Map each element through the Lagrange coefficients.
         for j in range(m):
             o = start + j
-            sj = state_b[j]
-            rx, ry, rz = r_s[sj, 0], r_s[sj, 1], r_s[sj, 2]
-            vx, vy, vz = v_s[sj, 0], v_s[sj, 1], v_s[sj, 2]
+            i = 3 * index_b[0, j]
+            rx, ry, rz = r_f[i], r_f[i + 1], r_f[i + 2]
+            i = 3 * index_b[1, j]
+            vx, vy, vz = v_f[i], v_f[i + 1], v_f[i + 2]
             status = status_b[j]
             if status == _COPY:
                 r_out[o, 0], r_out[o, 1], r_out[o, 2] = rx, ry, rz
@@ -821,14 +941,14 @@ def _propagate_rows(
                 r_out[o, 0] = r_out[o, 1] = r_out[o, 2] = math.nan
                 v_out[o, 0] = v_out[o, 1] = v_out[o, 2] = math.nan
                 continue
-            if status == _RUNNING:
+            if status != _CONVERGED:
                 n_fail += 1
                 if first_fail < 0:
                     first_fail = o
             r0 = r0_b[j]
-            sqrt_mu = sqrt_mu_b[j]
             sigma0 = sigma0_b[j]
-            dt_red = dt_b[j]
+            dt_red = aux_b[0, j]
+            sqrt_mu = aux_b[1, j]
             u1, u2, u3 = u1_b[j], u2_b[j], u3_b[j]
             f = 1.0 - u2 / r0
             # g from whichever of its two equal forms cancels less (see propagate_numpy).
@@ -850,24 +970,35 @@ def _propagate_rows(
     return n_fail, first_fail
 
 
+#: The helpers of _propagate_rows, compiled into it inline.
+_INLINE = (
+    "_sincos",
+    "_stumpff_elliptic",
+    "_stumpff_one",
+    "_universal_elliptic",
+    "_universal_one",
+    "_orbit_constants",
+    "_shift_universal",
+    "_rough_sincos",
+    "_chi_start",
+    "_residual",
+    "_residual_hyperbolic",
+    "_laguerre",
+)
+
+
 def _compiled() -> Any:
-    """The compiled kernel ``_propagate_rows``, built (or loaded from numba's cache) once."""
-    global _KERNEL, _stumpff_one, _universal_one, _orbit_constants, _shift_universal
-    global _rough_sincos, _chi_start, _chi_step
+    """The compiled ``_propagate_rows``, built (or loaded from numba's cache) once."""
+    global _KERNEL
     with _KERNEL_LOCK:
         if _KERNEL is None:
             import numba
 
-            jit = numba.njit(cache=True, error_model="numpy")
-            inline = numba.njit(cache=True, error_model="numpy", inline="always")
-            _stumpff_one = inline(_stumpff_one)
-            _universal_one = inline(_universal_one)
-            _orbit_constants = inline(_orbit_constants)
-            _shift_universal = inline(_shift_universal)
-            _rough_sincos = inline(_rough_sincos)
-            _chi_start = inline(_chi_start)
-            _chi_step = inline(_chi_step)
-            _KERNEL = jit(_propagate_rows)
+            options: dict[str, Any] = {"cache": True, "error_model": "numpy"}
+            module = globals()
+            for name in _INLINE:
+                module[name] = numba.njit(inline="always", **options)(module[name])
+            _KERNEL = numba.njit(**options)(_propagate_rows)
     return _KERNEL
 
 
@@ -896,14 +1027,31 @@ def _index_strides(sub: tuple[int, ...], shape: tuple[int, ...]) -> list[int]:
     return strides
 
 
-def _rows(
-    a: NDArray[np.float64], shape: tuple[int, ...], tail: tuple[int, ...]
-) -> NDArray[np.float64]:
-    """``a`` broadcast to ``shape + tail`` as C-contiguous rows of shape ``tail``."""
-    full = (*shape, *tail)
-    if a.shape != full:
-        a = np.broadcast_to(a, full)
-    return np.ascontiguousarray(a).reshape((-1, *tail))
+@functools.lru_cache(maxsize=256)
+def _plan(
+    r_shape: tuple[int, ...],
+    v_shape: tuple[int, ...],
+    mu_shape: tuple[int, ...],
+    dt_shape: tuple[int, ...],
+) -> tuple[tuple[int, ...], int, NDArray[np.int64]]:
+    """Broadcast shape, number of elements and the layout table of ``_propagate_rows`` for
+    arguments of these shapes (cached: a frame loop calls with the same shapes each time)."""
+    if r_shape[-1:] != (3,) or v_shape[-1:] != (3,):
+        raise ValueError(f"r and v need a last axis of length 3, got {r_shape} and {v_shape}")
+    shape = _broadcast_shape(r_shape[:-1], v_shape[:-1], mu_shape, dt_shape)
+    rows = [shape] + [
+        _index_strides(sub, shape) for sub in (r_shape[:-1], v_shape[:-1], mu_shape, dt_shape)
+    ]
+    layout = np.array(rows, dtype=np.int64).reshape(5, len(shape))
+    return shape, math.prod(shape), layout
+
+
+def _flat(a: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``a`` as a writable C-ordered 1-D array (a view when possible). Read-only arrays are
+    copied: numba would compile a second version of the kernel for them."""
+    if not (a.flags.c_contiguous and a.flags.writeable):
+        a = np.array(a, order="C")
+    return a.reshape(-1)
 
 
 def propagate(
@@ -951,27 +1099,12 @@ def propagate(
     v = np.asarray(v, dtype=float)
     dt = np.asarray(dt, dtype=float)
     mu = np.asarray(mu, dtype=float)
-    if r.shape[-1:] != (3,) or v.shape[-1:] != (3,):
-        raise ValueError(f"r and v need a last axis of length 3, got {r.shape} and {v.shape}")
-    state_shape = _broadcast_shape(r.shape[:-1], v.shape[:-1], mu.shape)
-    shape = _broadcast_shape(state_shape, dt.shape)
-    n = math.prod(shape)
+    shape, n, layout = _plan(r.shape, v.shape, mu.shape, dt.shape)
     r_out = np.empty((n, 3))
     v_out = np.empty((n, 3))
     if n:
-        layout = np.array(
-            [shape, _index_strides(state_shape, shape), _index_strides(dt.shape, shape)],
-            dtype=np.int64,
-        ).reshape(3, len(shape))
-        n_fail, first = _compiled()(
-            _rows(r, state_shape, (3,)),
-            _rows(v, state_shape, (3,)),
-            _rows(mu, state_shape, ()),
-            np.ascontiguousarray(dt).reshape(-1),
-            layout,
-            r_out,
-            v_out,
-        )
+        kernel = _KERNEL if _KERNEL is not None else _compiled()
+        n_fail, first = kernel(_flat(r), _flat(v), _flat(mu), _flat(dt), layout, r_out, v_out)
         if n_fail:
             raise RuntimeError(
                 f"universal Kepler iteration did not converge for {n_fail} element(s), "
