@@ -41,12 +41,12 @@ def _drive(state: PlantState, **kw: object) -> Drive:
     return d
 
 
-def test_rated_steady_state_holds_for_an_hour() -> None:
+def test_rated_steady_state_holds() -> None:
     s = _start()
     t0 = s.temperatures_K.copy()
     heat0 = (1.0 - DECAY_SHARE) * Q0 + s.decay_groups_W.sum()
     d = _drive(s)
-    for _ in range(3600):
+    for _ in range(1800):
         res = advance(s, d, PP, 1.0)
     # The decay heat of a one-year history still creeps up (long-lived groups): a few mK.
     assert np.abs(s.temperatures_K - t0).max() < 0.02
@@ -67,15 +67,17 @@ def test_decay_heat_after_scram_follows_ans_5_1() -> None:
     d = _drive(s, drum_target_rad=0.0, drum_rate_rad_s=np.pi / P["scram_time"])
     t = 0.0
     checks = {}
-    for _ in range(3600):
-        res = advance(s, d, PP, 1.0)
-        t += 1.0
+    while t < 3600.0:
+        dt = 1.0 if t < 300.0 else 10.0  # 10 s steps once the fission power has died away
+        res = advance(s, d, PP, dt)
+        t += dt
         if t in (300.0, 1000.0, 3600.0):
-            checks[t] = res.decay_W[0] / Q0
+            checks[t] = (res.decay_W[0] / Q0, dt)
     for t_after, rel in ((300.0, 1e-2), (1000.0, 2e-3), (3600.0, 1e-3)):
-        ans = float(dh.fraction(t_after - 0.5, T_OP))  # the step's mid-point
-        assert checks[t_after] == pytest.approx(ans, rel=rel), t_after
-        assert checks[t_after] > ans
+        value, dt = checks[t_after]
+        ans = float(dh.fraction(t_after - dt / 2, T_OP))  # the step's mid-point
+        assert value == pytest.approx(ans, rel=rel), t_after
+        assert value > ans
     # The fission power is gone: below 1e-5 of rated after an hour (a -$2.9 scram).
     assert s.n[0] < 1e-5
 

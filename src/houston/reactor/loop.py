@@ -373,5 +373,8 @@ def thermal_step(
 
 
 def stored_energy_J(temperatures_K: Array, design: LoopDesign) -> Array:
-    """``sum_i C_i T_i``, J: the loop's sensible heat above 0 K (for energy balances)."""
-    return np.asarray(temperatures_K) @ np.asarray(design.heat_capacity_J_K)
+    """``sum_i C_i T_i``, J: the loop's sensible heat above 0 K (for energy balances).
+
+    Summed element-wise along the node axis (not a matrix product) so that a row gives the
+    same bits alone or in any batch."""
+    return (np.asarray(temperatures_K) * np.asarray(design.heat_capacity_J_K)).sum(axis=-1)

@@ -8,9 +8,11 @@ parameter set in :mod:`houston.reactor.design`.
 Controllers (what each does)
 ----------------------------
 * **Primary computer**: runs the plant. It drives the primary pump through its own cables,
-  and regulates the drums toward the power demand (withdrawal is blocked while the measured
-  primary flow is below 80 % of rated). It is the control system, not the protection system:
-  it never scrams by itself, though it executes a commanded scram.
+  and regulates the drums toward the power demand, acting on the measured power through a
+  10 s filter; withdrawal is blocked while the measured primary flow is below 80 % of rated
+  or the reactivity meter reads above +5 cents, and the drums go in above +10 cents (a
+  period limiter). It is the control system, not the protection system: it never scrams by
+  itself, though it executes a commanded scram.
 * **Backup computer**: the reactor protection system when it is connected to this reactor
   (``connect_backup``): it scrams automatically on high fuel temperature, high core outlet
   temperature, low primary flow or high power, and executes commanded scrams; if the primary
@@ -106,6 +108,11 @@ REGULATION_FULL_SPEED_ERROR: Final = 0.05
 REGULATION_DEADBAND: Final = 0.01
 #: Time constant of the filter on the measured power the regulation acts on, s.
 REGULATION_FILTER_S: Final = 10.0
+#: The regulation withdraws the drums only while the reactivity meter reads below this many
+#: dollars (a stable period of a few minutes at most) and drives them in above
+#: REGULATION_INSERT_DOLLARS: the period limiter of a reactor's control system.
+REGULATION_WITHDRAW_DOLLARS: Final = 0.05
+REGULATION_INSERT_DOLLARS: Final = 0.10
 #: A step is quiet (a steady state: the countdown is inf without integrating) when no node
 #: temperature moved faster than this (K/s) and the power not faster than QUIET_POWER_S (1/s).
 QUIET_K_S: Final = 1e-3
@@ -125,6 +132,19 @@ SENSORS: Final = {
     "pump_speed": 1,
     "electric": 1,
 }
+
+
+def _mid_value(readings: Array) -> tuple[Array, Array]:
+    """Mid-value select of redundant channels ``(batch, channels)`` and the largest
+    disagreement from it: :func:`houston.core.sensors.vote`, with a fast path for one or three
+    channels that all have data."""
+    ch = readings.shape[1]
+    if ch == 1:
+        return readings[:, 0], np.zeros(readings.shape[0])
+    if ch == 3 and not np.isnan(readings).any():
+        mid = np.sort(readings, axis=1)[:, 1]
+        return mid, np.abs(readings - mid[:, None]).max(axis=1)
+    return vote(readings)
 
 
 def _p(name: str, unit: str, description: str, **kw: Any) -> Param:
@@ -679,7 +699,10 @@ class SurfaceReactor(Model):
         speed = p["drum_speed"] * np.clip(error / REGULATION_FULL_SPEED_ERROR, -1.0, 1.0)
         speed = np.where(np.abs(error) < REGULATION_DEADBAND, 0.0, speed)
         flow = np.nan_to_num(self._voted("flow") / self._pp.loop.rated_flow_kg_s, nan=0.0)
-        speed = np.where(flow < WITHDRAWAL_BLOCK_FLOW, np.minimum(speed, 0.0), speed)
+        dollars = st["reactivity"] / float(self._pp.kinetics.beta_total)
+        block = (flow < WITHDRAWAL_BLOCK_FLOW) | (dollars > REGULATION_WITHDRAW_DOLLARS)
+        speed = np.where(block, np.minimum(speed, 0.0), speed)
+        speed = np.where(dollars > REGULATION_INSERT_DOLLARS, -p["drum_speed"], speed)
         regulating = (st["drum_driver"] == 1) & ~stuck & ~scram
         target = np.where(regulating, np.clip(theta + speed * dt, 0.0, np.pi), theta)
         target = np.where(scram, 0.0, target)
@@ -751,6 +774,7 @@ class SurfaceReactor(Model):
         self._predict(dt)
 
     def _driver_events(self, ctx: StepContext, pump: Array, drums: Array) -> None:
+        """Report changes of who drives the pump and the drums (before they are stored)."""
         st = self.state
         old_pump, old_drums = st["pump_driver"], st["drum_driver"]
         for code, text in (
@@ -760,7 +784,7 @@ class SurfaceReactor(Model):
         ):
             ctx.emit(
                 text,
-                (st["pump_driver"] == code) & (old_pump != code),
+                (pump == code) & (old_pump != code),
                 "warning" if code == 0 else "info",
             )
         ctx.emit(
@@ -809,10 +833,7 @@ class SurfaceReactor(Model):
             start += ch
 
     def _voted(self, name: str) -> Array:
-        readings = self.state[f"sensor.{name}.reading"]
-        if readings.shape[1] == 1:
-            return readings[:, 0]
-        return vote(readings)[0]
+        return _mid_value(self.state[f"sensor.{name}.reading"])[0]
 
     def _protect(self, ctx: StepContext) -> None:
         st = self.state
@@ -1012,7 +1033,7 @@ class SurfaceReactor(Model):
         return {
             "power_fraction": self._voted("power"),
             "fuel_temperature_K": self._voted("fuel_tc"),
-            "fuel_temperature_spread_K": vote(st["sensor.fuel_tc.reading"])[1],
+            "fuel_temperature_spread_K": _mid_value(st["sensor.fuel_tc.reading"])[1],
             "clad_temperature_K": self._voted("clad_tc"),
             "core_outlet_temperature_K": self._voted("outlet_tc"),
             "core_inlet_temperature_K": self._voted("inlet_tc"),

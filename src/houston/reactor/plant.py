@@ -240,6 +240,7 @@ def _neutronics(
 #: reactivity (dk/k; 1e-9 is 1.5e-5 cents).
 _IMPLICIT_ITERATIONS: Final = 8
 _IMPLICIT_TOLERANCE: Final = 1e-9
+_HUGE_W: Final = 1e30
 
 
 def advance(
@@ -311,10 +312,18 @@ def _implicit(
     def g(x: Array, heat: Array) -> Array:
         return x - fb_base - slope * heat
 
-    r0 = _neutronics(state, drive, params, dt, nsub, x0)
+    def evaluate(x: Array) -> _Neutronics:
+        # A trial far above prompt critical over a long step overflows: its heat is then
+        # taken as huge, which puts it at the upper end of the bracket.
+        with np.errstate(over="ignore", invalid="ignore"):
+            r = _neutronics(state, drive, params, dt, nsub, x)
+        r.heat_W = np.where(np.isfinite(r.heat_W), np.minimum(r.heat_W, _HUGE_W), _HUGE_W)
+        return r
+
+    r0 = evaluate(x0)
     g0 = g(x0, r0.heat_W)
     x1 = fb_base + slope * r0.heat_W
-    r1 = _neutronics(state, drive, params, dt, nsub, x1)
+    r1 = evaluate(x1)
     g1 = g(x1, r1.heat_W)
     # [x0, x1] brackets the root (g is increasing; g(x0) = x0 - x1, g(x1) has the other sign).
     lo_is_0 = g0 <= 0.0
@@ -333,7 +342,7 @@ def _implicit(
         with np.errstate(divide="ignore", invalid="ignore"):
             x = np.where(ghi != glo, hi - ghi * (hi - lo) / (ghi - glo), 0.5 * (lo + hi))
         x = np.where((x > lo) & (x < hi), x, 0.5 * (lo + hi))
-        r = _neutronics(state, drive, params, dt, nsub, x)
+        r = evaluate(x)
         gx = g(x, r.heat_W)
         better = np.abs(gx) < best_g
         best = _pick(better, r, best)
