@@ -73,12 +73,14 @@ from houston.core.model import (
     StepContext,
     Telemetry,
 )
-from houston.core.time import Epoch
+from houston.core.time import NS_PER_S, Epoch
 
 __all__ = ["AntennaState", "CommsLink", "LinkState"]
 
 _DEG = np.pi / 180.0
 #: Kernel time zero when a model is stepped without a scenario epoch (J2000.0 TT, in TAI).
+#: "Never evaluated" for the time of the last geometry.
+_NEVER = -(2**62)
 _J2000_EPOCH = Epoch(2_451_545.0, -32.184 / 86_400.0, "2000-01-01T11:58:55.816Z")
 
 
@@ -283,7 +285,7 @@ class CommsLink(Model):
                 for sig in type(self).inputs
             )
         self._occulting_radius2 = (R_MOON_M + float(p["moon_margin"])) ** 2
-        self._interval_s = float(p["geometry_interval"])
+        self._interval_ns = round(float(p["geometry_interval"]) * NS_PER_S)
         self.states = (
             State("up", "1", description="1 when the link is up"),
             State("light_time", "s", description="one-way light time to the reported station"),
@@ -303,7 +305,12 @@ class CommsLink(Model):
             State("clear", "1", (n,), dtype="bool", description="line not occulted by the Moon"),
             State("station_link", "1", (n,), dtype="int64", description="LinkState per station"),
             State("earth_elevation", "rad", description="surface: the Earth's elevation"),
-            State("geometry_t", "s", description="time of the last geometry evaluation"),
+            State(
+                "geometry_t_ns",
+                "1",
+                dtype="int64",
+                description="kernel time of the last geometry evaluation, ns",
+            ),
         )
         self.outputs = (
             Signal("link_up", "1", (), "1 when the link to the ground is up"),
@@ -396,7 +403,7 @@ class CommsLink(Model):
             s["range"],
             s["clear"],
         )
-        s["geometry_t"][:] = t_ns * 1e-9
+        s["geometry_t_ns"][:] = t_ns
 
     def _links(self) -> None:
         """Combine geometry and equipment into the link state, the station and the outputs."""
@@ -476,7 +483,7 @@ class CommsLink(Model):
         s["sin_site"][:] = -1.0
         s["range"][:] = 0.0
         s["clear"][:] = False
-        s["geometry_t"][:] = -np.inf
+        s["geometry_t_ns"][:] = _NEVER
         # A spacecraft's position is first read in the first step (the kernel gives no
         # inputs at initialisation); a surface site is known at once.
         if self.surface or self._input in ctx.inputs:
@@ -485,7 +492,7 @@ class CommsLink(Model):
         self._announce(ctx)
 
     def step(self, ctx: StepContext) -> None:
-        if ctx.t1_s - self.state["geometry_t"][0] >= self._interval_s:
+        if ctx.t1_ns - int(self.state["geometry_t_ns"][0]) >= self._interval_ns:
             self._geometry(ctx, ctx.t1_ns)
         self._links()
         self._announce(ctx)
