@@ -970,20 +970,24 @@ def _propagate_rows(
     return n_fail, first_fail
 
 
-#: The helpers of _propagate_rows, compiled into it inline.
+#: The helpers of _propagate_rows: those its vectorised loops call are compiled into it
+#: inline, the others (called one element at a time) as functions of their own, which keeps
+#: the compilation short.
 _INLINE = (
     "_sincos",
     "_stumpff_elliptic",
-    "_stumpff_one",
     "_universal_elliptic",
-    "_universal_one",
-    "_orbit_constants",
     "_shift_universal",
+    "_residual",
+    "_laguerre",
     "_rough_sincos",
     "_chi_start",
-    "_residual",
+)
+_CALLED = (
+    "_stumpff_one",
+    "_universal_one",
+    "_orbit_constants",
     "_residual_hyperbolic",
-    "_laguerre",
 )
 
 
@@ -998,6 +1002,8 @@ def _compiled() -> Any:
             module = globals()
             for name in _INLINE:
                 module[name] = numba.njit(inline="always", **options)(module[name])
+            for name in _CALLED:
+                module[name] = numba.njit(**options)(module[name])
             _KERNEL = numba.njit(**options)(_propagate_rows)
     return _KERNEL
 
