@@ -469,6 +469,7 @@ class Model:
 #: so that ``import houston`` stays fast.
 BUILTIN_MODELS: dict[str, str] = {
     "vehicle.two_body": "houston.dynamics.vehicle:TwoBodyVehicle",
+    "vehicle.spacecraft": "houston.dynamics.spacecraft:Spacecraft",
     "reactor.fission_surface": "houston.reactor.model:SurfaceReactor",
     "habitat.gas_network": "houston.habitat.model:GasNetworkModel",
     "crew.team": "houston.crew.model:CrewModel",

@@ -1,0 +1,932 @@
+"""A spacecraft for the kernel: Cowell propagation under declared forces, with impulsive burns.
+
+``vehicle.spacecraft`` carries a state vector about the Earth or the Moon, propagates it with
+:class:`houston.dynamics.cowell.Propagator` (DOP853 with dense output) under the forces its
+parameters choose, accepts impulsive burns, and publishes its position and velocity for other
+models and its ground track and osculating elements as telemetry.
+
+Initial state, at the scenario epoch, in exactly one of three forms:
+
+* orbital elements: ``perigee_altitude`` and ``apogee_altitude`` (above the body's equatorial
+  radius), ``inclination``, ``raan``, ``arg_perigee``, ``true_anomaly`` (the angles default
+  to 0), as for ``vehicle.two_body``;
+* a state vector ``r``, ``v`` in the central body's inertial frame (below);
+* a two-line element set ``tle_line1``, ``tle_line2`` (Earth only), propagated by SGP4 to the
+  scenario epoch and turned into GCRF by :func:`houston.dynamics.tle.state_from_tle`.
+
+Giving none selects a circular 400 km orbit (elements, all angles 0); giving more than one,
+or half of one, is an error.
+
+Frames. Positions and velocities (``r``, ``v``, the outputs ``r_m`` and ``v_m_s``) are
+relative to the central body in inertial axes: GCRF for the Earth, ICRF axes for the Moon
+(Moon-centred inertial). ``r_gcrf_m`` and ``v_gcrf_m_s`` are relative to the Earth's centre
+in GCRF axes for every vehicle (the DE421 Moon state is added for lunar ones), so that links
+and radar geometry use one frame. Orbital elements, in and out, are taken in GCRF axes for
+the Earth and, for the Moon, in the Moon's equatorial frame of the epoch: z along the IAU
+WGCCRE 2009 pole (Archinal et al. 2011) at the scenario epoch, x towards the ascending node of
+the lunar equator on the ICRF equator (right ascension ``alpha0 + 90 deg``), so that a polar
+lunar orbit has an inclination of 90 deg.
+
+Forces (:mod:`houston.dynamics.forces`): the central body's point mass; the Earth's zonal
+harmonics J2 to J4 (EGM96, ``houston.core.constants``) to ``zonal_degree``, about the Earth's
+pole at the epoch (the ITRF z axis in GCRF, from :func:`houston.dynamics.frames.earth_rotation`,
+which follows precession, nutation and polar motion; it is held fixed during the run, which
+over a month moves it by under 0.5 arcsec); for the Moon a J2 term only if ``moon_j2`` is
+given (no lunar value is built in), about the IAU pole at the epoch with the reference radius
+1738 km of the lunar gravity models; third bodies from DE421 (:mod:`houston.dynamics.ephemeris`);
+drag with the Harris-Priester (Sun from DE421) or exponential atmosphere (Earth only).
+
+Burns are impulsive, at the time of the command (the time the vehicle was last stepped to),
+in the vehicle's LVLH frame (x radial out, y along-track, z orbit normal) or in inertial axes;
+with ``isp > 0`` the mass drops by the rocket equation ``m1 = m0 exp(-|dv| / (g0 Isp))``.
+
+Batches. Every run of a batch is a row of one propagation, and the rows share their step
+sizes (the error of the worst row sets them; see :mod:`houston.dynamics.cowell`). A row of a
+batch therefore equals the same run made alone only to within the integration tolerance, not
+bit for bit: after one 400 km orbit at the default ``rtol`` the difference is well under a
+millimetre (the tests check 1 mm). A burn on some runs restarts the integration for all.
+
+State. Everything the propagation needs is in ``self.state`` (the fields of
+:class:`houston.dynamics.cowell.StepperState`; its scalars, shared by the batch, are stored as
+``(batch,)`` arrays holding one value) together with the position, velocity and mass at the
+current time, the time in integer nanoseconds and the scenario epoch, so that outputs and
+telemetry are functions of the state and a restored checkpoint continues bit for bit.
+
+Body-fixed coordinates. The Earth's GCRF-to-ITRF rotation (IAU 2006/2000A with IERS Earth
+orientation, :func:`houston.dynamics.frames.earth_rotation`, about 85 us a call) is evaluated
+exactly on a grid of times every ``ROTATION_GRID_NS`` (60 s), keyed on ``floor(t / 60 s)`` so
+that a restored run recomputes the same matrices; in between, the frame is turned by the angle
+``|omega| (t - t_k)`` about the rotation axis ``omega`` of the grid point (the Celestial
+Intermediate Pole in ITRF axes, rate ``OMEGA_ERA * dUT1/dTAI``), which carries polar motion and
+the length of day exactly. What is left out is the motion of the pole in GCRF within 60 s
+(precession and nutation, below 2e-11 rad/s): at most 1.2e-9 rad, 9 mm at 7,000 km and 5 cm
+at geostationary distance; the tests find 3 mm against the exact rotation for a 400 km orbit.
+The Moon-fixed frame (IAU 2009) is done the same way with
+:func:`houston.dynamics.frames.moon_rotation`: there the neglected change of the rotation
+vector (physical librations, about 5e-13 rad/s^2) gives at most 1e-9 rad, 2 mm at 1,840 km.
+The Moon's GCRF state for ``r_gcrf_m`` is a cubic Hermite interpolation of DE421 positions
+and velocities on the same grid (error below 1e-9 m). These grid values are pure functions of
+time, cached outside the state.
+
+Telemetry is computed by one compiled function: WGS-84 geodetic latitude, longitude and height
+(by fixed-point iteration on the latitude, converged to round-off for heights above 1 km below
+the surface) for the Earth, selenographic coordinates on the 1737.4 km sphere for the Moon,
+and the osculating elements with the conventions of :func:`houston.dynamics.elements.rv_to_coe`
+(Vallado 4th ed., Algorithm 9) for circular and equatorial orbits. Perigee and apogee
+altitudes are above the equatorial radius (6378.137 km; the Moon's 1737.4 km), while
+``altitude_m`` is the geodetic height, so at high latitude they differ by up to 21 km.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+from houston.core.constants import (
+    F_EARTH,
+    J2_EARTH,
+    J3_EARTH,
+    J4_EARTH,
+    MU_EARTH_M3_S2,
+    MU_MOON_M3_S2,
+    MU_SUN_M3_S2,
+    R_EARTH_M,
+    R_MOON_M,
+)
+from houston.core.model import (
+    Command,
+    CommandRejected,
+    Failure,
+    Model,
+    Param,
+    Signal,
+    State,
+    StepContext,
+    Telemetry,
+)
+from houston.core.time import NS_PER_S, Epoch
+from houston.dynamics.cowell import StepperState
+
+Array = NDArray[np.float64]
+
+BODIES = {"earth": (MU_EARTH_M3_S2, R_EARTH_M), "moon": (MU_MOON_M3_S2, R_MOON_M)}
+
+#: Spacing of the exact body-fixed rotations (and Moon states), ns.
+ROTATION_GRID_NS = 60 * NS_PER_S
+#: Reference radius of the lunar J2 term (m): that of the Lunar Prospector and GRAIL models.
+MOON_GRAVITY_RADIUS_M = 1_738_000.0
+#: The orbit used when no initial state is given: circular, this high (m).
+DEFAULT_ALTITUDE_M = 400e3
+#: Epoch assumed when a context carries none (a model driven outside a session): J2000.0,
+#: 2000-01-01T12:00:00 TT.
+J2000_EPOCH = Epoch(2_451_545.0, -32.184 / 86_400.0, "2000-01-01T11:58:55.816Z")
+
+#: Fields of ``cowell.StepperState``: the scalars shared by the batch, and the arrays.
+_SCALARS = ("t_s", "h_s", "direction", "seg_t0_s", "seg_h_s", "steps", "evaluations", "t_out_s")
+_ARRAYS = ("y", "f", "seg_coef")
+#: Rows of the integrated state: position, velocity, mass.
+_N = 7
+
+_ELEMENT_PARAMS = (
+    "perigee_altitude",
+    "apogee_altitude",
+    "inclination",
+    "raan",
+    "arg_perigee",
+    "true_anomaly",
+)
+
+
+# --- grid values: pure functions of the epoch and the grid index ------------------------------
+
+
+@lru_cache(maxsize=256)
+def _earth_grid(tai1: float, tai2: float, k: int) -> tuple[Array, Array]:
+    """GCRF->ITRF matrix and rotation vector (ITRF axes) at grid point ``k``."""
+    from houston.dynamics.frames import earth_rotation
+
+    rot = earth_rotation(Epoch(tai1, tai2, ""), k * ROTATION_GRID_NS)
+    return np.ascontiguousarray(rot.matrix), np.ascontiguousarray(rot.omega_rad_s)
+
+
+@lru_cache(maxsize=256)
+def _moon_grid(tai1: float, tai2: float, k: int) -> tuple[Array, Array]:
+    """MCI->Moon-fixed matrix and rotation vector (Moon-fixed axes) at grid point ``k``."""
+    from houston.dynamics.ephemeris import tdb_jd
+    from houston.dynamics.frames import moon_rotation
+
+    rot = moon_rotation(*tdb_jd(Epoch(tai1, tai2, ""), k * ROTATION_GRID_NS))
+    return np.ascontiguousarray(rot.matrix), np.ascontiguousarray(rot.omega_rad_s)
+
+
+@lru_cache(maxsize=256)
+def _moon_state(tai1: float, tai2: float, k: int) -> tuple[Array, Array]:
+    """The Moon's GCRF position (m) and velocity (m/s) at grid point ``k`` (DE421)."""
+    from houston.dynamics.ephemeris import moon_state_gcrf, tdb_jd
+
+    r, v = moon_state_gcrf(*tdb_jd(Epoch(tai1, tai2, ""), k * ROTATION_GRID_NS))
+    return np.asarray(r, dtype=float), np.asarray(v, dtype=float)
+
+
+def moon_state_gcrf_at(epoch: Epoch, t_ns: int) -> tuple[Array, Array]:
+    """The Moon's GCRF state at kernel time ``t_ns``: cubic Hermite interpolation of the DE421
+    states at the grid points around it (error below 1e-9 m and 1e-12 m/s)."""
+    k, rem = divmod(int(t_ns), ROTATION_GRID_NS)
+    r0, v0 = _moon_state(epoch.tai_jd1, epoch.tai_jd2, k)
+    if rem == 0:
+        return r0, v0
+    r1, v1 = _moon_state(epoch.tai_jd1, epoch.tai_jd2, k + 1)
+    h = ROTATION_GRID_NS * 1e-9
+    s = rem / ROTATION_GRID_NS
+    s2, s3 = s * s, s * s * s
+    r = (
+        (2 * s3 - 3 * s2 + 1) * r0
+        + (s3 - 2 * s2 + s) * h * v0
+        + (3 * s2 - 2 * s3) * r1
+        + (s3 - s2) * h * v1
+    )
+    v = (
+        (6 * s2 - 6 * s) * r0 / h
+        + (3 * s2 - 4 * s + 1) * v0
+        + (6 * s - 6 * s2) * r1 / h
+        + (3 * s2 - 2 * s) * v1
+    )
+    return r, v
+
+
+def body_fixed_matrix(body: str, epoch: Epoch, t_ns: int) -> Array:
+    """Inertial->body-fixed matrix at ``t_ns`` as the telemetry computes it: exact at the
+    grid point ``floor(t / 60 s)``, then turned about its rotation vector (module docstring)."""
+    grid = _earth_grid if body == "earth" else _moon_grid
+    k, rem = divmod(int(t_ns), ROTATION_GRID_NS)
+    m, w = grid(epoch.tai_jd1, epoch.tai_jd2, k)
+    wn = float(np.linalg.norm(w))
+    n = w / wn
+    theta = wn * rem * 1e-9
+    skew = np.array([[0.0, -n[2], n[1]], [n[2], 0.0, -n[0]], [-n[1], n[0], 0.0]])
+    turn = np.eye(3) - np.sin(theta) * skew + (1.0 - np.cos(theta)) * (skew @ skew)
+    out: Array = turn @ m
+    return out
+
+
+def _ephemeris_source(name: str, epoch: Epoch) -> Any:
+    """Position (m) of a body as a callable of seconds since the epoch, for ``ThirdBody``."""
+    from houston.dynamics import ephemeris
+
+    fn = {
+        "moon_gcrf": ephemeris.moon_position_gcrf,
+        "sun_gcrf": ephemeris.sun_position_gcrf,
+        "earth_mci": ephemeris.earth_position_mci,
+        "sun_mci": ephemeris.sun_position_mci,
+    }[name]
+
+    def position(t_s: Array) -> Array:
+        t_ns = np.round(np.asarray(t_s, dtype=float) * 1e9).astype(np.int64)
+        return fn(*ephemeris.tdb_jd(epoch, t_ns))
+
+    return position
+
+
+def moon_equator_matrix(epoch: Epoch) -> Array:
+    """ICRF -> the Moon's equatorial frame of the epoch, ``R1(90 deg - delta0) R3(90 deg +
+    alpha0)`` with the IAU 2009 pole at the epoch (rows: node, 90 deg along the equator,
+    pole)."""
+    from houston.dynamics.ephemeris import tdb_jd
+    from houston.dynamics.frames import moon_orientation
+
+    o = moon_orientation(*tdb_jd(epoch, 0))
+    a, d = float(o.alpha0_rad) + 0.5 * np.pi, 0.5 * np.pi - float(o.delta0_rad)
+    ca, sa, cd, sd = np.cos(a), np.sin(a), np.cos(d), np.sin(d)
+    r3 = np.array([[ca, sa, 0.0], [-sa, ca, 0.0], [0.0, 0.0, 1.0]])
+    r1 = np.array([[1.0, 0.0, 0.0], [0.0, cd, sd], [0.0, -sd, cd]])
+    out: Array = r1 @ r3
+    return out
+
+
+# --- telemetry kernel -------------------------------------------------------------------------
+
+_SMALL = 1.0e-10
+_TWO_PI = 2.0 * np.pi
+
+
+@njit(cache=True, error_model="numpy")
+def _angle_about(
+    ax: float,
+    ay: float,
+    az: float,
+    bx: float,
+    by: float,
+    bz: float,
+    nx: float,
+    ny: float,
+    nz: float,
+) -> float:
+    """Angle from a to b about the unit vector n, in [0, 2 pi)."""
+    cx = ay * bz - az * by
+    cy = az * bx - ax * bz
+    cz = ax * by - ay * bx
+    ang = np.arctan2(cx * nx + cy * ny + cz * nz, ax * bx + ay * by + az * bz)
+    if ang < 0.0:
+        ang += _TWO_PI
+    if ang >= _TWO_PI:
+        ang -= _TWO_PI
+    return ang
+
+
+@njit(cache=True, error_model="numpy")
+def _telemetry(
+    r: Array,
+    v: Array,
+    mass: Array,
+    dv_used: Array,
+    burns: Any,
+    failed: Any,
+    rot: Array,
+    omega: Array,
+    dt_s: float,
+    q_el: Array,
+    mu: float,
+    r_eq: float,
+    flattening: float,
+    out: Array,
+) -> None:
+    """Every telemetry column of every row (order of ``Spacecraft.telemetry``).
+
+    ``rot`` is the inertial->body-fixed matrix at the grid point, ``omega`` its rotation
+    vector (fixed axes, rad/s) and ``dt_s`` the time since it; ``q_el`` turns inertial axes
+    into those of the elements; ``flattening`` 0 means a sphere of radius ``r_eq``.
+    """
+    wn = np.sqrt(omega[0] ** 2 + omega[1] ** 2 + omega[2] ** 2)
+    nx, ny, nz = omega[0] / wn, omega[1] / wn, omega[2] / wn
+    th = wn * dt_s
+    ct, st = np.cos(th), np.sin(th)
+    e2 = flattening * (2.0 - flattening)
+    for b in range(r.shape[0]):
+        # body-fixed position: the grid rotation, then the turn since the grid point
+        x0 = rot[0, 0] * r[b, 0] + rot[0, 1] * r[b, 1] + rot[0, 2] * r[b, 2]
+        y0 = rot[1, 0] * r[b, 0] + rot[1, 1] * r[b, 1] + rot[1, 2] * r[b, 2]
+        z0 = rot[2, 0] * r[b, 0] + rot[2, 1] * r[b, 1] + rot[2, 2] * r[b, 2]
+        nd = nx * x0 + ny * y0 + nz * z0
+        x = x0 * ct - st * (ny * z0 - nz * y0) + (1.0 - ct) * nx * nd
+        y = y0 * ct - st * (nz * x0 - nx * z0) + (1.0 - ct) * ny * nd
+        z = z0 * ct - st * (nx * y0 - ny * x0) + (1.0 - ct) * nz * nd
+        p = np.sqrt(x * x + y * y)
+        lon = np.arctan2(y, x)
+        if flattening == 0.0:
+            lat = np.arctan2(z, p)
+            alt = np.sqrt(p * p + z * z) - r_eq
+        else:
+            # tan(lat) = (z + e2 N sin(lat)) / p: each pass divides the error by 1/e2 or more
+            lat = np.arctan2(z, p * (1.0 - e2))
+            for _ in range(12):
+                sl = np.sin(lat)
+                nxt = np.arctan2(z + e2 * r_eq / np.sqrt(1.0 - e2 * sl * sl) * sl, p)
+                done = abs(nxt - lat) < 1e-15
+                lat = nxt
+                if done:
+                    break
+            sl = np.sin(lat)
+            alt = p * np.cos(lat) + z * sl - r_eq * np.sqrt(1.0 - e2 * sl * sl)
+
+        # osculating elements in the elements' axes (Vallado 4th ed., Algorithm 9)
+        rx = q_el[0, 0] * r[b, 0] + q_el[0, 1] * r[b, 1] + q_el[0, 2] * r[b, 2]
+        ry = q_el[1, 0] * r[b, 0] + q_el[1, 1] * r[b, 1] + q_el[1, 2] * r[b, 2]
+        rz = q_el[2, 0] * r[b, 0] + q_el[2, 1] * r[b, 1] + q_el[2, 2] * r[b, 2]
+        vx = q_el[0, 0] * v[b, 0] + q_el[0, 1] * v[b, 1] + q_el[0, 2] * v[b, 2]
+        vy = q_el[1, 0] * v[b, 0] + q_el[1, 1] * v[b, 1] + q_el[1, 2] * v[b, 2]
+        vz = q_el[2, 0] * v[b, 0] + q_el[2, 1] * v[b, 1] + q_el[2, 2] * v[b, 2]
+        rn = np.sqrt(rx * rx + ry * ry + rz * rz)
+        v2 = vx * vx + vy * vy + vz * vz
+        rv = rx * vx + ry * vy + rz * vz
+        hx = ry * vz - rz * vy
+        hy = rz * vx - rx * vz
+        hz = rx * vy - ry * vx
+        hn = np.sqrt(hx * hx + hy * hy + hz * hz)
+        ux, uy, uz = hx / hn, hy / hn, hz / hn
+        c1 = (v2 - mu / rn) / mu
+        c2 = rv / mu
+        ex = c1 * rx - c2 * vx
+        ey = c1 * ry - c2 * vy
+        ez = c1 * rz - c2 * vz
+        ecc = np.sqrt(ex * ex + ey * ey + ez * ez)
+        inc = np.arctan2(np.sqrt(hx * hx + hy * hy), hz)
+        equatorial = inc < _SMALL or np.pi - inc < _SMALL
+        circular = ecc < _SMALL
+        if equatorial:
+            kx, ky, kz = 1.0, 0.0, 0.0
+            raan = 0.0
+        else:
+            nn = np.sqrt(hx * hx + hy * hy)
+            kx, ky, kz = -hy / nn, hx / nn, 0.0
+            raan = np.arctan2(hx, -hy)
+            if raan < 0.0:
+                raan += _TWO_PI
+        if circular:
+            px, py, pz = kx, ky, kz
+            argp = 0.0
+        else:
+            px, py, pz = ex, ey, ez
+            argp = _angle_about(kx, ky, kz, px, py, pz, ux, uy, uz)
+        nu = _angle_about(px, py, pz, rx, ry, rz, ux, uy, uz)
+        semi_p = hn * hn / mu
+        rp = semi_p / (1.0 + ecc)
+        energy = 0.5 * v2 - mu / rn
+        if ecc < 1.0 and energy < 0.0:
+            ra = semi_p / (1.0 - ecc)
+            a = -0.5 * mu / energy
+            period = _TWO_PI * np.sqrt(a * a * a / mu)
+        else:
+            ra = np.inf
+            period = np.inf
+
+        out[b, 0] = alt
+        out[b, 1] = lat
+        out[b, 2] = lon
+        out[b, 3] = np.sqrt(v[b, 0] ** 2 + v[b, 1] ** 2 + v[b, 2] ** 2)
+        out[b, 4] = rp - r_eq
+        out[b, 5] = ra - r_eq
+        out[b, 6] = period
+        out[b, 7] = inc
+        out[b, 8] = ecc
+        out[b, 9] = raan
+        out[b, 10] = argp
+        out[b, 11] = nu
+        out[b, 12] = mass[b]
+        out[b, 13] = dv_used[b]
+        out[b, 14] = burns[b]
+        out[b, 15] = 1.0 if failed[b] else 0.0
+
+
+# --- the model --------------------------------------------------------------------------------
+
+
+def _bool(name: str, description: str) -> Param:
+    return Param(name, "1", description, False, kind="bool")
+
+
+class Spacecraft(Model):
+    """A spacecraft about the Earth or the Moon: Cowell propagation, impulsive burns, ground
+    track and osculating elements (see the module docstring)."""
+
+    type_name = "vehicle.spacecraft"
+    summary = (
+        "Spacecraft about the Earth or the Moon: numerical propagation with J2-J4, third bodies "
+        "and drag, impulsive burns, ground track and osculating elements"
+    )
+    params = (
+        Param(
+            "central_body",
+            "1",
+            "body the orbit is about",
+            "earth",
+            kind="str",
+            choices=tuple(BODIES),
+        ),
+        Param(
+            "perigee_altitude",
+            "m",
+            "initial elements: periapsis altitude above the body's equatorial radius",
+            None,
+            min=0.0,
+        ),
+        Param(
+            "apogee_altitude",
+            "m",
+            "initial elements: apoapsis altitude above the body's equatorial radius",
+            None,
+            min=0.0,
+        ),
+        Param(
+            "inclination",
+            "rad",
+            "initial elements: inclination (Earth: GCRF equator; Moon: lunar equator of the "
+            "epoch); 0 if not given",
+            None,
+            min=0.0,
+            max=np.pi,
+        ),
+        Param("raan", "rad", "initial elements: right ascension of the ascending node", None),
+        Param("arg_perigee", "rad", "initial elements: argument of periapsis", None),
+        Param("true_anomaly", "rad", "initial elements: true anomaly at the epoch", None),
+        Param(
+            "r",
+            "m",
+            "initial position at the epoch, from the body's centre, GCRF (Earth) or ICRF (Moon) "
+            "axes",
+            None,
+            kind="vector",
+            shape=(3,),
+        ),
+        Param(
+            "v",
+            "m_s",
+            "initial velocity at the epoch, relative to the body, same axes as r",
+            None,
+            kind="vector",
+            shape=(3,),
+        ),
+        Param("tle_line1", "1", "initial state from a TLE (Earth only): line 1", None, kind="str"),
+        Param("tle_line2", "1", "initial state from a TLE: line 2", None, kind="str"),
+        Param("mass", "kg", "initial mass", 1000.0, min=1e-9),
+        Param(
+            "isp", "s", "specific impulse of the burns; 0: burns use no propellant", 0.0, min=0.0
+        ),
+        Param(
+            "zonal_degree",
+            "1",
+            "Earth's zonal harmonics (EGM96) up to this degree: 0 none, 2 J2, 3, 4 "
+            "(ignored for the Moon: see moon_j2)",
+            2,
+            kind="int",
+            min=0,
+            max=4,
+        ),
+        Param(
+            "moon_j2",
+            "1",
+            "the Moon's unnormalised J2 (reference radius 1738 km); 0: no lunar J2",
+            0.0,
+            min=0.0,
+        ),
+        _bool("drag", "atmospheric drag (Earth only)"),
+        Param("drag_coefficient", "1", "drag coefficient Cd", 2.2, min=0.0),
+        Param(
+            "drag_area",
+            "m2",
+            "cross-section for drag (Cd A / m uses the current mass, so burns change it)",
+            10.0,
+            min=0.0,
+        ),
+        Param(
+            "atmosphere",
+            "1",
+            "density model: Harris-Priester (Montenbruck & Gill Table 3.8, Sun from DE421) or "
+            "exponential (Vallado 4th ed. Table 8-4)",
+            "harris_priester",
+            kind="str",
+            choices=("harris_priester", "exponential"),
+        ),
+        _bool("third_body_moon", "the Moon's attraction, DE421 (Earth orbits)"),
+        _bool("third_body_sun", "the Sun's attraction, DE421"),
+        _bool("third_body_earth", "the Earth's attraction, DE421 (Moon orbits)"),
+        Param(
+            "rtol",
+            "1",
+            "relative tolerance of the integrator's local error per step",
+            1e-12,
+            min=1e-14,
+            max=1e-3,
+        ),
+    )
+    states = (
+        State("t_s", "s", description="integrator: end of the last step (shared by the batch)"),
+        State("h_s", "s", description="integrator: next step size"),
+        State("direction", "1", description="integrator: +1 forward"),
+        State("seg_t0_s", "s", description="integrator: start of the last step"),
+        State("seg_h_s", "s", description="integrator: length of the last step"),
+        State("steps", "1", dtype="int64", description="integrator: steps taken"),
+        State("evaluations", "1", dtype="int64", description="integrator: force evaluations"),
+        State("t_out_s", "s", description="integrator: last requested time"),
+        State("y", "1", (_N,), description="integrator: r (m), v (m/s), mass (kg) at t_s"),
+        State("f", "1", (_N,), description="integrator: derivative of y at t_s"),
+        State("seg_coef", "1", (8, _N), description="integrator: dense output of the last step"),
+        State("r", "m", (3,), description="position at t_ns, inertial axes of the body"),
+        State("v", "m_s", (3,), description="velocity at t_ns, inertial axes of the body"),
+        State("mass", "kg", description="mass"),
+        State("t_ns", "ns", dtype="int64", description="time of r and v since the epoch"),
+        State("epoch_tai_jd1", "d", description="scenario epoch, TAI Julian date, part 1"),
+        State("epoch_tai_jd2", "d", description="scenario epoch, TAI Julian date, part 2"),
+        State("dv_used", "m_s", description="sum of the burns' magnitudes"),
+        State("burns", "1", dtype="int64", description="burns made"),
+    )
+    outputs = (
+        Signal("r_m", "m", (3,), "position relative to the central body, inertial axes"),
+        Signal("v_m_s", "m_s", (3,), "velocity relative to the central body, inertial axes"),
+        Signal("r_gcrf_m", "m", (3,), "position from the Earth's centre, GCRF", frame="GCRF"),
+        Signal(
+            "v_gcrf_m_s", "m_s", (3,), "velocity relative to the Earth's centre, GCRF", frame="GCRF"
+        ),
+    )
+    telemetry = (
+        Telemetry(
+            "altitude_m",
+            "m",
+            "height: geodetic on WGS-84 (Earth), above the 1737.4 km sphere (Moon)",
+            display_unit="km",
+        ),
+        Telemetry(
+            "latitude_rad",
+            "rad",
+            "geodetic latitude (Earth) or selenographic latitude (Moon)",
+            display_unit="deg",
+        ),
+        Telemetry(
+            "longitude_rad",
+            "rad",
+            "east longitude, Earth-fixed (ITRF) or Moon-fixed (IAU 2009)",
+            display_unit="deg",
+        ),
+        Telemetry("speed_m_s", "m_s", "inertial speed", display_unit="km_s"),
+        Telemetry(
+            "perigee_altitude_m",
+            "m",
+            "periapsis altitude of the osculating orbit above the equatorial radius",
+            display_unit="km",
+        ),
+        Telemetry(
+            "apogee_altitude_m",
+            "m",
+            "apoapsis altitude of the osculating orbit (infinite if unbound)",
+            display_unit="km",
+        ),
+        Telemetry(
+            "period_s",
+            "s",
+            "period of the osculating orbit (infinite if unbound)",
+            display_unit="min",
+        ),
+        Telemetry(
+            "inclination_rad", "rad", "inclination of the osculating orbit", display_unit="deg"
+        ),
+        Telemetry("eccentricity", "1", "eccentricity of the osculating orbit"),
+        Telemetry(
+            "raan_rad",
+            "rad",
+            "right ascension of the ascending node (osculating)",
+            display_unit="deg",
+        ),
+        Telemetry(
+            "arg_perigee_rad", "rad", "argument of periapsis (osculating)", display_unit="deg"
+        ),
+        Telemetry("true_anomaly_rad", "rad", "true anomaly (osculating)", display_unit="deg"),
+        Telemetry("mass_kg", "kg", "vehicle mass"),
+        Telemetry("dv_used_m_s", "m_s", "total delta-v of the burns made"),
+        Telemetry("burns", "1", "number of burns made", kind="int"),
+        Telemetry(
+            "propulsion", "1", "propulsion system state", kind="enum", states=("OK", "FAILED")
+        ),
+    )
+    _DV_ARG = Param(
+        "dv_lvlh",
+        "m_s",
+        "delta-v: x radial out, y along-track, z orbit normal",
+        kind="vector",
+        shape=(3,),
+    )
+    commands = (
+        Command("burn", "impulsive burn in the vehicle's LVLH frame", (_DV_ARG,)),
+        Command(
+            "burn_inertial",
+            "impulsive burn in the central body's inertial axes (GCRF, or ICRF for the Moon)",
+            (Param("dv", "m_s", "delta-v, inertial axes", kind="vector", shape=(3,)),),
+        ),
+    )
+    failures = (Failure("propulsion_lost", "the engine cannot fire: burns are refused"),)
+
+    def __init__(self, path: str, params: Mapping[str, Any], batch: int) -> None:
+        super().__init__(path, params, batch)
+        p = self.p
+        self.body = str(p["central_body"])
+        self.mu, self.radius = BODIES[self.body]
+        self.form = _initial_form(p, self.body)
+        if self.form == "default":
+            self.form = "elements"
+            p["perigee_altitude"] = p["apogee_altitude"] = DEFAULT_ALTITUDE_M
+        earth = self.body == "earth"
+        if earth and p.get("third_body_earth"):
+            raise ValueError("third_body_earth is for Moon orbits; an Earth orbit has the Earth")
+        if not earth and p.get("third_body_moon"):
+            raise ValueError("third_body_moon is for Earth orbits; a Moon orbit has the Moon")
+        if not earth and p.get("drag"):
+            raise ValueError("drag needs an atmosphere: Earth orbits only")
+        if p.get("zonal_degree", 0) == 1:
+            raise ValueError(
+                "zonal_degree 1 has no term (the origin is the centre of mass): use 0, 2, 3 or 4"
+            )
+        self._prop: Any = None
+        self._prop_key: tuple[float, float] | None = None
+        self._q_el: Array = np.eye(3)
+        self._rot_key: tuple[float, float, int] | None = None
+        self._rot: tuple[Array, Array] = (np.eye(3), np.array([0.0, 0.0, 1.0]))
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _epoch(self) -> Epoch:
+        st = self.state
+        return Epoch(float(st["epoch_tai_jd1"][0]), float(st["epoch_tai_jd2"][0]), "")
+
+    def _propagator(self) -> Any:
+        """The propagator for the epoch in the state (built once; rebuilt after a restore)."""
+        st = self.state
+        key = (float(st["epoch_tai_jd1"][0]), float(st["epoch_tai_jd2"][0]))
+        if self._prop is not None and self._prop_key == key:
+            return self._prop
+        from houston.dynamics import atmosphere as atm
+        from houston.dynamics.cowell import Propagator
+        from houston.dynamics.forces import Drag, ForceModel, PointMass, ThirdBody, Zonal
+        from houston.dynamics.frames import earth_rotation
+
+        p = self.p
+        epoch = Epoch(key[0], key[1], "")
+        terms: list[Any] = [PointMass(self.mu)]
+        if self.body == "earth":
+            self._q_el = np.eye(3)
+            degree = int(p.get("zonal_degree") or 0)
+            if degree >= 2:
+                pole = earth_rotation(epoch, 0).matrix[2]
+                pole = pole / np.linalg.norm(pole)
+                j = (J2_EARTH, J3_EARTH, J4_EARTH)[: degree - 1]
+                terms.append(Zonal(self.mu, R_EARTH_M, j, tuple(float(x) for x in pole)))
+            if p.get("third_body_moon"):
+                terms.append(
+                    ThirdBody(MU_MOON_M3_S2, _ephemeris_source("moon_gcrf", epoch), "Moon")
+                )
+            if p.get("third_body_sun"):
+                terms.append(ThirdBody(MU_SUN_M3_S2, _ephemeris_source("sun_gcrf", epoch), "Sun"))
+            if p.get("drag"):
+                if p.get("atmosphere", "harris_priester") == "exponential":
+                    model: Any = atm.Exponential()
+                else:
+                    model = atm.HarrisPriester(sun_position=_ephemeris_source("sun_gcrf", epoch))
+                cd_area = float(p["drag_coefficient"]) * float(p["drag_area"])
+                terms.append(Drag(cd_area_m2=cd_area, atmosphere=model))
+        else:
+            self._q_el = moon_equator_matrix(epoch)
+            j2 = float(p.get("moon_j2") or 0.0)
+            if j2 > 0.0:
+                pole = tuple(float(x) for x in self._q_el[2])
+                terms.append(Zonal(self.mu, MOON_GRAVITY_RADIUS_M, (j2,), pole))
+            if p.get("third_body_earth"):
+                terms.append(
+                    ThirdBody(MU_EARTH_M3_S2, _ephemeris_source("earth_mci", epoch), "Earth")
+                )
+            if p.get("third_body_sun"):
+                terms.append(ThirdBody(MU_SUN_M3_S2, _ephemeris_source("sun_mci", epoch), "Sun"))
+        self._prop = Propagator(ForceModel(terms), rtol=float(p["rtol"]), carry_mass=True)
+        self._prop_key = key
+        return self._prop
+
+    def _stepper(self) -> StepperState:
+        """A ``StepperState`` over the state arrays (the batch's shared scalars from row 0)."""
+        st = self.state
+        return StepperState(
+            t_s=st["t_s"][0],
+            y=st["y"],
+            f=st["f"],
+            h_s=st["h_s"][0],
+            direction=st["direction"][0],
+            seg_t0_s=st["seg_t0_s"][0],
+            seg_h_s=st["seg_h_s"][0],
+            seg_coef=st["seg_coef"],
+            steps=st["steps"][0],
+            evaluations=st["evaluations"][0],
+            t_out_s=st["t_out_s"][0],
+        )
+
+    def _store(self, s: Any) -> None:
+        st = self.state
+        for k in _SCALARS:
+            st[k][...] = getattr(s, k)
+        for k in _ARRAYS:
+            value = getattr(s, k)
+            if value is not st[k]:
+                st[k][...] = value
+
+    def _initial_rv(self, epoch: Epoch) -> tuple[Array, Array]:
+        p = self.p
+        if self.form == "state_vector":
+            return np.asarray(p["r"], dtype=float), np.asarray(p["v"], dtype=float)
+        if self.form == "tle":
+            from houston.dynamics.tle import state_from_tle
+
+            if not epoch.utc:
+                raise ValueError("a TLE initial state needs the scenario epoch")
+            s = state_from_tle(p["tle_line1"], p["tle_line2"], epoch.utc)
+            return np.asarray(s.r_gcrf_m, dtype=float), np.asarray(s.v_gcrf_m_s, dtype=float)
+        from houston.dynamics.elements import coe_to_rv
+
+        rp = self.radius + p["perigee_altitude"]
+        ra = self.radius + p["apogee_altitude"]
+        if ra < rp:
+            rp, ra = ra, rp
+        ecc = (ra - rp) / (ra + rp)
+        r, v = coe_to_rv(
+            rp * (1.0 + ecc),
+            ecc,
+            p.get("inclination") or 0.0,
+            p.get("raan") or 0.0,
+            p.get("arg_perigee") or 0.0,
+            p.get("true_anomaly") or 0.0,
+            self.mu,
+        )
+        # elements are in GCRF (Earth) or the Moon's equatorial frame of the epoch
+        return self._q_el.T @ r, self._q_el.T @ v
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def initialize(self, ctx: StepContext) -> None:
+        st = self.state
+        epoch = ctx.epoch if ctx.epoch is not None else J2000_EPOCH
+        st["epoch_tai_jd1"][:] = epoch.tai_jd1
+        st["epoch_tai_jd2"][:] = epoch.tai_jd2
+        prop = self._propagator()
+        r0, v0 = self._initial_rv(epoch)
+        r = np.broadcast_to(r0, (self.batch, 3))
+        v = np.broadcast_to(v0, (self.batch, 3))
+        s = prop.start(ctx.t1_s, r, v, mass_kg=float(self.p["mass"]))
+        self._store(s)
+        st["r"][:] = r
+        st["v"][:] = v
+        st["mass"][:] = self.p["mass"]
+        st["t_ns"][:] = ctx.t1_ns
+        st["dv_used"][:] = 0.0
+        st["burns"][:] = 0
+
+    def step(self, ctx: StepContext) -> None:
+        st = self.state
+        prop = self._prop if self._prop is not None else self._propagator()
+        s = self._stepper()
+        t_before = s.t_s
+        r, v = prop.advance(s, ctx.t1_s)
+        st["r"][...] = r
+        st["v"][...] = v
+        st["t_ns"][...] = ctx.t1_ns
+        if s.t_s != t_before:
+            self._store(s)
+        else:
+            st["t_out_s"][...] = s.t_out_s
+
+    def output_values(self) -> Mapping[str, NDArray[Any]]:
+        st = self.state
+        r, v = st["r"], st["v"]
+        if self.body == "earth":
+            return {"r_m": r, "v_m_s": v, "r_gcrf_m": r, "v_gcrf_m_s": v}
+        rm, vm = moon_state_gcrf_at(self._epoch(), int(st["t_ns"][0]))
+        return {"r_m": r, "v_m_s": v, "r_gcrf_m": r + rm, "v_gcrf_m_s": v + vm}
+
+    def _rotation(self) -> tuple[tuple[Array, Array], float]:
+        st = self.state
+        k, rem = divmod(int(st["t_ns"][0]), ROTATION_GRID_NS)
+        key = (float(st["epoch_tai_jd1"][0]), float(st["epoch_tai_jd2"][0]), k)
+        if key != self._rot_key:
+            grid = _earth_grid if self.body == "earth" else _moon_grid
+            self._rot = grid(*key)
+            self._rot_key = key
+        return self._rot, rem * 1e-9
+
+    def sample(self, out: NDArray[np.float64]) -> None:
+        st = self.state
+        (rot, omega), dt = self._rotation()
+        if self._prop is None:
+            self._propagator()  # the elements' axes of a restored lunar vehicle
+        flattening = F_EARTH if self.body == "earth" else 0.0
+        _telemetry(
+            st["r"],
+            st["v"],
+            st["mass"],
+            st["dv_used"],
+            st["burns"],
+            self.failed("propulsion_lost"),
+            rot,
+            omega,
+            dt,
+            self._q_el,
+            self.mu,
+            self.radius,
+            flattening,
+            out,
+        )
+
+    def telemetry_values(self) -> Mapping[str, NDArray[Any]]:
+        out = np.empty((self.batch, len(self.telemetry)))
+        self.sample(out)
+        return {t.name: out[:, i] for i, t in enumerate(self.telemetry)}
+
+    # -- commands --------------------------------------------------------------------------
+
+    def command(self, name: str, args: Mapping[str, Any], mask: NDArray[np.bool_]) -> str | None:
+        if name == "burn":
+            dv = np.asarray(args["dv_lvlh"], dtype=np.float64)
+            frame, label = "lvlh", "LVLH"
+        elif name == "burn_inertial":
+            dv = np.asarray(args["dv"], dtype=np.float64)
+            frame, label = "inertial", "inertial"
+        else:
+            return super().command(name, args, mask)
+        reason = "propulsion failed: the engine cannot fire"
+        able = mask & ~self.failed("propulsion_lost")
+        if not able.any():
+            raise CommandRejected(reason)
+        st = self.state
+        prop = self._prop if self._prop is not None else self._propagator()
+        s = self._stepper()
+        isp = float(self.p["isp"])
+        prop.impulse(
+            s,
+            float(s.t_out_s),
+            dv,
+            frame=frame,
+            isp_s=isp if isp > 0.0 else None,
+            rows=np.flatnonzero(able),
+        )
+        self._store(s)
+        st["r"][...] = s.y[:, 0:3]
+        st["v"][...] = s.y[:, 3:6]
+        st["mass"][...] = s.y[:, 6]
+        dv_norm = float(np.linalg.norm(dv))
+        st["dv_used"][able] += dv_norm
+        st["burns"][able] += 1
+        text = f"Δv {dv_norm:.2f} m/s ({label} {dv[0]:+.2f}, {dv[1]:+.2f}, {dv[2]:+.2f} m/s)"
+        if (mask & ~able).any():
+            raise CommandRejected(reason, mask & ~able, text)
+        return text
+
+
+def _initial_form(p: Mapping[str, Any], body: str) -> str:
+    """Which initial state the parameters give: ``elements``, ``state_vector`` or ``tle``."""
+    given_el = [k for k in _ELEMENT_PARAMS if p.get(k) is not None]
+    given_sv = [k for k in ("r", "v") if p.get(k) is not None]
+    given_tle = [k for k in ("tle_line1", "tle_line2") if p.get(k) is not None]
+    forms = [
+        (name, keys)
+        for name, keys in (
+            ("elements", given_el),
+            ("state_vector", given_sv),
+            ("tle", given_tle),
+        )
+        if keys
+    ]
+    if len(forms) > 1:
+        listed = "; ".join(f"{name} ({', '.join(keys)})" for name, keys in forms)
+        raise ValueError(
+            "give the initial state in one form only: orbital elements, a state vector "
+            f"(r and v) or a TLE (tle_line1 and tle_line2); got {listed}"
+        )
+    if not forms:
+        return "default"
+    name, keys = forms[0]
+    if name == "elements":
+        missing = [k for k in ("perigee_altitude", "apogee_altitude") if p.get(k) is None]
+        if missing:
+            raise ValueError(
+                f"orbital elements need perigee_altitude and apogee_altitude (missing: "
+                f"{', '.join(missing)})"
+            )
+    elif name == "state_vector" and len(keys) < 2:
+        raise ValueError("a state vector needs both r and v")
+    elif name == "tle":
+        if len(keys) < 2:
+            raise ValueError("a TLE needs both tle_line1 and tle_line2")
+        if body != "earth":
+            raise ValueError("a TLE gives an Earth orbit: central_body must be 'earth'")
+        l1, l2 = str(p["tle_line1"]).strip(), str(p["tle_line2"]).strip()
+        if not (l1.startswith("1 ") and l2.startswith("2 ") and len(l1) >= 64 and len(l2) >= 64):
+            raise ValueError(
+                "tle_line1 and tle_line2 must be the two lines of a TLE ('1 ...', '2 ...')"
+            )
+    return name
