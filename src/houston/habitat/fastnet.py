@@ -115,14 +115,14 @@ def _flows(
             dqa[j] = 0.0
             dqb[j] = 0.0
             continue
-        if pa >= pb:
-            n, dhi, dlo = _forward(kc[j], pa, pb, t[ia], gamma[ia], mm[ia], dp_t)
+        fwd = pa >= pb
+        up = ia if fwd else ib
+        n, dhi, dlo = _forward(kc[j], max(pa, pb), min(pa, pb), t[up], gamma[up], mm[up], dp_t)
+        if fwd:
             qj, da, db = n, dhi, dlo
-            m_up = mm[ia]
         else:
-            n, dhi, dlo = _forward(kc[j], pb, pa, t[ib], gamma[ib], mm[ib], dp_t)
             qj, da, db = -n, -dlo, -dhi
-            m_up = mm[ib]
+        m_up = mm[up]
         frozen = one_way[j] and qj < 0.0
         if frozen:
             qj = 0.0
