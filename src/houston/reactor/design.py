@@ -110,7 +110,7 @@ DEFAULTS: Final[dict[str, float]] = {
     "trip_low_flow": 0.7,
     "trip_high_power": 1.15,
     # Prediction
-    "prediction_interval": 30.0,
+    "prediction_interval": 60.0,
     "prediction_horizon": 2.0 * 3600.0,
     "prediction_max_step": 600.0,
 }
