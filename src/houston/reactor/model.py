@@ -282,8 +282,8 @@ def _telemetry(p: Mapping[str, Any]) -> tuple[Telemetry, ...]:
             Limits(
                 caution_high=p["trip_fuel_temperature"] - 30.0,
                 warning_high=p["trip_fuel_temperature"],
-                persistence=2,
-                hysteresis=2.0,
+                persistence=3,
+                hysteresis=6.0,
             ),
             display_unit="C",
         ),
@@ -300,8 +300,8 @@ def _telemetry(p: Mapping[str, Any]) -> tuple[Telemetry, ...]:
             Limits(
                 caution_high=p["structure_temperature"] + 30.0,
                 warning_high=p["clad_damage_temperature"] - 60.0,
-                persistence=2,
-                hysteresis=2.0,
+                persistence=3,
+                hysteresis=5.0,
             ),
             display_unit="C",
         ),
@@ -312,8 +312,8 @@ def _telemetry(p: Mapping[str, Any]) -> tuple[Telemetry, ...]:
             Limits(
                 caution_high=p["trip_outlet_temperature"] - 20.0,
                 warning_high=p["trip_outlet_temperature"],
-                persistence=2,
-                hysteresis=2.0,
+                persistence=3,
+                hysteresis=3.0,
             ),
             display_unit="C",
         ),
@@ -327,7 +327,7 @@ def _telemetry(p: Mapping[str, Any]) -> tuple[Telemetry, ...]:
             "primary_flow",
             "1",
             "primary NaK flow, fraction of rated (electromagnetic flowmeter)",
-            Limits(caution_low=0.9, warning_low=p["trip_low_flow"], persistence=2),
+            Limits(caution_low=0.9, warning_low=p["trip_low_flow"], persistence=2, hysteresis=0.02),
             display_unit="pct",
         ),
         Telemetry(
@@ -342,7 +342,9 @@ def _telemetry(p: Mapping[str, Any]) -> tuple[Telemetry, ...]:
             "K",
             "secondary loop (converter hot end) temperature",
             Limits(
-                caution_low=p["converter_stall_temperature"] + p["converter_ramp"], persistence=3
+                caution_low=p["converter_stall_temperature"] + p["converter_ramp"],
+                persistence=3,
+                hysteresis=3.0,
             ),
             display_unit="C",
         ),
@@ -351,7 +353,7 @@ def _telemetry(p: Mapping[str, Any]) -> tuple[Telemetry, ...]:
             "electric_power_W",
             "W",
             "electric power of the converters",
-            Limits(caution_low=0.8 * electric, persistence=3),
+            Limits(caution_low=0.8 * electric, persistence=3, hysteresis=0.01 * electric),
             display_unit="kW",
         ),
         Telemetry(
