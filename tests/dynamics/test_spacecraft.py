@@ -27,7 +27,7 @@ from houston.dynamics import ephemeris as eph
 from houston.dynamics import frames as fr
 from houston.dynamics.forces import Zonal
 from houston.dynamics.kepler import propagate as kepler
-from houston.dynamics.spacecraft import Spacecraft, moon_equator_matrix
+from houston.dynamics.spacecraft import Spacecraft, body_fixed_matrix, moon_equator_matrix
 from houston.scenario.loader import loads
 from houston.scenario.spec import ScenarioError
 from houston.session.session import Session
@@ -397,6 +397,52 @@ def test_ground_track_and_elements_against_the_frames_module() -> None:
             assert d.telemetry(name)[0] == pytest.approx(want, abs=1e-9), name
         assert d.telemetry("speed_m_s")[0] == pytest.approx(np.linalg.norm(d.v[0]), rel=1e-15)
     assert worst[0] < 1e-9 and worst[1] < 1e-9 and worst[2] < 1e-2, worst
+
+
+def test_cheap_rotation_against_the_exact_one() -> None:
+    """body_fixed_matrix (exact every 60 s, turned about the rotation vector in between)
+    against frames.earth_rotation and frames.moon_rotation over a day: within 1e-9 rad."""
+    t_ns = np.arange(0, 86400, 7.3) * S
+    exact = fr.earth_rotation(EPOCH, t_ns.astype(np.int64)).matrix
+    moon = fr.moon_rotation(*eph.tdb_jd(EPOCH, t_ns.astype(np.int64))).matrix
+    for t, m_e, m_m in zip(t_ns[::97], exact[::97], moon[::97], strict=True):
+        for body, m in (("earth", m_e), ("moon", m_m)):
+            d = body_fixed_matrix(body, EPOCH, int(t)) @ m.T
+            skew = 0.5 * (d - d.T)  # sin(angle) times the axis, in the cross-product matrix
+            angle = np.linalg.norm([skew[2, 1], skew[0, 2], skew[1, 0]])
+            assert angle < 1e-9, (body, t, angle)
+
+
+def test_geodetic_iteration_round_trips() -> None:
+    """The telemetry's WGS-84 conversion against frames.geodetic_to_ecef (ERFA gd2gce) from
+        50 km below the surface to 400,000 km, poles included: latitude to 1e-15 rad, longitude and
+    height to 1e-6 m."""
+    rng = np.random.default_rng(3)
+    n = 4000
+    lat = np.arcsin(rng.uniform(-1, 1, n))
+    lat[:8] = np.pi / 2 - 10.0 ** -np.arange(1, 9)
+    lat[8:16] = -lat[:8]
+    lon = rng.uniform(-np.pi, np.pi, n)
+    h = np.exp(rng.uniform(np.log(50e3), np.log(4e8), n)) - 100e3
+    d = Driver(batch=n, zonal_degree=0)
+    r_itrf = fr.geodetic_to_ecef(lat, lon, h)
+    d.model.state["r"][:] = r_itrf @ body_fixed_matrix("earth", EPOCH, 0)
+    assert np.max(np.abs(d.telemetry("latitude_rad") - lat)) < 1e-15
+    dlon = np.mod(d.telemetry("longitude_rad") - lon + np.pi, 2 * np.pi) - np.pi
+    # as a distance: near the axis a rounding of the position is a large angle
+    assert np.max(np.abs(dlon) * np.hypot(r_itrf[:, 0], r_itrf[:, 1])) < 1e-6
+    assert np.max(np.abs(d.telemetry("altitude_m") - h)) < 1e-6
+
+
+def test_outputs_name_their_frames() -> None:
+    earth = Spacecraft("a.b", {p.name: p.default for p in Spacecraft.params}, 1)
+    moon = Spacecraft(
+        "a.b", {**{p.name: p.default for p in Spacecraft.params}, "central_body": "moon"}, 1
+    )
+    frames = {o.name: o.frame for o in earth.outputs}
+    assert frames == {"r_m": "GCRF", "v_m_s": "GCRF", "r_gcrf_m": "GCRF", "v_gcrf_m_s": "GCRF"}
+    frames = {o.name: o.frame for o in moon.outputs}
+    assert frames == {"r_m": "MCI", "v_m_s": "MCI", "r_gcrf_m": "GCRF", "v_gcrf_m_s": "GCRF"}
 
 
 def test_circular_equatorial_conventions() -> None:
