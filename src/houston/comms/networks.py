@@ -13,10 +13,10 @@ Sources
   DSS-43 (Canberra) and DSS-63 (Madrid), from :mod:`houston.dynamics.sites` (DSN No.
   810-005, module 301 *Coverage and Geometry*, Rev. M; ITRF93 at epoch 2003.0). They were
   64 m dishes until 1987-1988; the position of each antenna is unchanged. Elevation mask
-  6 degrees, the DSN's usual lower tracking limit for view periods (DSN 810-005, module
-  301; 10 degrees is the conservative figure also used in DSN planning; a scenario can
-  raise the floor with the link model's ``min_elevation``). The mask figure is quoted from
-  the module as we know it and has not been rechecked against its current revision.
+  6 degrees: the DSN figure for view periods as we know it from DSN 810-005 module 301
+  (10 degrees is the conservative figure also used); it has not been rechecked against the
+  module's current revision. A scenario raises every mask with the link model's
+  ``min_elevation``.
 * **STDN** (``"stdn"``): the unified S-band (USB) stations of the Manned Space Flight
   Network and its successor, the Spaceflight Tracking and Data Network, as listed in the
   *NASA Directory of Station Locations* (NDOSL), 16 July 2019, Table 2 "Geodetic positions

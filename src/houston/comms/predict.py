@@ -209,7 +209,7 @@ def contact_plan(
         return []
     t_max, el_max = _peak(margins, grid, el, passes, tol_s)
     out = [
-        Pass(stations.names[s], a, b, float(e), float(tm), os_, oe)
+        Pass(stations.names[s], float(a), float(b), float(e), float(tm), os_, oe)
         for (s, a, b, os_, oe), tm, e in zip(passes, t_max, el_max, strict=True)
     ]
     out.sort(key=lambda p: (p.aos_s, p.station))
