@@ -59,6 +59,7 @@ included. ``max_diff_s`` is the largest rise or set difference from the referenc
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -127,6 +128,12 @@ class StationGeometry:
     site_sq_m2: float
 
 
+@functools.lru_cache(maxsize=16)
+def _site_vectors(site: Site) -> tuple[Array, Array]:
+    """Geodetic up (unit) and position (m) of a site, ITRF axes."""
+    return frames.enu_basis(site.lat_rad, site.lon_rad)[2], np.asarray(site.r_itrf_m, dtype=float)
+
+
 def station_geometry(epoch: Epoch, site: Site, t_ref_s: float) -> StationGeometry:
     """Geometry of ``site`` from the GCRF -> ITRF rotation ``M`` at ``t_ref_s``.
 
@@ -139,8 +146,7 @@ def station_geometry(epoch: Epoch, site: Site, t_ref_s: float) -> StationGeometr
     omega = np.asarray(rot.omega_rad_s).reshape(3)
     rate = float(np.linalg.norm(omega))
     n = omega / rate
-    up = frames.enu_basis(site.lat_rad, site.lon_rad)[2]
-    s = np.asarray(site.r_itrf_m, dtype=float)
+    up, s = _site_vectors(site)
     cols = []
     for vec in (up, s):
         d = (n @ vec) * n
@@ -165,7 +171,9 @@ def station_error_m(epoch: Epoch, site: Site, t0_s: float, t1_s: float) -> float
     return float(np.max(np.linalg.norm(approx - full, axis=-1)))
 
 
-@njit(cache=True, error_model="numpy")
+# Not cached on disk: numba ties a cache entry to the importing module's name, and this file
+# is imported both as ``passes`` (bench/run.py) and under another name by the tests.
+@njit(cache=False, error_model="numpy")
 def _above_mask(
     t_s: Array,
     r_m: Array,
