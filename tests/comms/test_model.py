@@ -300,3 +300,45 @@ def test_checkpoint_restores_identically(tmp_path):
     for path in ("apollo.comms", "jamestown.comms"):
         for name, arr in straight.by_path[path].state.items():
             np.testing.assert_array_equal(arr, again.by_path[path].state[name], err_msg=name)
+
+
+BASE = """
+[scenario]
+name = "base"
+description = "the base alone, commanded from the ground"
+epoch_utc = "1985-07-17T16:00:00Z"
+duration = "30s"
+
+[assets.jamestown]
+downlink = "jamestown.comms"
+
+[assets.jamestown.comms]
+model = "comms.link"
+kind = "surface"
+networks = ["dsn"]
+
+[[timeline]]
+at = "10s"
+target = "jamestown.comms"
+command = "restore"
+antenna = "backup"
+via = "ground"
+"""
+
+
+def test_command_round_trip_takes_two_light_times():
+    """A ground command goes up over the link and lands after the light time; the telemetry
+    that shows its effect is sampled at the end of that frame and comes down after another
+    light time: the ground sees the backup antenna UP at ceil(10 s + lt) + lt."""
+    s = Session(loads(BASE, "base.toml"))
+    s.run(10 * S)
+    lt = s.value("jamestown.comms.light_time_s")[0]  # the uplink's light time at 10 s
+    seen = None
+    for t in range(11, 31):
+        s.run(t * S)
+        if seen is None and s.ground_value("jamestown.comms.antenna_backup")[0] == AntennaState.UP:
+            seen = t
+    assert s.value("jamestown.comms.antenna_backup")[0] == AntennaState.UP
+    assert seen == int(np.ceil(np.ceil(10 + lt) + lt))
+    applied = [e for e in s.log.events if e.kind == EventKind.COMMAND]
+    assert applied[0].t_ns == 10 * S + round(lt * 1e9)

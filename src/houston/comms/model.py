@@ -15,7 +15,9 @@ The asset is either
   in GCRF axes (what ``vehicle.two_body`` publishes as ``r_m`` for an Earth orbit, whose
   inertial axes are taken as the GCRF's); with ``central_body = "moon"`` it is ``r_mci_m``,
   from the Moon's centre in ICRF axes (``vehicle.two_body`` about the Moon), and the Moon's
-  DE421 position is added;
+  DE421 position is added. A vehicle that publishes its GCRF position whatever its central
+  body (``vehicle.spacecraft``: ``r_gcrf_m``, frame GCRF) is wired to ``r_gcrf_m`` with the
+  default ``central_body = "earth"``;
 * or a **surface** site on the Moon (``kind = "surface"``): fixed selenographic ``latitude``,
   ``longitude``, ``height`` (default: the Shackleton rim point of Bussey et al. 2010, see
   :mod:`houston.comms.lunar`).
