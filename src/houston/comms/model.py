@@ -44,10 +44,11 @@ change is found: a command applied inside a frame is seen at the end of the step
 follows it.
 
 Cost: the Earth's rotation and the Moon's position and rotation are built once per step time
-and shared by every link model (:func:`houston.comms.visibility.environment_at`); the rest
-is a few array operations over runs × stations (``bench/comms.py``). ``geometry_interval``
-(s) reuses the geometry for that long (0: every step); equipment changes still take effect
-at once.
+and shared by every link model (:func:`houston.comms.visibility.environment_at`: in full
+once a minute, carried to the other times); the per-pair work is one compiled loop over runs
+× stations (:mod:`houston.comms.kernels`; ``bench/comms.py``). ``geometry_interval`` (s)
+reuses the geometry for that long (0: every step); equipment changes still take effect at
+once.
 """
 
 from __future__ import annotations
@@ -79,10 +80,9 @@ from houston.core.time import NS_PER_S, Epoch
 
 __all__ = ["AntennaState", "CommsLink", "LinkState"]
 
-_DEG = np.pi / 180.0
-#: Kernel time zero when a model is stepped without a scenario epoch (J2000.0 TT, in TAI).
-#: "Never evaluated" for the time of the last geometry.
+#: "Never evaluated", for the time of the last geometry.
 _NEVER = -(2**62)
+#: Kernel time zero when a model is stepped without a scenario epoch (J2000.0 TT, in TAI).
 _J2000_EPOCH = Epoch(2_451_545.0, -32.184 / 86_400.0, "2000-01-01T11:58:55.816Z")
 
 
@@ -107,8 +107,8 @@ _ANTENNA_FIELDS = (
     Param(
         "min_elevation",
         "rad",
-        "surface sites: elevation of the Earth's direction below which this antenna has no "
-        "line of sight (terrain, mounting)",
+        "surface sites: elevation above the site's horizon below which this antenna cannot "
+        "reach a station (terrain, mounting)",
         0.0,
         min=-0.5 * np.pi,
         max=0.5 * np.pi,
@@ -182,7 +182,7 @@ class CommsLink(Model):
             max=0.5 * np.pi,
         ),
         Param("longitude", "rad", "surface site: east longitude", lunar.SHACKLETON_RIM.lon_rad),
-        Param("height", "m", "surface site: height above the 1737.4 km sphere", 0.0, min=0.0),
+        Param("height", "m", "surface site: height above the 1737.4 km sphere", 0.0),
         Param(
             "antennas",
             description="antennas in order of preference (the first is the primary)",
