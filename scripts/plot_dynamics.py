@@ -126,14 +126,14 @@ def kepler_vs_dop853() -> Figure:
 
 
 def cowell_invariants() -> Figure:
-    """Point mass, e = 0.3, periapsis altitude 500 km, ten orbits sampled 1000 times through
-    the dense output: largest relative change so far of the specific energy and of the
+    """Point mass, e = 0.3, periapsis altitude 500 km (the orbit of the conservation test in
+    ``tests/dynamics/test_cowell.py``), ten orbits sampled 1000 times through the dense output: largest relative change so far of the specific energy and of the
     angular momentum vector, at the default tolerance and at 1e-12."""
     rp = R_EARTH_M + 500e3
     e = 0.3
     a = rp / (1.0 - e)
     period = _period_s(a)
-    r0, v0 = elements.coe_to_rv(a * (1.0 - e * e), e, 0.9, 0.3, 1.0, 0.0, MU)
+    r0, v0 = elements.coe_to_rv(a * (1.0 - e * e), e, 0.9, 0.3, 0.2, 0.0, MU)
     t = np.linspace(0.0, 10 * period, 1001)[1:]
     fig, (ax_e, ax_h) = plt.subplots(2, 1, figsize=(7.0, 5.0), sharex=True)
     for rtol, style in ((1e-10, "-"), (1e-12, "--")):
@@ -154,7 +154,7 @@ def cowell_invariants() -> Figure:
     ax_e.set_title("Cowell, point mass, e = 0.3: drift of the two-body invariants")
     for ax in (ax_e, ax_h):
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend(loc="upper left", fontsize=8)
+        ax.legend(loc="center right", fontsize=8)
     fig.tight_layout()
     return fig
 
