@@ -218,7 +218,7 @@ class LinkGeometry(NamedTuple):
         if site.ndim:
             site = site[..., None]
         return (
-            (self.elevation_rad >= station_mask_rad)
+            (self.elevation_rad >= np.asarray(station_mask_rad, dtype=float))
             & (self.clearance_m >= 0.0)
             & (self.site_elevation_rad >= site)
         )
@@ -235,7 +235,8 @@ class LinkGeometry(NamedTuple):
         d = np.asarray(distance_m, dtype=float)
         if d.ndim:
             d = d[..., None]
-        g = np.minimum(self.elevation_rad - station_mask_rad, self.site_elevation_rad - site)
+        station = np.asarray(station_mask_rad, dtype=float)
+        g = np.minimum(self.elevation_rad - station, self.site_elevation_rad - site)
         with np.errstate(invalid="ignore"):
             occ = np.where(np.isfinite(self.clearance_m), self.clearance_m / d, np.inf)
         return np.minimum(g, occ)
