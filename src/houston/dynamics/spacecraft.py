@@ -424,8 +424,11 @@ def _bool(name: str, description: str) -> Param:
 
 
 class Spacecraft(Model):
-    """A spacecraft about the Earth or the Moon: Cowell propagation, impulsive burns, ground
-    track and osculating elements (see the module docstring)."""
+    """A spacecraft about the Earth or the Moon, propagated by Cowell's method.
+
+    Impulsive burns, ground track and osculating elements; see the module docstring for the
+    frames, the forces, the state and the accuracy of the telemetry.
+    """
 
     type_name = "vehicle.spacecraft"
     summary = (
@@ -444,7 +447,8 @@ class Spacecraft(Model):
         Param(
             "perigee_altitude",
             "m",
-            "initial elements: periapsis altitude above the body's equatorial radius",
+            "initial elements: periapsis altitude above the body's equatorial radius (with no "
+            "initial state given: a 400 km circular orbit)",
             None,
             min=0.0,
         ),
