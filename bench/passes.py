@@ -52,7 +52,8 @@ Times are ``time.perf_counter`` minima over ``REPEAT`` runs (3 for brahe's numer
 propagator) after a warm-up call, whose time is reported as ``first_call_s`` (numba cache
 loading or compilation for Houston; for heyoka, the JIT compilation of the integrator). Each
 timed run goes from the initial state (or the TLE) to the list of passes, Earth orientation
-included. ``max_diff_s`` is the largest rise or set difference from the reference.
+included. ``max_diff_s`` is the largest rise or set difference from the reference;
+``over_houston`` a peer's time over Houston's (above 1: Houston is faster).
 
 ``python bench/passes.py`` prints the rows; :func:`rows` returns them.
 """
@@ -637,17 +638,41 @@ def _brahe_rows(
     return out
 
 
+def _houston_parts(
+    epoch: Epoch, r0: Array, v0: Array, prop: Propagator, repeat: int
+) -> list[dict[str, Any]]:
+    """Where Houston's time goes: the three stages of :func:`houston_passes`, each timed
+    alone."""
+    traj = prop.propagate(0.0, r0, v0, SPAN_S)
+    geo = station_geometry(epoch, SITE, 0.5 * SPAN_S)
+    detector = elevation_detector(geo)
+    parts = (
+        (
+            "  of which propagation (DOP853, dense output)",
+            lambda: prop.propagate(0.0, r0, v0, SPAN_S),
+        ),
+        (
+            "  of which Earth orientation (one IAU 2006/2000A rotation)",
+            lambda: station_geometry(epoch, SITE, 0.5 * SPAN_S),
+        ),
+        (
+            "  of which find_events (scan and Illinois refinement)",
+            lambda: events.find_events(traj, [detector]),
+        ),
+    )
+    return [{"peer": name, "ms": _best(fn, repeat)[0] * 1e3} for name, fn in parts]
+
+
 def rows(repeat: int = REPEAT) -> list[dict[str, Any]]:
     epoch, r0, v0 = case()
     t0 = time.perf_counter()
     reference = reference_passes(epoch, r0, v0, SPAN_S)
     ref_s = time.perf_counter() - t0
-    out: list[dict[str, Any]] = []
     prop = Propagator(force_model(), rtol=RTOL)
     first, secs, passes = _timed(
         lambda: houston_passes(epoch, r0, v0, SPAN_S, propagator=prop), repeat
     )
-    out.append(
+    out: list[dict[str, Any]] = [
         {
             "peer": f"Houston, DOP853 rtol {RTOL:g}, find_events ({MAX_CHECK_S:g} s, {TOL_S:g} s)",
             "ms": secs * 1e3,
@@ -656,15 +681,20 @@ def rows(repeat: int = REPEAT) -> list[dict[str, Any]]:
             "max_diff_s": max_difference_s(passes, reference),
             "model": "point mass + J2; IAU 2006/2000A at mid-span, turned at the ERA rate",
         }
-    )
-    out += _heyoka_rows(epoch, r0, v0, reference, repeat)
+    ]
+    out += _houston_parts(epoch, r0, v0, prop, repeat)
+    peers = _heyoka_rows(epoch, r0, v0, reference, repeat)
     try:
         line1, line2, _ = equivalent_tle(EPOCH_UTC, r0, v0)
     except ImportError:
         line1 = line2 = ""
     if line1:
-        out += _skyfield_rows(line1, line2, reference, repeat)
-    out += _brahe_rows(r0, v0, line1, line2, reference, repeat)
+        peers += _skyfield_rows(line1, line2, reference, repeat)
+    peers += _brahe_rows(r0, v0, line1, line2, reference, repeat)
+    for row in peers:
+        if "ms" in row:
+            row["over_houston"] = row["ms"] / (secs * 1e3)
+    out += peers
     out.append(
         {
             "peer": "reference: DOP853 rtol 1e-13, 1 s scan, full rotation, bisection",
