@@ -49,8 +49,9 @@ Peers, each run only if importable (a failure is reported in its row, not raised
   reads the IERS ``finals2000A.all`` file bundled with astropy-iers-data (no download).
 
 Times are ``time.perf_counter`` minima over ``REPEAT`` runs (3 for brahe's numerical
-propagator) after a warm-up call, whose time is reported as ``first_call_s`` (numba cache
-loading or compilation for Houston; for heyoka, the JIT compilation of the integrator). Each
+propagator) after a warm-up call, whose time is reported as ``first_call_s`` (for Houston, the
+numba compilation of the switching function and the loading of the propagator's cached
+kernels; for heyoka, the JIT compilation of the integrator). Each
 timed run goes from the initial state (or the TLE) to the list of passes, Earth orientation
 included. ``max_diff_s`` is the largest rise or set difference from the reference;
 ``over_houston`` a peer's time over Houston's (above 1: Houston is faster).
