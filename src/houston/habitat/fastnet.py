@@ -530,6 +530,16 @@ class FastNetwork:
         self.volume = np.ascontiguousarray(network.volume_m3)
         self.molar_mass = np.ascontiguousarray(MOLAR_MASS_KG_MOL)
         self.cp = np.ascontiguousarray(CP_J_MOL_K)
+        o = self.options
+        self._scalars = (
+            float(o.dp_transition_Pa),
+            float(o.rtol),
+            float(o.atol_Pa),
+            int(o.max_iterations),
+            int(o.max_halvings),
+            int(o.max_halvings_dt),
+            int(o.picard_iterations),
+        )
 
     def advance(
         self,
@@ -540,15 +550,21 @@ class FastNetwork:
         dt_s: float,
         mass_out: _F,
         moved_out: _F,
+        results: tuple[NDArray[np.int64], NDArray[np.bool_], _F, NDArray[np.int64]] | None = None,
     ) -> tuple[NDArray[np.int64], NDArray[np.bool_], _F, NDArray[np.int64]]:
         """The raw compiled step on C-contiguous arrays; returns iterations, converged,
-        residual (Pa) and substeps per run."""
-        o = self.options
-        bsz = mass_kg.shape[0]
-        iterations = np.empty(bsz, dtype=np.int64)
-        converged = np.empty(bsz, dtype=np.bool_)
-        residual = np.empty(bsz)
-        substeps = np.empty(bsz, dtype=np.int64)
+        residual (Pa) and substeps per run (into ``results`` when given, to reuse arrays).
+
+        ``mass_out`` may be ``mass_kg`` itself: each run is read before it is written.
+        """
+        if results is None:
+            bsz = mass_kg.shape[0]
+            results = (
+                np.empty(bsz, dtype=np.int64),
+                np.empty(bsz, dtype=np.bool_),
+                np.empty(bsz),
+                np.empty(bsz, dtype=np.int64),
+            )
         advance(
             mass_kg,
             temperature_K,
@@ -562,21 +578,12 @@ class FastNetwork:
             self.molar_mass,
             self.cp,
             float(dt_s),
-            float(o.dp_transition_Pa),
-            float(o.rtol),
-            float(o.atol_Pa),
-            int(o.max_iterations),
-            int(o.max_halvings),
-            int(o.max_halvings_dt),
-            int(o.picard_iterations),
+            *self._scalars,
             mass_out,
             moved_out,
-            iterations,
-            converged,
-            residual,
-            substeps,
+            *results,
         )
-        return iterations, converged, residual, substeps
+        return results
 
 
 def step(

@@ -592,7 +592,11 @@ class GasNetworkModel(Model):
         self._tm_slices = _telemetry_slices(lay)
         self._area = np.zeros((self.batch, self.network.n_links))
         self._cap = np.full((self.batch, self.network.n_links), np.inf)
-        self._mass_out = np.zeros((self.batch, lay.n_network, N_SPECIES))
+        self._results = (
+            np.zeros(self.batch, dtype=bool),
+            np.zeros(self.batch),
+            np.zeros(self.batch, dtype=np.int64),
+        )
         self._moved = np.zeros((self.batch, self.network.n_links, N_SPECIES))
         self._fast: Any = None
         self._kernels: Any = None
@@ -661,17 +665,16 @@ class GasNetworkModel(Model):
             self._area,
             self._cap,
         )
-        its, _conv, _res, _sub = self._fast.advance(
+        self._fast.advance(
             s["mass"],
             s["temperature"],
             self._area,
             self._cap,
             ctx.dt_s,
-            self._mass_out,
+            s["mass"],
             self._moved,
+            (s["iterations"], *self._results),
         )
-        np.copyto(s["mass"], self._mass_out)
-        s["iterations"][:] = its
         self._post(ctx, ctx.dt_s)
 
     def _load_kernels(self) -> Any:
