@@ -179,7 +179,7 @@ PARAMS: Final = (
     _p(
         "feedback_uncertainty",
         "1",
-        "relative uncertainty of the feedback coefficients, for the prediction's band",
+        "relative uncertainty of the feedback coefficients, for the countdown's band (0: none)",
         min=0.0,
         max=0.9,
     ),

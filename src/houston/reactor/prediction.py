@@ -12,7 +12,8 @@ Uncertainty: the forward integration is repeated with both feedback coefficients
 ``1 - u`` and ``1 + u`` (``u`` the relative uncertainty, stacked as extra rows of the same
 call); the band is the earliest and the latest of the three answers. Weaker feedback lets the
 fission power fall more slowly after a loss of flow, so the core overshoots further and the
-damage comes earlier.
+damage comes earlier. With ``u = 0`` a single integration is made and the band is the
+nominal answer.
 
 What it does not know: operator actions, controller regulation (the drums are held), repairs
 and later failures. It answers "if nothing changes from now on".
@@ -76,10 +77,10 @@ def time_to_damage_s(
     The inputs are not modified.
     """
     rows = state.n.shape[0]
-    k = 3
+    k = 3 if uncertainty > 0.0 else 1
     sim = state.repeat(k)
     scale = np.concatenate(
-        [np.ones(rows), np.full(rows, 1.0 - uncertainty), np.full(rows, 1.0 + uncertainty)]
+        [np.ones(rows), np.full(rows, 1.0 - uncertainty), np.full(rows, 1.0 + uncertainty)][:k]
     )
     p = params.with_feedback(
         _tile(params.alpha_fuel_per_K, rows, k) * scale,
