@@ -43,8 +43,9 @@ Times are seconds from the scenario epoch; SI units; GCRF and MCI both on ICRF a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -61,7 +62,7 @@ from houston.dynamics.cislunar.conics import (
     incoming_state,
 )
 from houston.dynamics.cislunar.path import CislunarPath, Leg
-from houston.dynamics.cowell import Propagator
+from houston.dynamics.cowell import Propagator, Trajectory
 from houston.dynamics.relative import lvlh_basis
 
 if TYPE_CHECKING:
@@ -220,6 +221,74 @@ def _tangential_departure(
     return r1, v_park, v1, v2, float(u)
 
 
+@dataclass(frozen=True)
+class _Patch:
+    """A converged patched conic: the geocentric arc from ``r1_m`` (parking velocity
+    ``v_park_m_s``, departure ``v1_m_s``) to the patch point ``rho_m`` (Moon-centred) at
+    ``t_soi_s``, the Moon-relative velocity there, its osculating approach and the designed
+    impact vector."""
+
+    r1_m: Array
+    v_park_m_s: Array
+    v1_m_s: Array
+    t_soi_s: float
+    rho_m: Array
+    v_rel_m_s: Array
+    approach: Approach
+    b_m: Array
+    iterations: int
+
+
+def _patch(
+    bodies: Bodies,
+    t_tli: float,
+    t_arr: float,
+    r_parking_m: float,
+    inclination_rad: float,
+    arrive_ascending: bool,
+    design: Callable[[Array, float], tuple[Array, float]],
+    pole: Array,
+    soi_radius_m: float,
+    tol_m: float,
+    max_iter: int,
+) -> _Patch:
+    """Iterate the patch point (module docstring, steps 1-3). ``design(s_hat, v_inf)`` gives
+    the impact vector to aim for and the time (s) from the arrival event at ``t_arr`` to
+    periapsis."""
+    rho = np.zeros(3)
+    t_e = t_arr
+    u: float | None = None
+    for it in range(1, max_iter + 1):
+        rm, vm = bodies.moon_state_gcrf(t_e)
+        _, _, _, v2, u = _tangential_departure(
+            rm + rho, t_e - t_tli, r_parking_m, inclination_rad, arrive_ascending, u
+        )
+        v_rel = v2 - vm
+        if it == 1:
+            s_hat, v_inf = _unit(v_rel), float(np.linalg.norm(v_rel))
+        else:
+            osc = approach_from_state(rho, v_rel, MU_MOON_M3_S2, pole)
+            s_hat, v_inf = osc.s_hat, osc.v_inf_m_s
+        b_vec, dt_to_peri = design(s_hat, v_inf)
+        rho_new, _, dt_soi = incoming_state(s_hat, b_vec, v_inf, MU_MOON_M3_S2, soi_radius_m)
+        moved = float(np.linalg.norm(rho_new - rho))
+        w = 1.0 if it == 1 else _RELAX
+        t_e_new = t_arr + dt_to_peri - dt_soi
+        rho, t_e = rho + w * (rho_new - rho), t_e + w * (t_e_new - t_e)
+        if it > 1 and moved < tol_m:
+            break
+    else:
+        raise RuntimeError(f"the patched conic did not converge in {max_iter} iterations")
+    rm, vm = bodies.moon_state_gcrf(t_e)
+    r1, v_park, v1, v2, u = _tangential_departure(
+        rm + rho, t_e - t_tli, r_parking_m, inclination_rad, arrive_ascending, u
+    )
+    v_rel = v2 - vm
+    approach = approach_from_state(rho, v_rel, MU_MOON_M3_S2, pole)
+    b_vec, _ = design(approach.s_hat, approach.v_inf_m_s)
+    return _Patch(r1, v_park, v1, t_e, rho, v_rel, approach, b_vec, it)
+
+
 def patched_conic_tli(
     epoch: Epoch,
     t_tli_s: float,
@@ -263,44 +332,27 @@ def patched_conic_tli(
     )
     r_p = target.r_perilune_m
     pole = bodies.moon_pole(t_arr)
-    rho = np.zeros(3)
-    t_e = t_arr
-    v_rel = np.zeros(3)
-    s_hat = np.zeros(3)
-    v_inf = 0.0
-    b_vec = np.zeros(3)
-    dt_soi = 0.0
-    u: float | None = None
-    for it in range(1, max_iter + 1):
-        rm, vm = bodies.moon_state_gcrf(t_e)
-        r1, v_park, v1, v2, u = _tangential_departure(
-            rm + rho, t_e - t_tli, r_parking_m, inclination_rad, arrive_ascending, u
-        )
-        v_rel = v2 - vm
-        if it == 1:
-            s_hat, v_inf = _unit(v_rel), float(np.linalg.norm(v_rel))
-        else:
-            osc = approach_from_state(rho, v_rel, MU_MOON_M3_S2, pole)
-            s_hat, v_inf = osc.s_hat, osc.v_inf_m_s
-        b_vec = b_target(s_hat, v_inf, r_p, target.inclination_rad, pole, MU_MOON_M3_S2, south)
-        rho_new, _, dt_soi = incoming_state(s_hat, b_vec, v_inf, MU_MOON_M3_S2, soi_radius_m)
-        moved = float(np.linalg.norm(rho_new - rho))
-        w = 1.0 if it == 1 else _RELAX
-        rho, t_e = rho + w * (rho_new - rho), t_e + w * (t_arr - dt_soi - t_e)
-        if it > 1 and moved < tol_m:
-            break
-    else:
-        raise RuntimeError(f"the patched conic did not converge in {max_iter} iterations")
-    # final geocentric arc to the converged patch point
-    rm, vm = bodies.moon_state_gcrf(t_e)
-    r1, v_park, v1, v2, u = _tangential_departure(
-        rm + rho, t_e - t_tli, r_parking_m, inclination_rad, arrive_ascending, u
+
+    def design(s_hat: Array, v_inf: float) -> tuple[Array, float]:
+        b = b_target(s_hat, v_inf, r_p, target.inclination_rad, pole, MU_MOON_M3_S2, south)
+        return b, 0.0
+
+    patch = _patch(
+        bodies,
+        t_tli,
+        t_arr,
+        r_parking_m,
+        inclination_rad,
+        arrive_ascending,
+        design,
+        pole,
+        soi_radius_m,
+        tol_m,
+        max_iter,
     )
-    v_rel = v2 - vm
-    approach = approach_from_state(rho, v_rel, MU_MOON_M3_S2, pole)
-    b_vec = b_target(
-        approach.s_hat, approach.v_inf_m_s, r_p, target.inclination_rad, pole, MU_MOON_M3_S2, south
-    )
+    approach, b_vec = patch.approach, patch.b_m
+    r1, v_park, v1 = patch.r1_m, patch.v_park_m_s, patch.v1_m_s
+    t_e, rho, v_rel, it = patch.t_soi_s, patch.rho_m, patch.v_rel_m_s, patch.iterations
     ecc = 1.0 + r_p * approach.v_inf_m_s**2 / MU_MOON_M3_S2
     p_hat = approach.s_hat / ecc + np.sqrt(1.0 - 1.0 / ecc**2) * _unit(b_vec)
     h_hat = np.cross(_unit(b_vec), approach.s_hat)
@@ -468,6 +520,61 @@ def _node_and_arglat(r: Array, v: Array) -> tuple[float, float]:
     return raan, u
 
 
+def _parking_states(radius: float, inc: float, xs: Array) -> tuple[Array, Array, Array]:
+    """Position, parking velocity and velocity after a horizontal burn, for unknowns ``xs``
+    ``(..., 3)``: node (rad), argument of latitude (rad), along-track velocity change (m/s)."""
+    r, v = _circular_state(radius, inc, xs[..., 0], xs[..., 1])
+    return r, v, v + xs[..., 2:3] * _unit(v)
+
+
+@dataclass(frozen=True)
+class _Shot:
+    x: Array
+    info: Any
+    first_info: Any
+    iterations: int
+    propagations: int
+
+
+#: Finite-difference steps of the shooting unknowns: node, argument of latitude (rad), Δv.
+_SHOOT_STEPS = np.array([1e-7, 1e-7, 1e-3])
+
+
+def _shoot(
+    prop: Propagator,
+    t0: float,
+    t_end: float,
+    radius: float,
+    inc: float,
+    x0: Array,
+    detectors: list[ev.Detector],
+    residual: Callable[[Trajectory, int], tuple[Array, Any]],
+    done: Callable[[Array, Any], bool],
+    max_iter: int,
+) -> _Shot:
+    """Newton iterations on the parking node, injection point and along-track Δv.
+
+    Each iteration propagates the nominal and three perturbed rows in one batch from ``t0``
+    to ``t_end``; ``residual(trajectory, row)`` gives the three residuals and any
+    information to keep, ``done(f, info)`` ends the iterations on the nominal row.
+    """
+    x = np.asarray(x0, dtype=float).copy()
+    rows = np.vstack([np.zeros(3), np.diag(_SHOOT_STEPS)])
+    first = None
+    for it in range(1, max_iter + 1):
+        r0, _, v0 = _parking_states(radius, inc, x + rows)
+        traj = prop.propagate(t0, r0, v0, t_end, detectors=detectors)
+        out = [residual(traj, k) for k in range(4)]
+        f0, info0 = out[0]
+        if first is None:
+            first = info0
+        if done(f0, info0):
+            return _Shot(x, info0, first, it, 4 * it)
+        jac = np.stack([(out[k][0] - f0) / _SHOOT_STEPS[k - 1] for k in (1, 2, 3)], axis=1)
+        x = x + np.linalg.solve(jac, -f0)
+    raise RuntimeError(f"the shooting did not converge in {max_iter} iterations")
+
+
 def refine_tli(
     plan: TliPlan,
     j2: bool = True,
@@ -497,45 +604,40 @@ def refine_tli(
     det = _closest_approach_detector(bodies)
     pole = bodies.moon_pole(target.t_perilune_s)
     t0 = plan.t_tli_s
-    tof = target.t_perilune_s - t0
-    t_end = target.t_perilune_s + max(6.0 * 3600.0, 0.1 * tof)
+    t_end = target.t_perilune_s + max(6.0 * 3600.0, 0.1 * (target.t_perilune_s - t0))
     radius, inc = plan.parking_radius_m, plan.parking_inclination_rad
     raan, u = _node_and_arglat(plan.r_gcrf_m, plan.v_parking_gcrf_m_s)
-    x = np.array([raan, u, plan.dv_m_s])
-    steps = np.array([1e-7, 1e-7, 1e-3])
-    rows = np.vstack([np.zeros(3), np.diag(steps)])
-    first: Perilune | None = None
-    miss_before: Miss | None = None
-    propagations = 0
 
-    def states(xs: Array) -> tuple[Array, Array, Array]:
-        r, v = _circular_state(radius, inc, xs[..., 0], xs[..., 1])
-        return r, v, v + xs[..., 2:3] * _unit(v)
+    def residual(traj: Trajectory, k: int) -> tuple[Array, Any]:
+        p = perilune_of(bodies, traj.events, k, target.t_perilune_s)
+        if p is None:
+            raise RuntimeError(f"no perilune before {t_end:.0f} s")
+        f, b_miss = _residual(p, target, pole)
+        return f, (p, b_miss)
 
-    for it in range(1, max_iter + 1):
-        xs = x + rows
-        r0, _, v0 = states(xs)
-        traj = prop.propagate(t0, r0, v0, t_end, detectors=[det])
-        propagations += len(xs)
-        peri = [perilune_of(bodies, traj.events, k, target.t_perilune_s) for k in range(len(xs))]
-        if any(p is None for p in peri):
-            raise RuntimeError(f"no perilune before {t_end:.0f} s at iteration {it}")
-        fs = [_residual(p, target, pole) for p in peri]  # type: ignore[arg-type]
-        f0, b_miss = fs[0]
-        p0 = peri[0]
-        assert p0 is not None
-        if first is None:
-            first, miss_before = p0, _miss(p0, target, b_miss)
-        if b_miss < tol_b_m and abs(f0[2]) < tol_t_s:
-            break
-        jac = np.stack([(fs[k][0] - f0) / steps[k - 1] for k in (1, 2, 3)], axis=1)
-        x = x + np.linalg.solve(jac, -f0)
-    else:
-        raise RuntimeError(f"the TLI refinement did not converge in {max_iter} iterations")
-    r_tli, v_park, v_tli = states(x)
+    def done(f: Array, info: Any) -> bool:
+        return bool(info[1] < tol_b_m and abs(f[2]) < tol_t_s)
+
+    shot = _shoot(
+        prop,
+        t0,
+        t_end,
+        radius,
+        inc,
+        np.array([raan, u, plan.dv_m_s]),
+        [det],
+        residual,
+        done,
+        max_iter,
+    )
+    (p0, b_miss), (first, b_first) = shot.info, shot.first_info
+    x = shot.x
+    it, propagations = shot.iterations, shot.propagations
+    miss_before = _miss(first, target, b_first)
+
+    r_tli, v_park, v_tli = _parking_states(radius, inc, x)
     coast = prop.propagate(t0, r_tli, v_tli, p0.t_s)
     propagations += 1
-    assert first is not None and miss_before is not None
     dv = v_tli - v_park
     return Translunar(
         plan=plan,
