@@ -15,7 +15,7 @@ import math
 import numpy as np
 import pytest
 import scipy.linalg
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import brentq
 
@@ -434,6 +434,10 @@ def test_per_row_parameters_equal_separate_parameters_exactly() -> None:
 def test_random_cases_match_expm(dollars, log_gen, dt, scale) -> None:
     p = fast(10.0**log_gen)
     rho = dollars * BETA
+    # Just below prompt critical with a short generation time the power grows as
+    # exp(omega dt) with omega of tens per second: past exp(700) float64 overflows, which
+    # the module documents; those draws are outside what a comparison can check.
+    assume(float(k.inhour_roots(rho, p)[0]) * dt < 600.0)
     n0, c0 = k.equilibrium_state(0.7, p)
     c0 = c0 * np.array(scale)
     n, c = k.step(n0, c0, rho, dt, p)
