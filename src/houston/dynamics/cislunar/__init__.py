@@ -9,6 +9,8 @@
 * :mod:`.lunar`: lunar orbit insertion (:func:`lunar_orbit_insertion`), a given low lunar
   orbit (:func:`low_lunar_orbit`), a descent-orbit insertion over a surface site
   (:func:`transfer_to_site`).
+* :mod:`.direct`: a direct Earth–Moon transfer that arrives above a surface site at a given
+  time (:func:`direct_transfer_to_site`), for a resupply rocket.
 * :mod:`.path`: legs strung into a :class:`CislunarPath`, :func:`state_at` in GCRF or MCI,
   :func:`sphere_crossings` (a "blockade line" around the Moon).
 
@@ -22,8 +24,10 @@ from houston.dynamics.cislunar.conics import (
     approach_from_state,
     b_for_periapsis,
     b_target,
+    b_through_point,
     incoming_state,
 )
+from houston.dynamics.cislunar.direct import DirectArrival, direct_transfer_to_site
 from houston.dynamics.cislunar.lunar import (
     LunarOrbit,
     MoonModel,
@@ -59,6 +63,7 @@ __all__ = [
     "Bodies",
     "CislunarPath",
     "Crossing",
+    "DirectArrival",
     "Leg",
     "LunarOrbit",
     "Miss",
@@ -70,6 +75,8 @@ __all__ = [
     "approach_from_state",
     "b_for_periapsis",
     "b_target",
+    "b_through_point",
+    "direct_transfer_to_site",
     "incoming_state",
     "low_lunar_orbit",
     "lunar_orbit_insertion",

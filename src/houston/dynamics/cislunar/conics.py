@@ -22,7 +22,10 @@ Engineering Students*, ch. 2 and 3; Bate, Mueller & White, *Fundamentals of Astr
   ``q_hat = h_hat x p_hat``; ``B`` is along ``s_hat x h_hat``, and conversely
   ``p_hat = s_hat / e + sqrt(1 - 1/e^2) B_hat``;
 * on the incoming branch, ``r = a (1 - e cosh F)`` with ``F < 0``, and the time to periapsis is
-  ``(e sinh|F| - |F|) / sqrt(mu / |a|^3)``.
+  ``(e sinh|F| - |F|) / sqrt(mu / |a|^3)``;
+* seen from the centre, the vehicle's direction turns from ``-s_hat`` (far away) by
+  ``acos(-1/e) - acos((p/r - 1)/e)`` by the time it is down to radius ``r`` inbound, which is
+  how :func:`b_through_point` finds the hyperbola through a given point.
 
 SI units; vectors on the last axis.
 """
@@ -39,6 +42,7 @@ __all__ = [
     "approach_from_state",
     "b_for_periapsis",
     "b_target",
+    "b_through_point",
     "incoming_state",
 ]
 
@@ -169,3 +173,44 @@ def incoming_state(
     v = np.sqrt(mu / p) * (-np.sin(nu) * p_hat + (ecc + np.cos(nu)) * q_hat)
     dt = (ecc * np.sinh(f) - f) / np.sqrt(mu / a_abs**3)
     return r, v, float(dt)
+
+
+def b_through_point(
+    s_hat: ArrayLike, v_inf_m_s: float, point_m: ArrayLike, mu: float
+) -> tuple[Array, float]:
+    """The impact vector ``B`` (m, ``(3,)``) of the approach hyperbola of asymptote ``s_hat``
+    and excess speed ``v_inf_m_s`` that passes through ``point_m`` on its inbound branch, and
+    the time (s) from there to periapsis.
+
+    The hyperbola lies in the plane of ``s_hat`` and the point, ``B`` on the point's side;
+    ``|B|`` is the root (Brent's method) of the turning angle at the point's radius (module
+    docstring), between a radial fall (``b -> 0``, no turn) and the hyperbola that grazes the
+    point's radius. Raises ``ValueError`` if the point is beyond that grazing turn.
+    """
+    s = _unit(np.asarray(s_hat, dtype=float))
+    pt = np.asarray(point_m, dtype=float)
+    radius = float(np.linalg.norm(pt))
+    perp = pt - (pt @ s) * s
+    if float(np.linalg.norm(perp)) < 1e-9 * radius:
+        raise ValueError("the point lies on the asymptote's line: the approach plane is undefined")
+    b_hat = _unit(perp)
+    theta = float(np.arccos(np.clip(-(pt @ s) / radius, -1.0, 1.0)))
+    v2 = v_inf_m_s**2
+
+    def turn(b: float) -> float:
+        ecc = np.sqrt(1.0 + (b * v2 / mu) ** 2)
+        p = b * b * v2 / mu
+        return float(np.arccos(-1.0 / ecc) - np.arccos(np.clip((p / radius - 1.0) / ecc, -1, 1)))
+
+    b_graze = b_for_periapsis(radius, v_inf_m_s, mu)
+    if theta >= turn(b_graze):
+        raise ValueError(
+            f"the point is {np.degrees(theta):.2f} deg from the approach direction, beyond the "
+            f"{np.degrees(turn(b_graze)):.2f} deg an inbound hyperbola turns at its radius"
+        )
+    from scipy.optimize import brentq
+
+    b = brentq(lambda x: turn(x) - theta, 1e-9 * radius, b_graze, xtol=1e-6, rtol=1e-15)
+    b_vec = b * b_hat
+    _, _, dt = incoming_state(s, b_vec, v_inf_m_s, mu, radius)
+    return b_vec, dt
