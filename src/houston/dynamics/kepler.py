@@ -757,7 +757,7 @@ def _propagate_rows(
     for start in range(0, n, _BLOCK):
         m = min(_BLOCK, n - start)
 
-        # 1. Set up: orbit constants, reduced time, bracket, starting value.
+        # 1. Set up, one element at a time: orbit constants, reduced time, status.
         for j in range(m):
             rx, ry, rz = r_f[3 * ri], r_f[3 * ri + 1], r_f[3 * ri + 2]
             vx, vy, vz = v_f[3 * vi], v_f[3 * vi + 1], v_f[3 * vi + 2]
