@@ -237,7 +237,8 @@ def flow_kg_s(
     r = np.abs(dp) / design.rated_friction_Pa  # = x max(|x|, x_lam)
     lam = design.laminar_flow_fraction
     x = np.where(r >= lam * lam, np.sqrt(r), r / lam)
-    return np.sign(dp) * x * np.asarray(capacity, dtype=np.float64) * design.rated_flow_kg_s
+    flow: Array = np.sign(dp) * x * np.asarray(capacity, dtype=np.float64)
+    return flow * design.rated_flow_kg_s
 
 
 @dataclass(frozen=True)
@@ -268,14 +269,15 @@ class ThermalSystem:
         rhs = np.zeros((*self.rhs_base.shape, 2))
         rhs[..., 0] = self.rhs_base
         rhs[..., F, 1] = 1.0
-        sol = np.linalg.solve(self.a, rhs)
+        sol = np.asarray(np.linalg.solve(self.a, rhs), dtype=np.float64)
         return sol[..., 0], sol[..., 1]
 
     def solve(self, heat_W: ArrayLike) -> Array:
         """End temperatures for the heat ``heat_W`` generated in the fuel."""
         rhs = self.rhs_base.copy()
         rhs[..., F] += np.asarray(heat_W, dtype=np.float64)
-        return np.linalg.solve(self.a, rhs[..., None])[..., 0]
+        sol = np.asarray(np.linalg.solve(self.a, rhs[..., None]), dtype=np.float64)
+        return sol[..., 0]
 
     def flows(self, t1: Array) -> StepFlows:
         """The heat flows of the step as the solve used them, for end temperatures ``t1``."""

@@ -266,7 +266,6 @@ PARAMS: Final = (
 def _telemetry(p: Mapping[str, Any]) -> tuple[Telemetry, ...]:
     """Telemetry with limits drawn from the parameters (the defaults give the class's)."""
     electric = p["conversion_efficiency"] * p["rated_power"]
-    enum = "enum"
     return (
         Telemetry(
             "power_fraction",
@@ -388,40 +387,44 @@ def _telemetry(p: Mapping[str, Any]) -> tuple[Telemetry, ...]:
             "latest predicted time to core damage, feedback coefficients off by their uncertainty",
             display_unit="min",
         ),
-        Telemetry("scram", "1", "drums released in", kind=enum, states=("NORMAL", "SCRAMMED")),
-        Telemetry("scram_cause", "1", "what ordered the scram", kind=enum, states=SCRAM_CAUSES),
+        Telemetry("scram", "1", "drums released in", kind="enum", states=("NORMAL", "SCRAMMED")),
+        Telemetry("scram_cause", "1", "what ordered the scram", kind="enum", states=SCRAM_CAUSES),
         Telemetry(
-            "primary_computer", "1", "primary (control) computer", kind=enum, states=("OK", "LOST")
+            "primary_computer",
+            "1",
+            "primary (control) computer",
+            kind="enum",
+            states=("OK", "LOST"),
         ),
         Telemetry(
             "backup_computer",
             "1",
             "backup (protection) computer: STANDBY = not connected to this reactor, ELSEWHERE = "
             "serving the other reactor",
-            kind=enum,
+            kind="enum",
             states=("STANDBY", "CONNECTED", "ELSEWHERE", "LOST"),
         ),
         Telemetry(
             "cross_connect",
             "1",
             "cables from the backup computer to the primary loop pump",
-            kind=enum,
+            kind="enum",
             states=("OPEN", "RESTORED"),
         ),
         Telemetry(
-            "pump_drive", "1", "computer driving the primary pump", kind=enum, states=DRIVERS
+            "pump_drive", "1", "computer driving the primary pump", kind="enum", states=DRIVERS
         ),
         Telemetry(
-            "pump", "1", "primary pump", kind=enum, states=("RUNNING", "COASTING", "STOPPED")
+            "pump", "1", "primary pump", kind="enum", states=("RUNNING", "COASTING", "STOPPED")
         ),
-        Telemetry("drum_control", "1", "computer driving the drums", kind=enum, states=DRIVERS),
-        Telemetry("damage_state", "1", "core damage state", kind=enum, states=DAMAGE_STATES),
+        Telemetry("drum_control", "1", "computer driving the drums", kind="enum", states=DRIVERS),
+        Telemetry("damage_state", "1", "core damage state", kind="enum", states=DAMAGE_STATES),
         Telemetry(
             "site_status",
             "1",
             "consequence for the site: RESTRICTED after core damage (radiation around the "
             "loop), UNINHABITABLE after a meltdown",
-            kind=enum,
+            kind="enum",
             states=SITE_STATES,
         ),
         # Truth, archived for post-mortems.
@@ -596,7 +599,7 @@ class SurfaceReactor(Model):
             self._pp = design.plant_params(self.p)
         except ValueError as exc:
             raise ValueError(f"{path}: {exc}") from None
-        self.telemetry = _telemetry(self.p)
+        self.telemetry = _telemetry(self.p)  # type: ignore[misc]
         self._specs = self._sensor_specs()
         self._scram_rate = np.pi / self.p["scram_time"]
 
@@ -775,7 +778,9 @@ class SurfaceReactor(Model):
         self._damage(ctx)
         self._predict(dt)
 
-    def _driver_events(self, ctx: StepContext, pump: Array, drums: Array) -> None:
+    def _driver_events(
+        self, ctx: StepContext, pump: NDArray[np.int64], drums: NDArray[np.int64]
+    ) -> None:
         """Report changes of who drives the pump and the drums (before they are stored)."""
         st = self.state
         old_pump, old_drums = st["pump_driver"], st["drum_driver"]
