@@ -18,8 +18,9 @@ First guess (:func:`patched_conic_tli`), the patched conic of Bate, Mueller & Wh
    horizontally, so that the burn is along-track only (a one-dimensional root of the
    radial velocity, bracketed on a grid of transfer angles and refined by Brent's method).
 3. The Moon-relative velocity at the patch gives a new asymptote and excess speed (from the
-   osculating energy and eccentricity vector); steps 1–2 repeat until the patch point
-   moves by less than a millimetre.
+   osculating energy and eccentricity vector); steps 1–2 repeat, each update relaxed by
+   0.7 (the plain fixed point oscillates), until the patch point moves by less than
+   ``tol_m`` (half a metre; about a dozen iterations).
 
 Refinement (:func:`refine_tli`): a shooting method. The unknowns are the parking orbit's
 node, the point of injection along it and the (horizontal, in-plane) TLI velocity change;
