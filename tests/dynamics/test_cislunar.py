@@ -43,6 +43,7 @@ from houston.dynamics.cislunar import (
     incoming_state,
     low_lunar_orbit,
     lunar_orbit_insertion,
+    parking_path,
     patched_conic_tli,
     refine_tli,
     sphere_crossings,
@@ -406,6 +407,15 @@ def test_state_at_frames_and_leg_boundaries(translunar, orbit, epoch):
     assert np.linalg.norm(v_after - v_b - orbit.dv_mci_m_s) < 1e-6
     with pytest.raises(ValueError, match="frame"):
         state_at(path, t_loi, "ITRF")
+    # the parking orbit before TLI joins the coast: circular at 185 km up to the burn
+    park = parking_path(translunar, 5400.0)
+    whole = park.then(path)
+    t_p = np.linspace(whole.t_start_s, translunar.t_tli_s, 50)
+    r_p, _ = state_at(whole, t_p, "GCRF")
+    assert np.all(np.abs(np.linalg.norm(r_p, axis=-1) - R_PARK_M) < 20 * KM)  # J2, Moon, Sun
+    r_end, v_end = park.legs[0].at(translunar.t_tli_s)
+    assert np.linalg.norm(r_end - translunar.r_tli_gcrf_m) < 1e-3
+    assert np.linalg.norm(v_end - translunar.v_parking_gcrf_m_s) < 1e-6
     with pytest.raises(ValueError, match="outside"):
         state_at(path, path.t_end_s + 100.0)
 

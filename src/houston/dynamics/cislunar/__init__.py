@@ -4,8 +4,9 @@
   seconds, the Moon's IAU 2009 pole), the Earth- and Moon-centred force models, the Moon's
   sphere of influence.
 * :mod:`.conics`: approach hyperbolas and the B-plane.
-* :mod:`.translunar`: the patched-conic TLI (:func:`patched_conic_tli`) and its refinement on
-  the Earth–Moon–Sun model (:func:`refine_tli`).
+* :mod:`.translunar`: the patched-conic TLI (:func:`patched_conic_tli`), its refinement on
+  the Earth–Moon–Sun model (:func:`refine_tli`), the parking orbit before the burn
+  (:func:`parking_path`).
 * :mod:`.lunar`: lunar orbit insertion (:func:`lunar_orbit_insertion`), a given low lunar
   orbit (:func:`low_lunar_orbit`), a descent-orbit insertion over a surface site
   (:func:`transfer_to_site`).
@@ -50,6 +51,7 @@ from houston.dynamics.cislunar.translunar import (
     Perilune,
     TliPlan,
     Translunar,
+    parking_path,
     patched_conic_tli,
     refine_tli,
 )
@@ -80,6 +82,7 @@ __all__ = [
     "incoming_state",
     "low_lunar_orbit",
     "lunar_orbit_insertion",
+    "parking_path",
     "patched_conic_tli",
     "refine_tli",
     "sphere_crossings",

@@ -75,6 +75,7 @@ __all__ = [
     "Perilune",
     "TliPlan",
     "Translunar",
+    "parking_path",
     "patched_conic_tli",
     "perilune_of",
     "refine_tli",
@@ -443,6 +444,10 @@ class Translunar:
     def epoch(self) -> Epoch:
         return self.plan.epoch
 
+    @property
+    def t_tli_s(self) -> float:
+        return self.plan.t_tli_s
+
 
 def _closest_approach_detector(bodies: Bodies) -> ev.Detector:
     def moon(t: Array, rows: NDArray[np.int64]) -> tuple[Array, Array]:
@@ -655,3 +660,24 @@ def refine_tli(
         propagations=propagations,
         path=CislunarPath(plan.epoch, (Leg("translunar coast", "GCRF", coast),)),
     )
+
+
+def parking_path(
+    transfer: Any, duration_s: float, j2: bool = True, sun: bool = True, rtol: float = 1e-12
+) -> CislunarPath:
+    """The parking orbit for ``duration_s`` before the TLI burn of ``transfer`` (a
+    :class:`Translunar` or a :class:`houston.dynamics.cislunar.direct.DirectArrival`), on the
+    Earth model, as a path that ends at the burn (join it with ``.then(transfer.path)``).
+
+    The state at the burn is propagated back over ``duration_s`` and the leg forward again
+    from there, so that the leg runs forward in time; it ends within integration error
+    (well under a millimetre) of the burn point.
+    """
+    bodies = Bodies(transfer.epoch)
+    prop = Propagator(bodies.earth_model(j2=j2, sun=sun), rtol=rtol)
+    t1 = float(transfer.t_tli_s)
+    t0 = t1 - float(duration_s)
+    back = prop.propagate(t1, transfer.r_tli_gcrf_m, transfer.v_parking_gcrf_m_s, t0)
+    r0, v0 = back.at(t0)
+    leg = prop.propagate(t0, r0[0], v0[0], t1)
+    return CislunarPath(transfer.epoch, (Leg("parking orbit", "GCRF", leg),))
