@@ -53,8 +53,8 @@ __all__ = ["EARTH_MOON_MEAN_DISTANCE_M", "SOI_MOON_M", "Bodies"]
 
 Array = NDArray[np.float64]
 
-#: Mean Earth–Moon distance (semi-major axis of the lunar orbit), m: 384,400 km, the value
-#: Bate, Mueller & White (1971) ch. 7 use for the patched conic.
+#: Mean Earth–Moon distance (semi-major axis of the lunar orbit), m: 384,400 km, the usual
+#: rounded value.
 EARTH_MOON_MEAN_DISTANCE_M = 384_400e3
 #: Laplace's sphere of influence of the Moon with respect to the Earth, m (about 66,200 km).
 SOI_MOON_M = EARTH_MOON_MEAN_DISTANCE_M * (MU_MOON_M3_S2 / MU_EARTH_M3_S2) ** 0.4
