@@ -207,13 +207,18 @@ def test_round_trip_batch_including_singular_cases():
     frac=st.floats(-0.95, 0.95),
 )
 def test_round_trip_property(p, ecc, inc, raan, argp, frac):
-    """rv -> coe -> rv returns the state (1e-11 relative) for any orbit hypothesis finds."""
+    """rv -> coe -> rv returns the state (1e-11 relative) for any orbit hypothesis finds.
+
+    Below an inclination of ``el.SMALL`` (or above pi - SMALL) the orbit is classed as
+    equatorial and its node is set on the x axis by convention, which moves the state by up to
+    ``inc * r``: the tolerance allows that much there."""
     nu = frac * (np.arccos(-1.0 / ecc) if ecc > 1.0 else np.pi)
     r, v = el.coe_to_rv(p, ecc, inc, raan, argp, nu, MU_EARTH_M3_S2)
     c = el.rv_to_coe(r, v, MU_EARTH_M3_S2)
     r2, v2 = el.coe_to_rv(c.p, c.ecc, c.inc, c.raan, c.argp, c.nu, MU_EARTH_M3_S2)
-    assert np.linalg.norm(r2 - r) <= 1e-11 * np.linalg.norm(r)
-    assert np.linalg.norm(v2 - v) <= 1e-11 * np.linalg.norm(v)
+    tol = 1e-11 + (2.0 * min(inc, np.pi - inc) if min(inc, np.pi - inc) < el.SMALL else 0.0)
+    assert np.linalg.norm(r2 - r) <= tol * np.linalg.norm(r)
+    assert np.linalg.norm(v2 - v) <= tol * np.linalg.norm(v)
 
 
 def test_anomaly_round_trips_and_keplers_equation():

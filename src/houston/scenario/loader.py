@@ -531,7 +531,7 @@ def _system(
     if not isinstance(inputs, dict) or not all(isinstance(v, str) for v in inputs.values()):
         report((*where, "inputs"), 'expected a table of input name = "asset.system.signal"')
         inputs = {}
-    declared_inputs = {s.name for s in cls.inputs}
+    declared_inputs = {s.name for s in (instance.inputs if instance is not None else cls.inputs)}
     for name in inputs:
         if name not in declared_inputs:
             report(
