@@ -34,9 +34,14 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+## hapsira needs numpy < 2: it gets a venv of its own, used by bench/peers.py.
+.venv-hapsira/bin/python:
+	$(PYTHON) -m venv .venv-hapsira
+	.venv-hapsira/bin/python -m pip install -q hapsira || echo "hapsira could not be installed: bench/peers.py will skip it"
+
 ## Benchmarks: prints a table of costs and ratios.
-bench: $(BENCH_STAMP)
+bench: $(BENCH_STAMP) .venv-hapsira/bin/python
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-hapsira runs .pytest_cache .mypy_cache .ruff_cache

@@ -189,3 +189,22 @@ def test_killed_run_leaves_a_readable_archive(tmp_path: Path, sig: signal.Signal
         times = t.column("t_ns").to_numpy()
         assert (times == times[0] + 1_000_000_000 * np.arange(n)).all()
         assert a.events().num_rows >= 2
+
+
+def test_oem_export_of_a_spacecraft(tmp_path: Path) -> None:
+    """A spacecraft run exported as a CCSDS OEM reads back with the archived states."""
+    from houston.dynamics.oem import parse_oem
+
+    scenario = tmp_path / "sc.toml"
+    scenario.write_text(TANKS.replace("vehicle.two_body", "vehicle.spacecraft"))
+    houston("run", str(scenario), "--until", "5min", "--out", str(tmp_path / "r"), "-q")
+    out = tmp_path / "apollo.oem"
+    houston("oem", str(tmp_path / "r"), "apollo.orbit", "--every", "1min", "--out", str(out))
+    seg = parse_oem(out.read_text())[0]
+    assert seg.center_name == "EARTH" and seg.ref_frame == "GCRF" and len(seg.epochs) == 6
+    with Archive(tmp_path / "r") as a:
+        x = a["apollo.orbit.x_m"]
+    assert abs(seg.r_m[5, 0] - x[300]) < 1e-5
+    assert np.linalg.norm(seg.r_m[0]) == pytest.approx(6_378_137.0 + 220e3, abs=1.0)
+    proc = houston("oem", str(tmp_path / "r"), "nothing.here", check=False)
+    assert proc.returncode == 1 and "no archived state vector" in proc.stderr

@@ -384,6 +384,69 @@ def events(
             )
 
 
+@app.command()
+def oem(
+    run_dir: Annotated[Path, typer.Argument(help="a run directory (or its archive.duckdb)")],
+    system: Annotated[str, typer.Argument(help="a vehicle.spacecraft system, e.g. apollo.orbit")],
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="write here (default stdout)")
+    ] = None,
+    every: Annotated[str, typer.Option(help="one state per this duration")] = "60s",
+    run_index: Annotated[int, typer.Option("--run", help="which run of a batch")] = 0,
+) -> None:
+    """Export a spacecraft's archived trajectory as a CCSDS Orbit Ephemeris Message (KVN)."""
+    import numpy as np
+
+    from houston.core.time import DurationError, parse_duration
+    from houston.dynamics.oem import Segment, format_oem
+    from houston.scenario.loader import loads
+    from houston.scenario.spec import ScenarioError
+
+    archive = _open_archive(run_dir)
+    names = [f"{system}.{c}" for c in ("x_m", "y_m", "z_m", "vx_m_s", "vy_m_s", "vz_m_s")]
+    try:
+        step = parse_duration(every)
+        table = archive.telemetry(names, run=run_index)
+    except DurationError as exc:
+        raise _fail(str(exc)) from None
+    except KeyError:
+        raise _fail(
+            f"{system} has no archived state vector (a vehicle.spacecraft system?)"
+        ) from None
+    s = archive.scenario
+    try:
+        world = loads(s["text"], s["source"], s["overrides"])
+        body = world.system(system).params.get("central_body", "earth")
+    except (ScenarioError, KeyError):
+        body = "earth"
+    t = table.column("t_ns").to_numpy()
+    keep = np.flatnonzero(np.diff(np.concatenate([[-1], t // max(step, 1)])) != 0)
+    cols = np.column_stack([table.column(n).to_numpy()[keep] for n in names])
+    epoch = archive.epoch
+    utc = epoch.utc_iso(t[keep], precision=3) if keep.size else []
+    if not keep.size:
+        raise _fail("no samples in this archive")
+    seg = Segment(
+        object_name=system.upper(),
+        object_id=system,
+        center_name=body.upper(),
+        ref_frame="GCRF" if body == "earth" else "ICRF",
+        time_system="UTC",
+        epochs=list(utc),
+        r_m=cols[:, :3],
+        v_m_s=cols[:, 3:],
+    )
+    from datetime import UTC, datetime
+
+    created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    text = format_oem([seg], "HOUSTON", created)
+    if out_file is None:
+        print(text, end="")
+    else:
+        out_file.write_text(text)
+        err.print(f"wrote {len(utc)} states of {system} to {out_file}")
+
+
 def _open_archive(run_dir: Path) -> Any:
     from houston.archive.store import Archive
 

@@ -635,6 +635,23 @@ class Spacecraft(Model):
         Telemetry(
             "propulsion", "1", "propulsion system state", kind="enum", states=("OK", "FAILED")
         ),
+        # The state vector, so that an archived run can be exported as an ephemeris
+        # (``houston oem``): the central body's inertial frame (GCRF / Moon-centred ICRF).
+        *(
+            Telemetry(
+                f"{c}_m", "m", f"position {c}, central body's inertial frame", display_unit="km"
+            )
+            for c in ("x", "y", "z")
+        ),
+        *(
+            Telemetry(
+                f"v{c}_m_s",
+                "m_s",
+                f"velocity {c}, central body's inertial frame",
+                display_unit="km_s",
+            )
+            for c in ("x", "y", "z")
+        ),
     )
     commands = (
         Command(
@@ -858,6 +875,7 @@ class Spacecraft(Model):
         return self._rot, rem * 1e-9
 
     def sample(self, out: NDArray[np.float64]) -> None:
+        n_compiled = len(self.telemetry) - 6  # columns the compiled kernel fills
         st = self.state
         (rot, omega), dt = self._rotation()  # builds the elements' axes after a restore
         flattening = F_EARTH if self.body == "earth" else 0.0
@@ -875,8 +893,10 @@ class Spacecraft(Model):
             self.mu,
             self.radius,
             flattening,
-            out,
+            out[:, :n_compiled],
         )
+        out[:, n_compiled : n_compiled + 3] = st["r"]
+        out[:, n_compiled + 3 : n_compiled + 6] = st["v"]
 
     def telemetry_values(self) -> Mapping[str, NDArray[Any]]:
         out = np.empty((self.batch, len(self.telemetry)))
