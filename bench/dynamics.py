@@ -24,7 +24,7 @@ from houston.dynamics.forces import ForceModel, PointMass, Zonal
 
 MU = MU_EARTH_M3_S2
 #: Tolerances of the Houston run (and of the scipy run used for the ratio).
-RTOL = 5e-12
+RTOL = 1e-11
 ATOL_M = 1e-6
 ATOL_M_S = 1e-9
 
