@@ -245,3 +245,48 @@ def test_handlers_must_answer_with_an_action_or_a_reset():
     det = events.at_time(100.0, handler=lambda e: None)
     with pytest.raises(TypeError, match="Action or a Reset"):
         Propagator(TWO_BODY).propagate(0.0, r0, v0, 200.0, detectors=[det])
+
+
+def test_elevation_about_a_geodetic_zenith():
+    """A station on the WGS-84 ellipsoid at 35 N: with its geodetic normal as the zenith, the
+    detector's AOS/LOS match a brute-force scan of the geodetic elevation (computed here with
+    frames.geodetic_to_ecef's normal, independently of the detector) within 1 ms, and differ
+    from the geocentric-zenith times by up to seconds."""
+    from houston.dynamics.frames import enu_basis, geodetic_to_ecef
+
+    lat, lon0 = np.deg2rad(35.0), np.deg2rad(-20.0)
+    ecef = geodetic_to_ecef(lat, lon0, 0.0)
+    up_ecef = enu_basis(lat, lon0)[..., 2, :]
+
+    def rot(t, x):
+        th = OMEGA_EARTH_RAD_S * np.asarray(t, dtype=float)
+        c, s = np.cos(th), np.sin(th)
+        return np.stack([c * x[0] - s * x[1], s * x[0] + c * x[1], np.full_like(th, x[2])], -1)
+
+    def station(t):
+        return rot(t, ecef)
+
+    def zenith(t):
+        return rot(t, up_ecef)
+
+    r0, v0 = _circular(400e3, inc=np.deg2rad(51.6))
+    traj = Propagator(TWO_BODY, rtol=1e-11).propagate(0.0, r0, v0, 6 * 3600.0)
+    det = events.elevation(station, np.deg2rad(5.0), zenith=zenith)
+    found = events.find_events(traj, [det])
+
+    def geodetic_elev(t, r, v, rows):
+        rho = r - station(t)
+        up = zenith(t)
+        s = (
+            np.einsum("ij,ij->i", rho, up)
+            / np.linalg.norm(rho, axis=-1)
+            / np.linalg.norm(up, axis=-1)
+        )
+        return np.arcsin(s) - np.deg2rad(5.0)
+
+    scan_t, _ = _scan_crossings(traj, geodetic_elev, 0.0, 6 * 3600.0, 0.1)
+    assert len(found) == len(scan_t) >= 2
+    np.testing.assert_allclose([e.t_s for e in found], scan_t, rtol=0, atol=1e-3)
+    geocentric = events.find_events(traj, [events.elevation(station, np.deg2rad(5.0))])
+    shift = max(abs(a.t_s - b.t_s) for a, b in zip(found, geocentric, strict=True))
+    assert 0.1 < shift < 10.0

@@ -361,17 +361,23 @@ def elevation(
     mask_rad: float = 0.0,
     direction: int = 0,
     name: str = "elevation",
+    zenith: PositionFn | None = None,
     **kw: Any,
 ) -> Detector:
     """Elevation of the vehicle above ``mask_rad`` seen from a station (AOS increasing, LOS
     decreasing); ``station_position(t)`` gives the station's position (m) in the
-    integration frame, ``(k,)`` -> ``(k, 3)``; the zenith is its direction."""
+    integration frame, ``(k,)`` -> ``(k, 3)``. The zenith is ``zenith(t)`` (any length, e.g.
+    the geodetic normal of the site rotated to the integration frame: station masks are
+    geodetic elevations) or, by default, the station's geocentric direction, which differs
+    from the geodetic one by up to 0.19° (several seconds of rise and set time for a LEO
+    pass)."""
     mask = float(mask_rad)
 
     def g(t: Array, r: Array, v: Array, rows: NDArray[np.int64]) -> Array:
         st = _positions(station_position, t)
+        up = st if zenith is None else _positions(zenith, t)
         rho = r - st
-        s = _dot(_unit(rho), _unit(st))
+        s = _dot(_unit(rho), _unit(up))
         return np.arcsin(np.clip(s, -1.0, 1.0)) - mask
 
     return Detector(g, direction, name, **kw)
