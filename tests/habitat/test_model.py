@@ -316,3 +316,19 @@ def test_a_failure_naming_nothing_is_an_error() -> None:
         ValueError, match="failure hole: no node 'galley'; nodes: hab, lab, airlock"
     ):
         session.run()
+
+
+def test_check_reports_a_failure_naming_an_unknown_node():
+    """`houston check` finds a failure whose argument names no node of the base, with the
+    entry's line, instead of stopping the run when it comes due."""
+    from houston.scenario.loader import bundled, loads
+    from houston.scenario.spec import ScenarioError
+
+    text = bundled()["habitat-demo"].read_text().replace('node = "lab"', 'node = "galley"', 1)
+    with pytest.raises(ScenarioError) as info:
+        loads(text, "demo.toml")
+    found = [str(p) for p in info.value.problems]
+    line = next(i for i, s in enumerate(text.splitlines(), 1) if 'node = "galley"' in s)
+    assert len(found) == 1 and "no node 'galley'" in found[0]
+    assert found[0].startswith("demo.toml:") and "timeline." in found[0]
+    assert int(found[0].split(":")[1]) <= line

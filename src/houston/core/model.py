@@ -402,6 +402,13 @@ class Model:
         for key, value in args.items():
             self.state[f"failure.{name}.{key}"][mask] = value
 
+    def check_action(self, kind: str, name: str, args: Mapping[str, Any]) -> str | None:
+        """A problem with a ``command`` or ``failure`` and its (typed, SI) arguments that the
+        declarations cannot express (an argument naming a node this instance does not have),
+        or None. The loader calls it on its batch-of-one instance, so ``houston check``
+        reports it with the entry's place."""
+        return None
+
     def failed(self, name: str) -> NDArray[np.bool_]:
         return self.state[f"failure.{name}"]
 

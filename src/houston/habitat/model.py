@@ -865,6 +865,25 @@ class GasNetworkModel(Model):
 
     # -- failures --------------------------------------------------------------------------
 
+    def check_action(self, kind: str, name: str, args: Mapping[str, Any]) -> str | None:
+        """A failure must name a node, hatch, tank or sensor of this base."""
+        if kind != "failure":
+            return None
+        lay = self.layout
+        targets = {
+            "node": lay.nodes,
+            "hatch": lay.hatches,
+            "tank": lay.tanks,
+            "sensor": lay.sensors,
+        }
+        for what, names in targets.items():
+            if what in args:
+                try:
+                    _find_failure(names, str(args[what]), what, name)
+                except ValueError as exc:
+                    return str(exc)
+        return None
+
     def set_failure(
         self, name: str, args: Mapping[str, Any], mask: NDArray[np.bool_], active: bool
     ) -> None:

@@ -486,7 +486,7 @@ def _build(
 
     _check_wiring(systems, instances, report)
     _check_downlinks(downlinks, classes, instances, report)
-    timeline = _timeline(parsed, raw, classes, epoch, report)
+    timeline = _timeline(parsed, raw, classes, epoch, report, instances)
     if epoch is None or duration_ns is None or frame_ns is None:
         return None
     return World(
@@ -636,6 +636,7 @@ def _timeline(
     classes: dict[str, type[Model]],
     epoch: Epoch | None,
     report: Any,
+    instances: dict[str, Model] | None = None,
 ) -> list[EntrySpec]:
     entries = []
     for i, e in enumerate(parsed.timeline):
@@ -678,7 +679,13 @@ def _timeline(
                 if extra:
                     report(where, f"a repair takes no arguments, got {', '.join(extra)}")
             else:
+                before = len(report.problems)
                 args = resolve_params(decl.args, extra, report, where, f"{kind} {name}")
+                model = (instances or {}).get(target)
+                if model is not None and len(report.problems) == before:
+                    problem = model.check_action(kind, name, args)
+                    if problem:
+                        report((*where, kind), problem)
         elif extra:
             report(
                 (*where, next(iter(extra))), "an event takes only 'at'/'at_utc', 'event', 'note'"
