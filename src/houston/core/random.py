@@ -14,6 +14,8 @@ vectorised over runs and elements in a few numpy operations.
 from __future__ import annotations
 
 import hashlib
+import math
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -34,9 +36,28 @@ def _mix(z: NDArray[np.uint64]) -> NDArray[np.uint64]:
     return z ^ (z >> _S31)
 
 
+_MASK = 0xFFFFFFFFFFFFFFFF
+
+
+def _mix_int(z: int) -> int:
+    """The same SplitMix64 finaliser on one Python integer (cheaper than a numpy scalar)."""
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+    return z ^ (z >> 31)
+
+
+@lru_cache(maxsize=8192)
 def stream_key(name: str) -> int:
     """A stable 64-bit key for a stream name (independent of Python's hash seed)."""
     return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "little")
+
+
+@lru_cache(maxsize=256)
+def _offsets(n: int) -> NDArray[np.uint64]:
+    """``(1..n) * golden``, the per-element part of the keys, shape ``(1, n)`` (read-only)."""
+    out = np.multiply(np.arange(1, n + 1, dtype=np.uint64), _GOLDEN)[None, :]
+    out.setflags(write=False)
+    return out
 
 
 class BatchRandom:
@@ -56,14 +77,10 @@ class BatchRandom:
 
     def bits(self, stream: str, counter: int, shape: tuple[int, ...] = ()) -> NDArray[np.uint64]:
         """Raw 64-bit draws of shape ``(batch, *shape)``."""
-        n = int(np.prod(shape, dtype=np.int64)) if shape else 1
-        key = np.array(
-            [stream_key(stream) ^ (int(counter) * 0xD1B54A32D192ED03 & 0xFFFFFFFFFFFFFFFF)],
-            dtype=np.uint64,
-        )
-        base = self._seed_keys[:, None] ^ _mix(key)[:, None]
-        idx = np.arange(1, n + 1, dtype=np.uint64)[None, :]
-        z = _mix(base + np.multiply(idx, _GOLDEN))
+        n = math.prod(shape)
+        key = _mix_int(stream_key(stream) ^ (int(counter) * 0xD1B54A32D192ED03 & _MASK))
+        base = self._seed_keys[:, None] ^ np.uint64(key)
+        z = _mix(base + _offsets(n))
         return z.reshape((self.batch, *shape))
 
     def uniform(
