@@ -445,3 +445,36 @@ def test_random_cases_match_expm(dollars, log_gen, dt, scale) -> None:
     assert n > 0.0 and np.all(c > 0.0)
     assert n == pytest.approx(n_ref, rel=1e-8)
     np.testing.assert_allclose(c, c_ref, rtol=1e-8)
+
+
+def test_compiled_step_agrees_with_the_numpy_reference() -> None:
+    """The compiled row kernel does the numpy reference's arithmetic: with ``dt = 0`` (no
+    exponential) the bits are the same, and with a step only ``exp`` (numpy's vectorised one
+    against the C library's) may differ, by round-off."""
+    rng = np.random.default_rng(5)
+    for p in (fast(), k.keepin_u235_fast(rng.uniform(1e-7, 1e-4, 500), 0.0065)):
+        m = 500
+        n0, c0 = k.equilibrium_state(rng.uniform(0.05, 1.2, m), p)
+        c0 = c0 * rng.uniform(0.5, 2.0, (m, 6))
+        rho = rng.uniform(-30.0, 0.95, m) * BETA
+        rho[::25] = 0.0
+        for dt in (np.zeros(m), rng.uniform(0.0, 5.0, m)):
+            got = k._step(n0, c0, rho, dt, p, want_mean=True)
+            ref = k._step_reference(n0, c0, rho, dt, p, want_mean=True)
+            for a, b in zip(got, ref, strict=True):
+                assert a.shape == b.shape
+                if not dt.any():
+                    np.testing.assert_array_equal(a, b)
+                else:
+                    np.testing.assert_allclose(a, b, rtol=1e-13, atol=0.0)
+
+
+def test_compiled_step_overflow_warns_like_numpy() -> None:
+    p = fast(1e-7)
+    n0, c0 = k.equilibrium_state(1.0, p)
+    with pytest.warns(RuntimeWarning, match="overflow"):
+        n, _ = k.step(n0, c0, 0.99 * BETA, 1e4, p)
+    assert not np.isfinite(n)
+    with np.errstate(over="ignore"):
+        n, _ = k.step(n0, c0, 0.99 * BETA, 1e4, p)
+    assert not np.isfinite(n)
