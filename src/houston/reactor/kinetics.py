@@ -56,13 +56,14 @@ non-finite values with numpy's overflow warning.
 from __future__ import annotations
 
 import math
-import threading
 import warnings
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+from houston.reactor import kernels
 
 __all__ = [
     "BETA_TOTAL_U235",
@@ -514,7 +515,7 @@ def _step(n, C, rho, dt_s, params: KineticsParams, *, want_mean: bool):
     n_out = np.empty(shape)
     c_out = np.empty((*shape, g))
     mean_out = np.empty(shape)
-    _compiled()(
+    kernels.compiled("step_rows")(
         np.ascontiguousarray(np.broadcast_to(n0, shape)).reshape(m),
         np.ascontiguousarray(np.broadcast_to(c0, (*shape, g))).reshape(m, g),
         np.ascontiguousarray(np.broadcast_to(r, shape)).reshape(m),
@@ -570,209 +571,3 @@ def _step_reference(n, C, rho, dt_s, params: KineticsParams, *, want_mean: bool)
             phi = np.where(wdt == 0.0, 1.0, np.expm1(wdt) / wdt)  # (e^x - 1) / x
         n_mean = np.broadcast_to((coeff * phi).sum(axis=-1), shape).copy()
     return np.broadcast_to(n_new, shape).copy(), c_new, n_mean
-
-
-# --- compiled path ------------------------------------------------------------------------
-#
-# :func:`step` and :func:`step_with_mean` run the row kernel below, compiled with numba on
-# their first call (``cache=True``, so later processes load the machine code from
-# ``__pycache__``); importing this module neither imports numba nor compiles. The kernel does,
-# one row and one root at a time, the arithmetic of :func:`_roots` (with :func:`_first_guess`)
-# and of :func:`_step_reference`, in the same order; tests/reactor/test_kinetics.py compares
-# the two. Every row is computed alone, so a row gives the same bits in any batch.
-
-_KERNEL: Any = None
-_KERNEL_LOCK = threading.Lock()
-
-
-def _positive_root_one(a: float, b: float, c: float) -> float:
-    s = math.sqrt(b * b + 4.0 * a * c)
-    if b > 0.0:
-        return 2.0 * c / (b + s)
-    return (s - b) / (2.0 * a)
-
-
-def _roots_one(rho: float, beta: Array, lam: Array, gen: float, w: Array) -> None:
-    """All ``G + 1`` inhour roots of one row into ``w``: :func:`_first_guess` and
-    :func:`_roots` for a single row."""
-    g = beta.shape[0]
-    k = g + 1
-    bsum = beta[0]
-    for i in range(1, g):
-        bsum += beta[i]
-    c = np.empty(g)
-    for i in range(g):
-        c[i] = beta[i] * lam[i]
-    bmr = bsum - rho
-    # First guess (two passes of the model keeping each bracket's own poles).
-    x = np.empty(k)
-    new = np.empty(k)
-    others = np.empty(k)
-    x[0] = 0.0
-    for j in range(1, g):
-        x[j] = -math.sqrt(lam[j] * lam[j - 1])
-    x[g] = min(-bmr / gen, -lam[g - 1]) - lam[g - 1]
-    for _ in range(_GUESS_PASSES):
-        for kk in range(k):
-            acc = 0.0
-            for i in range(g):
-                if not (i == kk or i == kk - 1):
-                    acc += c[i] / (x[kk] + lam[i])
-            others[kk] = acc
-        r0 = bmr - others[0]
-        new[0] = _positive_root_one(gen, r0 - gen * lam[0], c[0]) - lam[0]
-        for j in range(1, g):
-            la, lb = lam[j], lam[j - 1]
-            ca, cb = c[j], c[j - 1]
-            d = la - lb
-            r = gen * x[j] + bmr - others[j]
-            bq = r * d + ca + cb
-            t = r * d - ca + cb
-            disc = math.sqrt(t * t + 4.0 * ca * cb)
-            if bq > 0.0:
-                u = 2.0 * ca * d / (bq + disc)
-            else:
-                u = (bq - disc) / (2.0 * r)
-            new[j] = u - la
-        r0 = bmr - others[g]
-        new[g] = -lam[g - 1] - _positive_root_one(gen, -(r0 - gen * lam[g - 1]), c[g - 1])
-        for kk in range(k):
-            x[kk] = new[kk]
-    bl = beta[0] / lam[0]
-    for i in range(1, g):
-        bl += beta[i] / lam[i]
-    lam_eff = bsum / bl
-    b = gen * lam_eff + bmr
-    disc = math.sqrt(max(b * b + 4.0 * gen * rho * lam_eff, 0.0))
-    if b > 0.0:
-        one_group = 2.0 * rho * lam_eff / (b + disc)
-    else:
-        one_group = (disc - b) / (2.0 * gen)
-    if rho > 0.0 or one_group > -lam[0]:
-        x[0] = one_group
-    # Brackets and the safeguarded Newton iteration on f q, root by root.
-    s = c[0]
-    for i in range(1, g):
-        s += c[i]
-    cc = rho - bsum + gen * lam[g - 1]
-    dd = 2.0 * max(abs(cc) / gen, math.sqrt(s / gen))
-    inv = np.empty(g)
-    for kk in range(k):
-        if kk == 0:
-            lo = -lam[0]
-            hi = max(rho, 0.0) / gen
-        elif kk < g:
-            lo = -lam[kk]
-            hi = -lam[kk - 1]
-        else:
-            lo = -lam[g - 1] - dd
-            hi = -lam[g - 1]
-        wk = x[kk]
-        if not (wk > lo and wk < hi):
-            wk = 0.5 * (lo + hi)
-        if kk == 0 and rho == 0.0:
-            wk = 0.0
-        for _ in range(_MAX_ITER):
-            sb = 0.0
-            sp = 0.0
-            sa = 0.0
-            own = 0.0
-            for i in range(g):
-                v = 1.0 / (wk + lam[i])
-                inv[i] = v
-                bi = beta[i] * v
-                sb += bi
-                sp += bi * lam[i] * v
-                sa += abs(bi)
-            if kk < g:
-                own = inv[kk] if kk == 0 else inv[kk - 1] + inv[kk]
-            else:
-                own = inv[g - 1]
-            f = gen * wk + wk * sb - rho
-            fp = gen + sp
-            size = abs(gen * wk) + abs(wk) * sa + abs(rho)
-            at_root = abs(f) <= 8.0 * _EPS * (size + abs(wk) * fp)
-            if f < 0.0:
-                lo = wk
-            if f > 0.0:
-                hi = wk
-            newton = wk - f / (fp + f * own)
-            inside = newton > lo and newton < hi
-            w_new = newton if inside else 0.5 * (lo + hi)
-            if at_root:
-                w_new = wk
-            done = (
-                at_root
-                or (inside and abs(w_new - wk) <= _NEWTON_DONE * abs(w_new))
-                or (hi - lo <= 2.0 * _EPS * max(abs(lo), abs(hi)))
-            )
-            wk = w_new
-            if done:
-                break
-        w[kk] = wk
-
-
-def _step_rows(
-    n0: Array,
-    c0: Array,
-    rho: Array,
-    dt: Array,
-    beta: Array,
-    lam: Array,
-    gen: Array,
-    n_out: Array,
-    c_out: Array,
-    mean_out: Array,
-) -> None:
-    """The exact step of every row (``beta``, ``lam``, ``gen`` and ``dt`` have one row or one
-    per row)."""
-    m = n0.shape[0]
-    g = c0.shape[1]
-    k = g + 1
-    w = np.empty(k)
-    inv = np.empty((k, g))
-    coeff = np.empty(k)
-    amp = np.empty(k)
-    for row in range(m):
-        p = row if beta.shape[0] > 1 else 0
-        h = dt[row] if dt.shape[0] > 1 else dt[0]
-        bt, lm, gn = beta[p], lam[p], gen[p]
-        _roots_one(rho[row], bt, lm, gn, w)
-        for kk in range(k):
-            norm = 0.0
-            proj = 0.0
-            for i in range(g):
-                v = 1.0 / (w[kk] + lm[i])
-                inv[kk, i] = v
-                norm += bt[i] * lm[i] * v * v
-                proj += lm[i] * c0[row, i] * v
-            coeff[kk] = (n0[row] + proj) * gn / (gn + norm)
-        n_new = 0.0
-        n_mean = 0.0
-        for kk in range(k):
-            wdt = w[kk] * h
-            amp[kk] = coeff[kk] * math.exp(wdt)
-            n_new += amp[kk]
-            phi = 1.0 if wdt == 0.0 else math.expm1(wdt) / wdt
-            n_mean += coeff[kk] * phi
-        n_out[row] = n_new
-        mean_out[row] = n_mean
-        for i in range(g):
-            acc = 0.0
-            for kk in range(k):
-                acc += amp[kk] * inv[kk, i]
-            c_out[row, i] = bt[i] / gn * acc
-
-
-def _compiled() -> Any:
-    """The compiled ``_step_rows``, built (or loaded from numba's cache) once."""
-    global _KERNEL, _positive_root_one, _roots_one
-    with _KERNEL_LOCK:
-        if _KERNEL is None:
-            import numba
-
-            options: dict[str, Any] = {"cache": True, "error_model": "numpy"}
-            _positive_root_one = numba.njit(inline="always", **options)(_positive_root_one)
-            _roots_one = numba.njit(**options)(_roots_one)
-            _KERNEL = numba.njit(**options)(_step_rows)
-    return _KERNEL

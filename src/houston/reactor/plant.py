@@ -29,6 +29,7 @@ found by a bracketed secant, for the prediction's steps of minutes (``implicit=T
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field, replace
 from typing import Final
 
@@ -36,7 +37,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from houston.reactor import decay_heat as dh
-from houston.reactor import kinetics
+from houston.reactor import kernels, kinetics
 from houston.reactor.loop import (
     C,
     F,
@@ -46,6 +47,7 @@ from houston.reactor.loop import (
     flow_kg_s,
     thermal_system,
 )
+from houston.reactor.properties import STEFAN_BOLTZMANN_W_M2_K4
 
 Array = NDArray[np.float64]
 
@@ -53,8 +55,8 @@ Array = NDArray[np.float64]
 DECAY_SHARE: Final = float(dh.fraction(0.0, np.inf))
 _ALPHA_OVER_LAMBDA: Final = dh.ALPHA_MEV_PER_FISSION_S / dh.LAMBDA_PER_S / dh.Q_MEV_PER_FISSION
 #: Largest drum reactivity change (dollars) allowed within one kinetics sub-step.
-_SUBSTEP_DOLLARS: Final = 0.05
-_MAX_SUBSTEPS: Final = 64
+_SUBSTEP_DOLLARS: Final = kernels.SUBSTEP_DOLLARS
+_MAX_SUBSTEPS: Final = kernels.MAX_SUBSTEPS
 
 
 @dataclass(frozen=True, eq=False)
@@ -244,6 +246,141 @@ _HUGE_W: Final = 1e30
 
 
 def advance(
+    state: PlantState, drive: Drive, params: PlantParams, dt: float, *, implicit: bool = False
+) -> StepResult:
+    """Advance ``state`` in place by ``dt`` seconds; return the step's means.
+
+    By default the feedback is the start of the step's (explicit: accurate and stable at the
+    1 s frame, whose length is far below the feedback's time scale), and the step runs the
+    compiled row kernel :func:`houston.reactor.kernels.advance_rows` (the arithmetic of
+    :func:`_advance_reference`, each row with its own number of kinetics sub-steps). With
+    ``implicit`` the feedback reactivity ``x`` held over the step is the one of the step's own
+    mid-point temperatures; see :func:`_advance_reference`.
+    """
+    if implicit:
+        return _advance_reference(state, drive, params, dt, implicit=True)
+    return _advance_compiled(state, drive, params, dt)
+
+
+def _rows(value: ArrayLike, batch: int) -> Array:
+    a = np.asarray(value, dtype=np.float64)
+    if a.shape == (batch,) and a.flags.c_contiguous:
+        return a
+    return np.ascontiguousarray(np.broadcast_to(a, (batch,)))
+
+
+def _param_rows(value: ArrayLike) -> Array:
+    return np.ascontiguousarray(np.asarray(value, dtype=np.float64).reshape(-1))
+
+
+_CONSTANTS: weakref.WeakKeyDictionary[PlantParams, tuple[Array, ...]] = weakref.WeakKeyDictionary()
+
+
+def _constants(params: PlantParams) -> tuple[Array, ...]:
+    """The kernel's view of ``params``: constants, heat capacities, kinetics rows and the
+    feedback coefficients (one row, or one per row)."""
+    got = _CONSTANTS.get(params)
+    if got is None:
+        loop = params.loop
+        values = {
+            "rated_power_W": params.rated_power_W,
+            "drum_worth": params.drum_worth,
+            "critical_drum_angle_rad": params.critical_drum_angle_rad,
+            "pump_coastdown_s": params.pump_coastdown_s,
+            "pump_friction_torque": params.pump_friction_torque,
+            "pump_spinup_s": params.pump_spinup_s,
+            "sea_W_K4": STEFAN_BOLTZMANN_W_M2_K4 * loop.radiator_emissivity_area_m2,
+            "prompt_share": 1.0 - DECAY_SHARE,
+        }
+        const = np.array(
+            [
+                values[name] if name in values else getattr(loop, name)
+                for name in kernels.PLANT_CONSTANTS
+            ],
+            dtype=np.float64,
+        )
+        kin = params.kinetics
+        g = kin.n_groups
+        got = (
+            const,
+            np.asarray(loop.heat_capacity_J_K, dtype=np.float64),
+            np.ascontiguousarray(kin.beta.reshape(-1, g)),
+            np.ascontiguousarray(kin.lambda_per_s.reshape(-1, g)),
+            _param_rows(kin.generation_time_s),
+            _param_rows(params.alpha_fuel_per_K),
+            _param_rows(params.alpha_coolant_per_K),
+        )
+        _CONSTANTS[params] = got
+    return got
+
+
+def _advance_compiled(
+    state: PlantState, drive: Drive, params: PlantParams, dt: float
+) -> StepResult:
+    batch = state.n.shape[0]
+    const, caps, beta, lam, gen, af, ac = _constants(params)
+    if params.kinetics.batch_shape != ():
+        beta = np.ascontiguousarray(np.broadcast_to(beta, (batch, beta.shape[-1])))
+        lam = np.ascontiguousarray(np.broadcast_to(lam, (batch, lam.shape[-1])))
+        gen = _rows(gen, batch)
+    live = (
+        state.temperatures_K,
+        state.n,
+        state.precursors,
+        state.decay_groups_W,
+        state.pump_speed,
+        state.drum_angle_rad,
+    )
+    work = tuple(
+        a
+        if a.dtype == np.float64 and a.flags.c_contiguous and a.flags.writeable
+        else np.ascontiguousarray(a, dtype=np.float64)
+        for a in live
+    )
+    out = np.empty((10, batch))
+    powered = np.asarray(drive.pump_powered, dtype=bool)
+    if powered.shape != (batch,):
+        powered = np.ascontiguousarray(np.broadcast_to(powered, (batch,)))
+    kernels.compiled("advance_rows")(
+        *work,
+        _rows(state.fuel_ref_K, batch),
+        _rows(state.coolant_ref_K, batch),
+        powered,
+        _rows(drive.pump_target, batch),
+        _rows(drive.pump_capacity, batch),
+        _rows(drive.drum_target_rad, batch),
+        _rows(drive.drum_rate_rad_s, batch),
+        _rows(drive.sink_K, batch),
+        _rows(drive.converters, batch),
+        af,
+        ac,
+        beta,
+        lam,
+        gen,
+        caps,
+        dh.LAMBDA_PER_S,
+        _ALPHA_OVER_LAMBDA,
+        const,
+        float(dt),
+        out,
+    )
+    for a, w in zip(live, work, strict=True):
+        if a is not w:
+            a[...] = w
+    return StepResult(
+        flow_kg_s=out[0],
+        reactivity=out[1],
+        feedback=out[2],
+        n_mean=out[3],
+        heat_W=out[4],
+        decay_W=out[5],
+        flows=StepFlows(
+            electric_W=out[6], radiated_W=out[7], heat_exchanger_W=out[8], core_to_coolant_W=out[9]
+        ),
+    )
+
+
+def _advance_reference(
     state: PlantState, drive: Drive, params: PlantParams, dt: float, *, implicit: bool = False
 ) -> StepResult:
     """Advance ``state`` in place by ``dt`` seconds; return the step's means.

@@ -1,0 +1,512 @@
+"""Compiled row kernels of the reactor: the exact point-kinetics step
+(:func:`houston.reactor.kinetics.step`) and the plant's frame step
+(:func:`houston.reactor.plant.advance` with explicit feedback).
+
+The functions work on one row at a time and are written for numba. They are plain Python
+until :func:`compiled` runs (on the first step): it imports numba and compiles them
+(``cache=True``, so later processes load the machine code from ``__pycache__``), rebinding
+each helper's name to its compiled version. Importing this module neither imports numba nor
+compiles. They are kept in one file so that numba's cache, which watches the file a kernel is
+defined in, is renewed whenever any of them changes.
+
+Each kernel does the arithmetic of the numpy code it stands for, in the same order
+(:func:`houston.reactor.kinetics._step_reference`, :func:`houston.reactor.plant
+._advance_reference`); the elementary functions (``exp``, ``sin``, ``pow``, the 8 x 8 solve)
+are the C library's and a Gaussian elimination rather than numpy's and LAPACK's, so results
+agree to round-off (tests/reactor/test_kinetics.py and test_plant.py compare them). Every row
+is computed alone: a row gives the same bits in any batch.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from typing import Any, Final
+
+import numpy as np
+from numpy.typing import NDArray
+
+Array = NDArray[np.float64]
+
+_EPS: Final = float(np.finfo(np.float64).eps)
+_MAX_ITER: Final = 200
+_NEWTON_DONE: Final = 1e-9
+_GUESS_PASSES: Final = 2
+#: Largest drum reactivity change (dollars) allowed within one kinetics sub-step.
+SUBSTEP_DOLLARS: Final = 0.05
+MAX_SUBSTEPS: Final = 64
+#: Node indices of the loop (houston.reactor.loop).
+_F, _S, _C, _H, _X, _K, _D, _R = range(8)
+#: Layout of the plant constants passed to :func:`advance_rows` (see plant._constants).
+PLANT_CONSTANTS: Final = (
+    "rated_power_W",
+    "drum_worth",
+    "critical_drum_angle_rad",
+    "pump_coastdown_s",
+    "pump_friction_torque",
+    "pump_spinup_s",
+    "g_fuel_structure_W_K",
+    "g_structure_coolant_W_K",
+    "g_heat_exchanger_W_K",
+    "g_converter_W_K",
+    "conversion_efficiency",
+    "converter_stall_K",
+    "converter_ramp_K",
+    "sea_W_K4",
+    "cp_coolant_J_kg_K",
+    "rated_flow_kg_s",
+    "rated_pump_head_Pa",
+    "rated_friction_Pa",
+    "laminar_flow_fraction",
+    "buoyancy_Pa_K",
+    "prompt_share",
+)
+
+_LOCK = threading.Lock()
+_KERNELS: dict[str, Any] = {}
+
+
+def _positive_root_one(a: float, b: float, c: float) -> float:
+    s = math.sqrt(b * b + 4.0 * a * c)
+    if b > 0.0:
+        return 2.0 * c / (b + s)
+    return (s - b) / (2.0 * a)
+
+
+def _roots_one(rho: float, beta: Array, lam: Array, gen: float, w: Array) -> None:
+    """All ``G + 1`` inhour roots of one row into ``w``: :func:`_first_guess` and
+    :func:`_roots` for a single row."""
+    g = beta.shape[0]
+    k = g + 1
+    bsum = beta[0]
+    for i in range(1, g):
+        bsum += beta[i]
+    c = np.empty(g)
+    for i in range(g):
+        c[i] = beta[i] * lam[i]
+    bmr = bsum - rho
+    # First guess (two passes of the model keeping each bracket's own poles).
+    x = np.empty(k)
+    new = np.empty(k)
+    others = np.empty(k)
+    x[0] = 0.0
+    for j in range(1, g):
+        x[j] = -math.sqrt(lam[j] * lam[j - 1])
+    x[g] = min(-bmr / gen, -lam[g - 1]) - lam[g - 1]
+    for _ in range(_GUESS_PASSES):
+        for kk in range(k):
+            acc = 0.0
+            for i in range(g):
+                if not (i == kk or i == kk - 1):
+                    acc += c[i] / (x[kk] + lam[i])
+            others[kk] = acc
+        r0 = bmr - others[0]
+        new[0] = _positive_root_one(gen, r0 - gen * lam[0], c[0]) - lam[0]
+        for j in range(1, g):
+            la, lb = lam[j], lam[j - 1]
+            ca, cb = c[j], c[j - 1]
+            d = la - lb
+            r = gen * x[j] + bmr - others[j]
+            bq = r * d + ca + cb
+            t = r * d - ca + cb
+            disc = math.sqrt(t * t + 4.0 * ca * cb)
+            if bq > 0.0:
+                u = 2.0 * ca * d / (bq + disc)
+            else:
+                u = (bq - disc) / (2.0 * r)
+            new[j] = u - la
+        r0 = bmr - others[g]
+        new[g] = -lam[g - 1] - _positive_root_one(gen, -(r0 - gen * lam[g - 1]), c[g - 1])
+        for kk in range(k):
+            x[kk] = new[kk]
+    bl = beta[0] / lam[0]
+    for i in range(1, g):
+        bl += beta[i] / lam[i]
+    lam_eff = bsum / bl
+    b = gen * lam_eff + bmr
+    disc = math.sqrt(max(b * b + 4.0 * gen * rho * lam_eff, 0.0))
+    if b > 0.0:
+        one_group = 2.0 * rho * lam_eff / (b + disc)
+    else:
+        one_group = (disc - b) / (2.0 * gen)
+    if rho > 0.0 or one_group > -lam[0]:
+        x[0] = one_group
+    # Brackets and the safeguarded Newton iteration on f q, root by root.
+    s = c[0]
+    for i in range(1, g):
+        s += c[i]
+    cc = rho - bsum + gen * lam[g - 1]
+    dd = 2.0 * max(abs(cc) / gen, math.sqrt(s / gen))
+    inv = np.empty(g)
+    for kk in range(k):
+        if kk == 0:
+            lo = -lam[0]
+            hi = max(rho, 0.0) / gen
+        elif kk < g:
+            lo = -lam[kk]
+            hi = -lam[kk - 1]
+        else:
+            lo = -lam[g - 1] - dd
+            hi = -lam[g - 1]
+        wk = x[kk]
+        if not (wk > lo and wk < hi):
+            wk = 0.5 * (lo + hi)
+        if kk == 0 and rho == 0.0:
+            wk = 0.0
+        for _ in range(_MAX_ITER):
+            sb = 0.0
+            sp = 0.0
+            sa = 0.0
+            own = 0.0
+            for i in range(g):
+                v = 1.0 / (wk + lam[i])
+                inv[i] = v
+                bi = beta[i] * v
+                sb += bi
+                sp += bi * lam[i] * v
+                sa += abs(bi)
+            if kk < g:
+                own = inv[kk] if kk == 0 else inv[kk - 1] + inv[kk]
+            else:
+                own = inv[g - 1]
+            f = gen * wk + wk * sb - rho
+            fp = gen + sp
+            size = abs(gen * wk) + abs(wk) * sa + abs(rho)
+            at_root = abs(f) <= 8.0 * _EPS * (size + abs(wk) * fp)
+            if f < 0.0:
+                lo = wk
+            if f > 0.0:
+                hi = wk
+            newton = wk - f / (fp + f * own)
+            inside = newton > lo and newton < hi
+            w_new = newton if inside else 0.5 * (lo + hi)
+            if at_root:
+                w_new = wk
+            done = (
+                at_root
+                or (inside and abs(w_new - wk) <= _NEWTON_DONE * abs(w_new))
+                or (hi - lo <= 2.0 * _EPS * max(abs(lo), abs(hi)))
+            )
+            wk = w_new
+            if done:
+                break
+        w[kk] = wk
+
+
+def _step_one(
+    n0: float,
+    c0: Array,
+    rho: float,
+    h: float,
+    bt: Array,
+    lm: Array,
+    gn: float,
+    w: Array,
+    inv: Array,
+    coeff: Array,
+    amp: Array,
+    c_out: Array,
+) -> tuple[float, float]:
+    """The exact kinetics step of one row: ``C`` into ``c_out``, returns ``(n, n_mean)``."""
+    g = c0.shape[0]
+    k = g + 1
+    _roots_one(rho, bt, lm, gn, w)
+    for kk in range(k):
+        norm = 0.0
+        proj = 0.0
+        for i in range(g):
+            v = 1.0 / (w[kk] + lm[i])
+            inv[kk, i] = v
+            norm += bt[i] * lm[i] * v * v
+            proj += lm[i] * c0[i] * v
+        coeff[kk] = (n0 + proj) * gn / (gn + norm)
+    n_new = 0.0
+    n_mean = 0.0
+    for kk in range(k):
+        wdt = w[kk] * h
+        amp[kk] = coeff[kk] * math.exp(wdt)
+        n_new += amp[kk]
+        phi = 1.0 if wdt == 0.0 else math.expm1(wdt) / wdt
+        n_mean += coeff[kk] * phi
+    for i in range(g):
+        acc = 0.0
+        for kk in range(k):
+            acc += amp[kk] * inv[kk, i]
+        c_out[i] = bt[i] / gn * acc
+    return n_new, n_mean
+
+
+def step_rows(
+    n0: Array,
+    c0: Array,
+    rho: Array,
+    dt: Array,
+    beta: Array,
+    lam: Array,
+    gen: Array,
+    n_out: Array,
+    c_out: Array,
+    mean_out: Array,
+) -> None:
+    """The exact kinetics step of every row (``beta``, ``lam``, ``gen`` and ``dt`` have one
+    row or one per row)."""
+    m = n0.shape[0]
+    g = c0.shape[1]
+    k = g + 1
+    w = np.empty(k)
+    inv = np.empty((k, g))
+    coeff = np.empty(k)
+    amp = np.empty(k)
+    for row in range(m):
+        p = row if beta.shape[0] > 1 else 0
+        h = dt[row] if dt.shape[0] > 1 else dt[0]
+        n_new, n_mean = _step_one(
+            n0[row], c0[row], rho[row], h, beta[p], lam[p], gen[p], w, inv, coeff, amp, c_out[row]
+        )
+        n_out[row] = n_new
+        mean_out[row] = n_mean
+
+
+def _pump_speed_one(
+    speed: float,
+    powered: bool,
+    target: float,
+    spinup: float,
+    friction: float,
+    coast: float,
+    dt: float,
+) -> float:
+    if powered:
+        return target + (speed - target) * math.exp(-dt / spinup)
+    b = math.sqrt(friction)
+    phase = math.atan(max(speed, 0.0) / b) - b * dt / coast
+    return b * math.tan(max(phase, 0.0)) if phase > 0.0 else 0.0
+
+
+def _drum_angle_one(th0: float, target: float, rate: float, dt: float) -> float:
+    return th0 + min(max(target - th0, -rate * dt), rate * dt)
+
+
+def _mean_cos_one(th0: float, th1: float, rate: float, dt: float) -> float:
+    span = abs(th1 - th0)
+    moving = min(span / rate, dt) if rate > 0.0 else 0.0
+    ramp = (math.sin(th1) - math.sin(th0)) / (th1 - th0) if span > 1e-12 else math.cos(th0)
+    return (ramp * moving + math.cos(th1) * (dt - moving)) / dt
+
+
+def _solve8(a: Array, b: Array, x: Array) -> None:
+    """``a x = b`` by Gaussian elimination with partial pivoting (``a`` and ``b`` destroyed)."""
+    n = b.shape[0]
+    for col in range(n):
+        piv = col
+        big = abs(a[col, col])
+        for r in range(col + 1, n):
+            if abs(a[r, col]) > big:
+                big = abs(a[r, col])
+                piv = r
+        if piv != col:
+            for j in range(n):
+                a[col, j], a[piv, j] = a[piv, j], a[col, j]
+            b[col], b[piv] = b[piv], b[col]
+        for r in range(col + 1, n):
+            f = a[r, col] / a[col, col]
+            if f != 0.0:
+                for j in range(col + 1, n):
+                    a[r, j] -= f * a[col, j]
+                b[r] -= f * b[col]
+    for r in range(n - 1, -1, -1):
+        acc = b[r]
+        for j in range(r + 1, n):
+            acc -= a[r, j] * x[j]
+        x[r] = acc / a[r, r]
+
+
+def advance_rows(
+    temps: Array,
+    n: Array,
+    prec: Array,
+    groups: Array,
+    pump_speed: Array,
+    drum: Array,
+    fuel_ref: Array,
+    coolant_ref: Array,
+    powered: NDArray[np.bool_],
+    pump_target: Array,
+    capacity: Array,
+    drum_target: Array,
+    drum_rate: Array,
+    sink: Array,
+    converters: Array,
+    alpha_fuel: Array,
+    alpha_coolant: Array,
+    beta: Array,
+    lam: Array,
+    gen: Array,
+    heat_capacity: Array,
+    decay_lambda: Array,
+    decay_alpha_over_lambda: Array,
+    const: Array,
+    dt: float,
+    out: Array,
+) -> None:
+    """One frame of every plant with explicit feedback: :func:`houston.reactor.plant
+    ._advance_reference`, except that the kinetics sub-steps are counted per row. Updates
+    the state arrays in place; ``out`` ``(10, batch)`` gets the flow, the mean reactivity, the
+    feedback, the mean power, heat and decay heat, and the electric, radiated,
+    heat-exchanger and core-to-coolant powers."""
+    m = n.shape[0]
+    g = prec.shape[1]
+    k = g + 1
+    ng = groups.shape[1]
+    p0 = const[0]
+    worth = const[1]
+    cos_crit = math.cos(const[2])
+    coast, friction, spinup = const[3], const[4], const[5]
+    gfs, gsc, gx, gconv = const[6], const[7], const[8], const[9]
+    eta, stall, ramp_k, sea = const[10], const[11], const[12], const[13]
+    cp, rated_flow, head_rated, friction_pa = const[14], const[15], const[16], const[17]
+    lam_flow, buoyancy, prompt_share = const[18], const[19], const[20]
+    w = np.empty(k)
+    inv = np.empty((k, g))
+    coeff = np.empty(k)
+    amp = np.empty(k)
+    c_new = np.empty(g)
+    a = np.zeros((8, 8))
+    rhs = np.empty(8)
+    t1 = np.empty(8)
+    ring = (_C, _H, _X, _K)
+    for row in range(m):
+        t = temps[row]
+        pp = row if beta.shape[0] > 1 else 0
+        bt, lm, gn = beta[pp], lam[pp], gen[pp]
+        pa = row if alpha_fuel.shape[0] > 1 else 0
+        pc = row if alpha_coolant.shape[0] > 1 else 0
+        on = powered[row]
+        w0 = pump_speed[row]
+        # Flow at the mid-step pump speed and the start-of-step temperatures.
+        w_mid = _pump_speed_one(w0, on, pump_target[row], spinup, friction, coast, 0.5 * dt)
+        dp = head_rated * w_mid * w_mid + buoyancy * (t[_H] - t[_K])
+        r = abs(dp) / friction_pa
+        x = math.sqrt(r) if r >= lam_flow * lam_flow else r / lam_flow
+        sign = 1.0 if dp > 0.0 else (-1.0 if dp < 0.0 else (0.0 if dp == 0.0 else dp))
+        flow = sign * x * capacity[row] * rated_flow
+        # The backward-Euler system of the loop.
+        running = min(max((t[_D] - stall) / ramp_k, 0.0), 1.0)
+        gc = gconv * running * converters[row]
+        tr0 = t[_R]
+        for i in range(8):
+            for j in range(8):
+                a[i, j] = 0.0
+            rhs[i] = heat_capacity[i] / dt * t[i]
+        for i, j, gg in ((_F, _S, gfs), (_S, _C, gsc), (_X, _D, gx)):
+            a[i, i] += gg
+            a[i, j] -= gg
+            a[j, j] += gg
+            a[j, i] -= gg
+        a[_D, _D] += gc
+        a[_D, _R] -= gc
+        a[_R, _D] -= (1.0 - eta) * gc
+        a[_R, _R] += (1.0 - eta) * gc
+        a[_R, _R] += 4.0 * sea * math.pow(tr0, 3.0)
+        rhs[_R] += 3.0 * sea * math.pow(tr0, 4.0) + sea * math.pow(sink[row], 4.0)
+        wp = max(flow, 0.0) * cp
+        wm = max(-flow, 0.0) * cp
+        for q in range(4):
+            node = ring[q]
+            up = ring[(q + 3) % 4]
+            down = ring[(q + 1) % 4]
+            a[node, node] += wp + wm
+            a[node, up] -= wp
+            a[node, down] -= wm
+        for i in range(8):
+            a[i, i] += heat_capacity[i] / dt
+        # Drums over the frame and the number of kinetics sub-steps.
+        th0 = drum[row]
+        rate = drum_rate[row]
+        target = drum_target[row]
+        th1 = _drum_angle_one(th0, target, rate, dt)
+        bsum = bt[0]
+        for i in range(1, g):
+            bsum += bt[i]
+        swing = abs(
+            0.5 * worth * (cos_crit - math.cos(th1)) - 0.5 * worth * (cos_crit - math.cos(th0))
+        )
+        q = swing / (SUBSTEP_DOLLARS * bsum)
+        nsub = 1
+        if q > 1.0:
+            nsub = int(min(float(MAX_SUBSTEPS), np.ceil(q)))
+        x0 = alpha_fuel[pa] * (t[_F] - fuel_ref[row]) + alpha_coolant[pc] * (
+            t[_C] - coolant_ref[row]
+        )
+        # Kinetics and decay heat with the drums moving and the feedback held.
+        h = dt / nsub
+        nn = n[row]
+        c = prec[row]
+        hg = groups[row]
+        th = th0
+        e_prompt = 0.0
+        e_decay = 0.0
+        rho_int = 0.0
+        n_int = 0.0
+        for _ in range(nsub):
+            th_next = _drum_angle_one(th, target, rate, h)
+            mean_cos = _mean_cos_one(th, th_next, rate, h)
+            rho = 0.5 * worth * (cos_crit - mean_cos) + x0
+            nn, n_mean = _step_one(nn, c, rho, h, bt, lm, gn, w, inv, coeff, amp, c_new)
+            for i in range(g):
+                c[i] = c_new[i]
+            fission = n_mean * p0
+            dsum = 0.0
+            for j in range(ng):
+                xx = decay_lambda[j] * h
+                e = math.exp(-xx)
+                phi = -math.expm1(-xx) / xx
+                eq = fission * decay_alpha_over_lambda[j]
+                dsum += eq + (hg[j] - eq) * phi
+                hg[j] = eq + (hg[j] - eq) * e
+            e_prompt += prompt_share * fission * h
+            e_decay += dsum * h
+            rho_int += rho * h
+            n_int += n_mean * h
+            th = th_next
+        heat = (e_prompt + e_decay) / dt
+        # The loop's step with that heat, and the flows the solve used.
+        rhs[_F] += heat
+        _solve8(a, rhs, t1)
+        electric = eta * gc * (t1[_D] - t1[_R])
+        radiated = sea * (math.pow(tr0, 4.0) - math.pow(sink[row], 4.0)) + 4.0 * sea * math.pow(
+            tr0, 3.0
+        ) * (t1[_R] - tr0)
+        for i in range(8):
+            t[i] = t1[i]
+        n[row] = nn
+        pump_speed[row] = _pump_speed_one(w0, on, pump_target[row], spinup, friction, coast, dt)
+        drum[row] = th1
+        out[0, row] = flow
+        out[1, row] = rho_int / dt
+        out[2, row] = x0
+        out[3, row] = n_int / dt
+        out[4, row] = heat
+        out[5, row] = e_decay / dt
+        out[6, row] = electric
+        out[7, row] = radiated
+        out[8, row] = gx * (t1[_X] - t1[_D])
+        out[9, row] = gsc * (t1[_S] - t1[_C])
+
+
+def compiled(name: str) -> Any:
+    """The compiled kernel ``name`` (``step_rows`` or ``advance_rows``), built (or loaded
+    from numba's cache) on first use."""
+    with _LOCK:
+        if not _KERNELS:
+            import numba
+
+            options: dict[str, Any] = {"cache": True, "error_model": "numpy"}
+            module = globals()
+            for helper in ("_positive_root_one", "_pump_speed_one", "_drum_angle_one"):
+                module[helper] = numba.njit(inline="always", **options)(module[helper])
+            for helper in ("_roots_one", "_step_one", "_mean_cos_one", "_solve8"):
+                module[helper] = numba.njit(**options)(module[helper])
+            for kernel in ("step_rows", "advance_rows"):
+                _KERNELS[kernel] = numba.njit(**options)(module[kernel])
+        return _KERNELS[name]
