@@ -494,8 +494,67 @@ def advance_rows(
         out[9, row] = gsc * (t1[_S] - t1[_C])
 
 
+def read_sensors(
+    temps: Array,
+    flow: Array,
+    n: Array,
+    pump_speed: Array,
+    electric: Array,
+    normal: Array,
+    spec: Array,
+    channel: NDArray[np.int64],
+    faulted: NDArray[np.bool_],
+    stuck: NDArray[np.bool_],
+    dt: float,
+    drift: tuple[Array, ...],
+    last: tuple[Array, ...],
+    reading: tuple[Array, ...],
+) -> None:
+    """The reactor's sensor readings: :func:`houston.core.sensors.read` for every channel, with
+    its arithmetic in its order. Channel ``j`` is column ``channel[1, j]`` of sensor
+    ``channel[0, j]`` (index into ``drift``, ``last`` and ``reading``) and measures source
+    ``channel[2, j]`` (a loop node 0-7, then the flow, the power, the pump speed and the
+    electric power); ``spec`` rows are noise, bias, drift rate, resolution, low and high;
+    ``faulted`` marks the channels read with faults (only ``stuck`` here)."""
+    m = n.shape[0]
+    nch = normal.shape[1]
+    for row in range(m):
+        for j in range(nch):
+            sensor = channel[0, j]
+            col = channel[1, j]
+            src = channel[2, j]
+            if src < 8:
+                truth = temps[row, src]
+            elif src == 8:
+                truth = flow[row]
+            elif src == 9:
+                truth = n[row]
+            elif src == 10:
+                truth = pump_speed[row]
+            else:
+                truth = electric[row]
+            d = drift[sensor]
+            rate = spec[2, j] + 0.0
+            d[row, col] += rate * dt
+            value = truth + spec[1, j] + d[row, col] + spec[0, j] * normal[row, j]
+            if faulted[j]:
+                value = value + 0.0
+            if value < spec[4, j]:
+                value = spec[4, j]
+            elif value > spec[5, j]:
+                value = spec[5, j]
+            res = spec[3, j]
+            if res > 0.0:
+                value = np.rint(value / res) * res
+            held = last[sensor]
+            if faulted[j] and stuck[row, j] and np.isfinite(held[row, col]):
+                value = held[row, col]
+            held[row, col] = value
+            reading[sensor][row, col] = value
+
+
 def compiled(name: str) -> Any:
-    """The compiled kernel ``name`` (``step_rows`` or ``advance_rows``), built (or loaded
+    """The compiled kernel ``name`` (``step_rows``, ``advance_rows`` or ``read_sensors``), built (or loaded
     from numba's cache) on first use."""
     with _LOCK:
         if not _KERNELS:
@@ -507,6 +566,6 @@ def compiled(name: str) -> Any:
                 module[helper] = numba.njit(inline="always", **options)(module[helper])
             for helper in ("_roots_one", "_step_one", "_mean_cos_one", "_solve8"):
                 module[helper] = numba.njit(**options)(module[helper])
-            for kernel in ("step_rows", "advance_rows"):
+            for kernel in ("step_rows", "advance_rows", "read_sensors"):
                 _KERNELS[kernel] = numba.njit(**options)(module[kernel])
         return _KERNELS[name]

@@ -69,7 +69,7 @@ from houston.core.model import (
     Telemetry,
 )
 from houston.core.sensors import SensorFaults, SensorSpec, read, vote
-from houston.reactor import design
+from houston.reactor import design, kernels
 from houston.reactor.loop import (
     N_NODES,
     C,
@@ -132,6 +132,33 @@ SENSORS: Final = {
     "pump_speed": 1,
     "electric": 1,
 }
+
+
+#: What each sensor measures: a loop node, or a code past them (see kernels.read_sensors).
+_SOURCES: Final = {
+    "fuel_tc": F,
+    "clad_tc": S,
+    "outlet_tc": C,
+    "inlet_tc": K,
+    "secondary_tc": D,
+    "radiator_tc": R,
+    "flow": N_NODES,
+    "power": N_NODES + 1,
+    "pump_speed": N_NODES + 2,
+    "electric": N_NODES + 3,
+}
+#: Per channel (in SENSORS order): the sensor's index, its column and its source.
+_CHANNEL_MAP: Final = np.array(
+    [(s, col, _SOURCES[name]) for s, (name, ch) in enumerate(SENSORS.items()) for col in range(ch)],
+    dtype=np.int64,
+).T.copy()
+_N_CHANNELS: Final = sum(SENSORS.values())
+#: The channels read with faults (the flowmeter and the fuel thermocouples can stick).
+_FAULTED: Final = np.isin(
+    _CHANNEL_MAP[0], [list(SENSORS).index("fuel_tc"), list(SENSORS).index("flow")]
+)
+_FLOW_CHANNEL: Final = int(np.flatnonzero(_CHANNEL_MAP[0] == list(SENSORS).index("flow"))[0])
+_FUEL_TC_COLUMNS: Final = np.arange(3)[None, :]
 
 
 def _mid_value(readings: Array) -> tuple[Array, Array]:
@@ -601,6 +628,18 @@ class SurfaceReactor(Model):
             raise ValueError(f"{path}: {exc}") from None
         self.telemetry = _telemetry(self.p)  # type: ignore[misc]
         self._specs = self._sensor_specs()
+        self._spec_table = np.array(
+            [
+                [
+                    getattr(self._specs[name], f)
+                    for f in ("noise", "bias", "drift_rate", "resolution", "low", "high")
+                ]
+                for name, ch in SENSORS.items()
+                for _ in range(ch)
+            ],
+            dtype=np.float64,
+        ).T.copy()
+        self._stuck = np.zeros((batch, _N_CHANNELS), dtype=bool)
         self._scram_rate = np.pi / self.p["scram_time"]
 
     # -- set-up ------------------------------------------------------------------------------
@@ -801,6 +840,34 @@ class SurfaceReactor(Model):
         )
 
     def _read_sensors(self, ctx: StepContext, dt: float) -> None:
+        st = self.state
+        normal = np.ascontiguousarray(ctx.random.normal("sensors", (_N_CHANNELS,)))
+        stuck = self._stuck
+        stuck[:, _FLOW_CHANNEL] = self.failed("flow_meter_failed")
+        chan = self.failure_arg("fuel_thermocouple_failed", "channel").astype(int)
+        stuck[:, :3] = self.failed("fuel_thermocouple_failed")[:, None] & (
+            _FUEL_TC_COLUMNS == chan[:, None]
+        )
+        kernels.compiled("read_sensors")(
+            st["T"],
+            st["flow"],
+            st["n"],
+            st["pump_speed"],
+            st["electric"],
+            normal,
+            self._spec_table,
+            _CHANNEL_MAP,
+            _FAULTED,
+            stuck,
+            float(dt),
+            tuple(st[f"sensor.{name}.drift"] for name in SENSORS),
+            tuple(st[f"sensor.{name}.last"] for name in SENSORS),
+            tuple(st[f"sensor.{name}.reading"] for name in SENSORS),
+        )
+
+    def _read_sensors_reference(self, ctx: StepContext, dt: float) -> None:
+        """The readings through :func:`houston.core.sensors.read`, sensor by sensor (what
+        :meth:`_read_sensors` computes in one compiled pass)."""
         st, t = self.state, self.state["T"]
         truth = {
             "fuel_tc": np.repeat(t[:, F : F + 1], 3, axis=1),
