@@ -553,8 +553,82 @@ def read_sensors(
             reading[sensor][row, col] = value
 
 
+def drive_rows(
+    pump_driver: NDArray[np.int64],
+    pump_cmd: NDArray[np.bool_],
+    power_bus_lost: NDArray[np.bool_],
+    pump_damaged: NDArray[np.bool_],
+    flow_fraction: Array,
+    drum_angle: Array,
+    drums_stuck: NDArray[np.bool_],
+    scrammed: NDArray[np.bool_],
+    power_demand: Array,
+    power_filtered: Array,
+    flow_reading: Array,
+    reactivity: Array,
+    drum_driver: NDArray[np.int64],
+    converters_lost: NDArray[np.bool_],
+    const: Array,
+    dt: float,
+    powered: NDArray[np.bool_],
+    capacity: Array,
+    target: Array,
+    rate: Array,
+    converters: Array,
+) -> None:
+    """The controllers' drive of every row: :meth:`houston.reactor.model.SurfaceReactor
+    ._drive_reference`, with its arithmetic in its order. ``const``: drum speed, rated flow,
+    beta, scram rate, full-speed error, deadband, withdrawal-block flow, withdrawal and
+    insertion limits (dollars)."""
+    drum_speed, rated_flow, beta, scram_rate = const[0], const[1], const[2], const[3]
+    full_speed, deadband, block_flow = const[4], const[5], const[6]
+    withdraw, insert = const[7], const[8]
+    big = np.finfo(np.float64).max
+    for row in range(pump_driver.shape[0]):
+        powered[row] = pump_driver[row] > 0 and pump_cmd[row] and not power_bus_lost[row]
+        capacity[row] = flow_fraction[row] if pump_damaged[row] else 1.0
+        theta = drum_angle[row]
+        stuck = drums_stuck[row]
+        scram = scrammed[row] and not stuck
+        error = power_demand[row] - power_filtered[row]
+        x = error / full_speed
+        if x < -1.0:
+            x = -1.0
+        elif x > 1.0:
+            x = 1.0
+        speed = drum_speed * x
+        if abs(error) < deadband:
+            speed = 0.0
+        flow = flow_reading[row] / rated_flow
+        if flow != flow:
+            flow = 0.0
+        elif flow == np.inf:
+            flow = big
+        elif flow == -np.inf:
+            flow = -big
+        dollars = reactivity[row] / beta
+        if (flow < block_flow or dollars > withdraw) and speed > 0.0:
+            speed = 0.0
+        if dollars > insert:
+            speed = -drum_speed
+        regulating = drum_driver[row] == 1 and not stuck and not scram
+        aim = theta
+        if regulating:
+            aim = theta + speed * dt
+            if aim < 0.0:
+                aim = 0.0
+            elif aim > np.pi:
+                aim = np.pi
+        if scram:
+            aim = 0.0
+        target[row] = aim
+        rate[row] = scram_rate if scram else abs(speed)
+        converters[row] = 0.0 if converters_lost[row] else 1.0
+
+
 def compiled(name: str) -> Any:
-    """The compiled kernel ``name`` (``step_rows``, ``advance_rows`` or ``read_sensors``), built (or loaded
+    """The compiled kernel ``name`` (``step_rows``, ``advance_rows``, ``read_sensors`` or
+    ``drive_rows``), built (or loaded
     from numba's cache) on first use."""
     with _LOCK:
         if not _KERNELS:
@@ -566,6 +640,6 @@ def compiled(name: str) -> Any:
                 module[helper] = numba.njit(inline="always", **options)(module[helper])
             for helper in ("_roots_one", "_step_one", "_mean_cos_one", "_solve8"):
                 module[helper] = numba.njit(**options)(module[helper])
-            for kernel in ("step_rows", "advance_rows", "read_sensors"):
+            for kernel in ("step_rows", "advance_rows", "read_sensors", "drive_rows"):
                 _KERNELS[kernel] = numba.njit(**options)(module[kernel])
         return _KERNELS[name]

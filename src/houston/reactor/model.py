@@ -628,6 +628,7 @@ class SurfaceReactor(Model):
             raise ValueError(f"{path}: {exc}") from None
         self.telemetry = _telemetry(self.p)  # type: ignore[misc]
         self._specs = self._sensor_specs()
+        self._scram_rate = np.pi / self.p["scram_time"]
         self._spec_table = np.array(
             [
                 [
@@ -640,7 +641,20 @@ class SurfaceReactor(Model):
             dtype=np.float64,
         ).T.copy()
         self._stuck = np.zeros((batch, _N_CHANNELS), dtype=bool)
-        self._scram_rate = np.pi / self.p["scram_time"]
+        self._drive_constants = np.array(
+            [
+                self.p["drum_speed"],
+                self._pp.loop.rated_flow_kg_s,
+                float(self._pp.kinetics.beta_total),
+                self._scram_rate,
+                REGULATION_FULL_SPEED_ERROR,
+                REGULATION_DEADBAND,
+                WITHDRAWAL_BLOCK_FLOW,
+                REGULATION_WITHDRAW_DOLLARS,
+                REGULATION_INSERT_DOLLARS,
+            ],
+            dtype=np.float64,
+        )
 
     # -- set-up ------------------------------------------------------------------------------
 
@@ -730,6 +744,45 @@ class SurfaceReactor(Model):
         )
 
     def _drive(self, dt: float) -> Drive:
+        """What the controllers impose over the next ``dt`` (the drums' target and rate, the
+        pump's drive) and the environment (sink, converters)."""
+        st, b = self.state, self.batch
+        drive = Drive(
+            pump_powered=np.empty(b, dtype=bool),
+            pump_target=np.ones(b),
+            pump_capacity=np.empty(b),
+            drum_target_rad=np.empty(b),
+            drum_rate_rad_s=np.empty(b),
+            sink_K=st["sink"].copy(),
+            converters=np.empty(b),
+        )
+        kernels.compiled("drive_rows")(
+            st["pump_driver"],
+            st["pump_cmd"],
+            self.failed("power_bus_lost"),
+            self.failed("pump_damaged"),
+            self.failure_arg("pump_damaged", "flow_fraction"),
+            st["drum_angle"],
+            self.failed("drums_stuck"),
+            st["scrammed"],
+            st["power_demand"],
+            st["power_filtered"],
+            st["sensor.flow.reading"][:, 0],
+            st["reactivity"],
+            st["drum_driver"],
+            self.failed("converters_lost"),
+            self._drive_constants,
+            float(dt),
+            drive.pump_powered,
+            drive.pump_capacity,
+            drive.drum_target_rad,
+            drive.drum_rate_rad_s,
+            drive.converters,
+        )
+        return drive
+
+    def _drive_reference(self, dt: float) -> Drive:
+        """The drive in numpy (what :meth:`_drive` computes in one compiled pass)."""
         st, p = self.state, self.p
         powered = (st["pump_driver"] > 0) & st["pump_cmd"] & ~self.failed("power_bus_lost")
         capacity = np.where(
