@@ -509,13 +509,18 @@ def read_sensors(
     drift: tuple[Array, ...],
     last: tuple[Array, ...],
     reading: tuple[Array, ...],
+    mid: Array,
+    nan_seen: NDArray[np.bool_],
 ) -> None:
     """The reactor's sensor readings: :func:`houston.core.sensors.read` for every channel, with
     its arithmetic in its order. Channel ``j`` is column ``channel[1, j]`` of sensor
     ``channel[0, j]`` (index into ``drift``, ``last`` and ``reading``) and measures source
     ``channel[2, j]`` (a loop node 0-7, then the flow, the power, the pump speed and the
     electric power); ``spec`` rows are noise, bias, drift rate, resolution, low and high;
-    ``faulted`` marks the channels read with faults (only ``stuck`` here)."""
+    ``faulted`` marks the channels read with faults (only ``stuck`` here). ``mid`` gets each
+    sensor's mid-value select (a single channel's reading; the middle one of three), and
+    ``nan_seen`` marks the sensors with a NaN among several channels (whose mid-value is then
+    not computed here)."""
     m = n.shape[0]
     nch = normal.shape[1]
     for row in range(m):
@@ -551,6 +556,18 @@ def read_sensors(
                 value = held[row, col]
             held[row, col] = value
             reading[sensor][row, col] = value
+        for sensor in range(len(reading)):
+            r = reading[sensor]
+            if r.shape[1] == 1:
+                mid[row, sensor] = r[row, 0]
+            elif r.shape[1] == 3:
+                a, b, c = r[row, 0], r[row, 1], r[row, 2]
+                if a != a or b != b or c != c:
+                    nan_seen[sensor] = True
+                else:
+                    mid[row, sensor] = max(min(a, b), min(max(a, b), c))
+            else:
+                nan_seen[sensor] = True
 
 
 def drive_rows(

@@ -153,12 +153,21 @@ _CHANNEL_MAP: Final = np.array(
     dtype=np.int64,
 ).T.copy()
 _N_CHANNELS: Final = sum(SENSORS.values())
+_SENSOR_NAMES: Final = tuple(SENSORS)
+_MID: Final = {name: s for s, name in enumerate(SENSORS)}
 #: The channels read with faults (the flowmeter and the fuel thermocouples can stick).
 _FAULTED: Final = np.isin(
     _CHANNEL_MAP[0], [list(SENSORS).index("fuel_tc"), list(SENSORS).index("flow")]
 )
 _FLOW_CHANNEL: Final = int(np.flatnonzero(_CHANNEL_MAP[0] == list(SENSORS).index("flow"))[0])
 _FUEL_TC_COLUMNS: Final = np.arange(3)[None, :]
+
+
+def _nan_to_num(x: Array) -> Array:
+    """``numpy.nan_to_num(x, nan=0.0)``, without its cost when every value is finite."""
+    if np.isfinite(x).all():
+        return x
+    return np.nan_to_num(x, nan=0.0)
 
 
 def _mid_value(readings: Array) -> tuple[Array, Array]:
@@ -863,10 +872,10 @@ class SurfaceReactor(Model):
             & (np.abs(st["n"] - before_n) < QUIET_POWER_S * dt)
             & ~st["scrammed"]
         )
-        self._read_sensors(ctx, dt)
-        power = np.nan_to_num(self._voted("power"), nan=0.0)
+        mid = self._read_sensors(ctx, dt)
+        power = _nan_to_num(mid[:, _MID["power"]])
         st["power_filtered"] += (power - st["power_filtered"]) * dt / (REGULATION_FILTER_S + dt)
-        self._protect(ctx)
+        self._protect(ctx, mid)
         self._damage(ctx)
         self._predict(dt)
 
@@ -876,6 +885,8 @@ class SurfaceReactor(Model):
         """Report changes of who drives the pump and the drums (before they are stored)."""
         st = self.state
         old_pump, old_drums = st["pump_driver"], st["drum_driver"]
+        if (pump == old_pump).all() and (drums == old_drums).all():
+            return
         for code, text in (
             (0, "no computer drives the primary pump: it runs down"),
             (1, "the primary computer drives the primary pump"),
@@ -892,9 +903,13 @@ class SurfaceReactor(Model):
             "warning",
         )
 
-    def _read_sensors(self, ctx: StepContext, dt: float) -> None:
+    def _read_sensors(self, ctx: StepContext, dt: float) -> Array:
+        """Read every sensor; return the mid-value select of each (columns in SENSORS
+        order), as :meth:`_voted` gives it."""
         st = self.state
         normal = np.ascontiguousarray(ctx.random.normal("sensors", (_N_CHANNELS,)))
+        mid = np.empty((self.batch, len(SENSORS)))
+        nan_seen = np.zeros(len(SENSORS), dtype=bool)
         stuck = self._stuck
         stuck[:, _FLOW_CHANNEL] = self.failed("flow_meter_failed")
         chan = self.failure_arg("fuel_thermocouple_failed", "channel").astype(int)
@@ -916,9 +931,14 @@ class SurfaceReactor(Model):
             tuple(st[f"sensor.{name}.drift"] for name in SENSORS),
             tuple(st[f"sensor.{name}.last"] for name in SENSORS),
             tuple(st[f"sensor.{name}.reading"] for name in SENSORS),
+            mid,
+            nan_seen,
         )
+        for s in np.flatnonzero(nan_seen):
+            mid[:, s] = self._voted(_SENSOR_NAMES[s])
+        return mid
 
-    def _read_sensors_reference(self, ctx: StepContext, dt: float) -> None:
+    def _read_sensors_reference(self, ctx: StepContext, dt: float) -> Array:
         """The readings through :func:`houston.core.sensors.read`, sensor by sensor (what
         :meth:`_read_sensors` computes in one compiled pass)."""
         st, t = self.state, self.state["T"]
@@ -958,15 +978,18 @@ class SurfaceReactor(Model):
                 faults,
             )
             start += ch
+        return np.stack([self._voted(name) for name in SENSORS], axis=1)
 
     def _voted(self, name: str) -> Array:
         return _mid_value(self.state[f"sensor.{name}.reading"])[0]
 
-    def _protect(self, ctx: StepContext) -> None:
+    def _protect(self, ctx: StepContext, mid: Array) -> None:
+        """The backup computer's automatic scram, on the mid-values ``mid`` of the sensors
+        (see :meth:`_read_sensors`)."""
         st = self.state
-        flow = self._voted("flow") / self._pp.loop.rated_flow_kg_s
+        flow = mid[:, _MID["flow"]] / self._pp.loop.rated_flow_kg_s
         cause = self._trips(
-            self._voted("fuel_tc"), self._voted("outlet_tc"), flow, self._voted("power")
+            mid[:, _MID["fuel_tc"]], mid[:, _MID["outlet_tc"]], flow, mid[:, _MID["power"]]
         )
         trip = self._protecting() & ~st["scrammed"] & (cause > 0)
         if trip.any():
@@ -1005,13 +1028,14 @@ class SurfaceReactor(Model):
         st, p = self.state, self.p
         st["pred_age"] += dt
         for key in ("ttd", "ttd_early", "ttd_late"):
-            st[key][:] = np.maximum(st[key] - dt, 0.0)
+            np.maximum(np.subtract(st[key], dt, out=st[key]), 0.0, out=st[key])
         due = st["pred_due"] | (st["pred_age"] >= p["prediction_interval"] - 1e-9)
         calm = due & st["quiet"]
-        for key in ("ttd", "ttd_early", "ttd_late"):
-            st[key][calm] = np.inf
-        st["pred_age"][calm] = 0.0
-        st["pred_due"][calm] = False
+        if calm.any():
+            for key in ("ttd", "ttd_early", "ttd_late"):
+                st[key][calm] = np.inf
+            st["pred_age"][calm] = 0.0
+            st["pred_due"][calm] = False
         due &= ~st["quiet"]
         if not due.any():
             return
