@@ -503,8 +503,9 @@ def read_sensors(
     normal: Array,
     spec: Array,
     channel: NDArray[np.int64],
-    faulted: NDArray[np.bool_],
-    stuck: NDArray[np.bool_],
+    flow_stuck: NDArray[np.bool_],
+    tc_stuck: NDArray[np.bool_],
+    tc_channel: Array,
     dt: float,
     drift: tuple[Array, ...],
     last: tuple[Array, ...],
@@ -516,8 +517,10 @@ def read_sensors(
     its arithmetic in its order. Channel ``j`` is column ``channel[1, j]`` of sensor
     ``channel[0, j]`` (index into ``drift``, ``last`` and ``reading``) and measures source
     ``channel[2, j]`` (a loop node 0-7, then the flow, the power, the pump speed and the
-    electric power); ``spec`` rows are noise, bias, drift rate, resolution, low and high;
-    ``faulted`` marks the channels read with faults (only ``stuck`` here). ``mid`` gets each
+    electric power); ``spec`` rows are noise, bias, drift rate, resolution, low and high.
+    ``channel[3, j]`` is the fault a channel can have (read with faults, only ``stuck``
+    here): 0 none, 1 the flowmeter's (stuck where ``flow_stuck``), 2 a fuel
+    thermocouple's (stuck where ``tc_stuck`` and ``tc_channel`` is its column). ``mid`` gets each
     sensor's mid-value select (a single channel's reading; the middle one of three), and
     ``nan_seen`` marks the sensors with a NaN among several channels (whose mid-value is then
     not computed here)."""
@@ -542,7 +545,8 @@ def read_sensors(
             rate = spec[2, j] + 0.0
             d[row, col] += rate * dt
             value = truth + spec[1, j] + d[row, col] + spec[0, j] * normal[row, j]
-            if faulted[j]:
+            fault = channel[3, j]
+            if fault > 0:
                 value = value + 0.0
             if value < spec[4, j]:
                 value = spec[4, j]
@@ -552,7 +556,13 @@ def read_sensors(
             if res > 0.0:
                 value = np.rint(value / res) * res
             held = last[sensor]
-            if faulted[j] and stuck[row, j] and np.isfinite(held[row, col]):
+            if fault == 1:
+                stuck = flow_stuck[row]
+            elif fault == 2:
+                stuck = tc_stuck[row] and int(tc_channel[row]) == col
+            else:
+                stuck = False
+            if stuck and np.isfinite(held[row, col]):
                 value = held[row, col]
             held[row, col] = value
             reading[sensor][row, col] = value

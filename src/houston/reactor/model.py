@@ -147,20 +147,21 @@ _SOURCES: Final = {
     "pump_speed": N_NODES + 2,
     "electric": N_NODES + 3,
 }
-#: Per channel (in SENSORS order): the sensor's index, its column and its source.
+#: The faults a channel can have (kernels.read_sensors): the flowmeter and the fuel
+#: thermocouples can stick.
+_FAULTS: Final = {"flow": 1, "fuel_tc": 2}
+#: Per channel (in SENSORS order): the sensor's index, its column, its source and its fault.
 _CHANNEL_MAP: Final = np.array(
-    [(s, col, _SOURCES[name]) for s, (name, ch) in enumerate(SENSORS.items()) for col in range(ch)],
+    [
+        (s, col, _SOURCES[name], _FAULTS.get(name, 0))
+        for s, (name, ch) in enumerate(SENSORS.items())
+        for col in range(ch)
+    ],
     dtype=np.int64,
 ).T.copy()
 _N_CHANNELS: Final = sum(SENSORS.values())
 _SENSOR_NAMES: Final = tuple(SENSORS)
 _MID: Final = {name: s for s, name in enumerate(SENSORS)}
-#: The channels read with faults (the flowmeter and the fuel thermocouples can stick).
-_FAULTED: Final = np.isin(
-    _CHANNEL_MAP[0], [list(SENSORS).index("fuel_tc"), list(SENSORS).index("flow")]
-)
-_FLOW_CHANNEL: Final = int(np.flatnonzero(_CHANNEL_MAP[0] == list(SENSORS).index("flow"))[0])
-_FUEL_TC_COLUMNS: Final = np.arange(3)[None, :]
 
 
 def _nan_to_num(x: Array) -> Array:
@@ -649,7 +650,6 @@ class SurfaceReactor(Model):
             ],
             dtype=np.float64,
         ).T.copy()
-        self._stuck = np.zeros((batch, _N_CHANNELS), dtype=bool)
         self._drive_constants = np.array(
             [
                 self.p["drum_speed"],
@@ -910,12 +910,6 @@ class SurfaceReactor(Model):
         normal = np.ascontiguousarray(ctx.random.normal("sensors", (_N_CHANNELS,)))
         mid = np.empty((self.batch, len(SENSORS)))
         nan_seen = np.zeros(len(SENSORS), dtype=bool)
-        stuck = self._stuck
-        stuck[:, _FLOW_CHANNEL] = self.failed("flow_meter_failed")
-        chan = self.failure_arg("fuel_thermocouple_failed", "channel").astype(int)
-        stuck[:, :3] = self.failed("fuel_thermocouple_failed")[:, None] & (
-            _FUEL_TC_COLUMNS == chan[:, None]
-        )
         kernels.compiled("read_sensors")(
             st["T"],
             st["flow"],
@@ -925,8 +919,9 @@ class SurfaceReactor(Model):
             normal,
             self._spec_table,
             _CHANNEL_MAP,
-            _FAULTED,
-            stuck,
+            self.failed("flow_meter_failed"),
+            self.failed("fuel_thermocouple_failed"),
+            self.failure_arg("fuel_thermocouple_failed", "channel"),
             float(dt),
             tuple(st[f"sensor.{name}.drift"] for name in SENSORS),
             tuple(st[f"sensor.{name}.last"] for name in SENSORS),
@@ -1008,6 +1003,10 @@ class SurfaceReactor(Model):
     def _damage(self, ctx: StepContext) -> None:
         st, p, t = self.state, self.p, self.state["T"]
         np.maximum(st["peak_clad"], t[:, S], out=st["peak_clad"])
+        if t[:, S].max() < min(p["clad_damage_temperature"], p["meltdown_temperature"]) and (
+            t[:, F].max() < p["fuel_melting_temperature"]
+        ):
+            return  # nothing can newly be damaged (NaN temperatures go the long way)
         damaged = (st["damage"] < 1) & (t[:, S] >= p["clad_damage_temperature"])
         st["damage"][damaged] = 1
         ctx.emit(
