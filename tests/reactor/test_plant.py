@@ -190,6 +190,8 @@ def test_compiled_frame_agrees_with_the_numpy_reference() -> None:
                 np.testing.assert_allclose(
                     getattr(ra, name), getattr(rb, name), rtol=1e-10, atol=1e-15, err_msg=name
                 )
+            for name in ("temperature_change_K", "power_change"):
+                np.testing.assert_allclose(getattr(ra, name), getattr(rb, name), rtol=0, atol=1e-9)
             for name in ("electric_W", "radiated_W", "heat_exchanger_W", "core_to_coolant_W"):
                 np.testing.assert_allclose(
                     getattr(ra.flows, name), getattr(rb.flows, name), rtol=1e-9, atol=1e-6

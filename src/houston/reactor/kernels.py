@@ -351,9 +351,9 @@ def advance_rows(
 ) -> None:
     """One frame of every plant with explicit feedback: :func:`houston.reactor.plant
     ._advance_reference`, except that the kinetics sub-steps are counted per row. Updates
-    the state arrays in place; ``out`` ``(10, batch)`` gets the flow, the mean reactivity, the
-    feedback, the mean power, heat and decay heat, and the electric, radiated,
-    heat-exchanger and core-to-coolant powers."""
+    the state arrays in place; ``out`` ``(12, batch)`` gets the flow, the mean reactivity, the
+    feedback, the mean power, heat and decay heat, the electric, radiated, heat-exchanger and
+    core-to-coolant powers, the largest temperature change and the power change."""
     m = n.shape[0]
     g = prec.shape[1]
     k = g + 1
@@ -477,8 +477,14 @@ def advance_rows(
         radiated = sea * (math.pow(tr0, 4.0) - math.pow(sink[row], 4.0)) + 4.0 * sea * math.pow(
             tr0, 3.0
         ) * (t1[_R] - tr0)
+        change_t = 0.0
         for i in range(8):
+            d = abs(t1[i] - t[i])
+            if d > change_t or d != d:
+                change_t = d
             t[i] = t1[i]
+        out[10, row] = change_t
+        out[11, row] = abs(nn - n[row])
         n[row] = nn
         pump_speed[row] = _pump_speed_one(w0, on, pump_target[row], spinup, friction, coast, dt)
         drum[row] = th1

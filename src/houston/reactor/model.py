@@ -846,15 +846,16 @@ class SurfaceReactor(Model):
         if dt <= 0.0:
             return
         st, pp = self.state, self._pp
-        st["backup_elsewhere"][:] = np.asarray(ctx.inputs["backup_elsewhere"]) > 0.5
-        st["cross_connect"][:] = st["cross_cmd"] | (
-            np.asarray(ctx.inputs["cross_connect_restored"]) > 0.5
+        np.greater(ctx.inputs["backup_elsewhere"], 0.5, out=st["backup_elsewhere"])
+        np.logical_or(
+            st["cross_cmd"],
+            np.greater(ctx.inputs["cross_connect_restored"], 0.5),
+            out=st["cross_connect"],
         )
         pump, drums = self._drivers()
         self._driver_events(ctx, pump, drums)
         st["pump_driver"][:] = pump
         st["drum_driver"][:] = drums
-        before_T, before_n = st["T"].copy(), st["n"].copy()
         drive = self._drive(dt)
         res = advance(self._plant(), drive, pp, dt)
         st["flow"][:] = res.flow_kg_s
@@ -868,8 +869,8 @@ class SurfaceReactor(Model):
         st["e_electric"] += res.flows.electric_W * dt
         st["e_radiated"] += res.flows.radiated_W * dt
         st["quiet"][:] = (
-            (np.abs(st["T"] - before_T).max(axis=1) < QUIET_K_S * dt)
-            & (np.abs(st["n"] - before_n) < QUIET_POWER_S * dt)
+            (res.temperature_change_K < QUIET_K_S * dt)
+            & (res.power_change < QUIET_POWER_S * dt)
             & ~st["scrammed"]
         )
         mid = self._read_sensors(ctx, dt)

@@ -137,6 +137,8 @@ class StepResult:
     heat_W: Array  # mean heat deposited in the fuel
     decay_W: Array  # mean decay heat
     flows: StepFlows = field(repr=False)
+    temperature_change_K: Array = field(repr=False)  # largest |T1 - T0| over the nodes
+    power_change: Array = field(repr=False)  # |n1 - n0|
 
 
 def feedback_reactivity(state: PlantState, params: PlantParams) -> Array:
@@ -337,7 +339,7 @@ def _advance_compiled(
         else np.ascontiguousarray(a, dtype=np.float64)
         for a in live
     )
-    out = np.empty((10, batch))
+    out = np.empty((12, batch))
     powered = np.asarray(drive.pump_powered, dtype=bool)
     if powered.shape != (batch,):
         powered = np.ascontiguousarray(np.broadcast_to(powered, (batch,)))
@@ -377,6 +379,8 @@ def _advance_compiled(
         flows=StepFlows(
             electric_W=out[6], radiated_W=out[7], heat_exchanger_W=out[8], core_to_coolant_W=out[9]
         ),
+        temperature_change_K=out[10],
+        power_change=out[11],
     )
 
 
@@ -412,6 +416,8 @@ def _advance_reference(
     else:
         rho_fb, res, t1 = _implicit(state, drive, params, dt, nsub, system, x0)
     flows = system.flows(t1)
+    change_t = np.abs(t1 - state.temperatures_K).max(axis=-1)
+    change_n = np.abs(res.n - state.n)
     state.temperatures_K[...] = t1
     state.n[...] = res.n
     state.precursors[...] = res.precursors
@@ -426,6 +432,8 @@ def _advance_reference(
         heat_W=res.heat_W,
         decay_W=res.decay_W,
         flows=flows,
+        temperature_change_K=change_t,
+        power_change=change_n,
     )
 
 
