@@ -287,3 +287,34 @@ def test_compiled_drive_equals_the_reference(story: dict[str, Any]) -> None:
     finally:
         for k, v in saved.items():
             m.state[k][...] = v
+
+
+def test_compiled_trips_equal_the_reference(story: dict[str, Any]) -> None:
+    """The protection's trip causes in one compiled pass against :meth:`_trips`, over a grid
+    of readings around every setting (NaN included)."""
+    from houston.reactor import kernels
+    from houston.reactor.model import _MID, _TRIP_COLUMNS
+
+    m = story["runner"].m
+    rated = m._pp.loop.rated_flow_kg_s
+    grid = np.array(
+        np.meshgrid(
+            [1000.0, 1060.0, np.nan],
+            [900.0, 960.0, np.nan],
+            [rated, 0.5 * rated, np.nan],
+            [1.0, 1.2, np.nan],
+        )
+    )
+    fuel, outlet, flow, power = (g.reshape(-1) for g in grid)
+    mid = np.zeros((fuel.size, len(_MID)))
+    mid[:, _MID["fuel_tc"]], mid[:, _MID["outlet_tc"]] = fuel, outlet
+    mid[:, _MID["flow"]], mid[:, _MID["power"]] = flow, power
+    cause = np.empty(fuel.size, dtype=np.int64)
+    yes = np.ones(fuel.size, dtype=bool)
+    no = ~yes
+    tripped = kernels.compiled("trip_rows")(
+        mid, _TRIP_COLUMNS, m._trip_constants, yes, no, no, no, cause
+    )
+    ref = m._trips(fuel, outlet, flow / rated, power)
+    assert np.array_equal(cause, ref)
+    assert tripped == int((ref > 0).sum())

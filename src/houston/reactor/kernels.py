@@ -659,9 +659,49 @@ def drive_rows(
         converters[row] = 0.0 if converters_lost[row] else 1.0
 
 
+def trip_rows(
+    mid: Array,
+    columns: NDArray[np.int64],
+    const: Array,
+    backup_connected: NDArray[np.bool_],
+    backup_lost: NDArray[np.bool_],
+    backup_elsewhere: NDArray[np.bool_],
+    scrammed: NDArray[np.bool_],
+    cause: NDArray[np.int64],
+) -> int:
+    """The protection's trip cause of every row (:meth:`houston.reactor.model.SurfaceReactor
+    ._trips`: 0 none, else the first cause in SCRAM_CAUSES order) into ``cause``, from the
+    sensors' mid-values ``mid`` (columns ``columns``: fuel, outlet, flow, power); ``const``:
+    rated flow, then the high-power, low-flow, outlet and fuel trip settings. Returns the
+    number of rows whose protection (connected, alive, not serving elsewhere) trips now
+    (not already scrammed)."""
+    rated_flow, high_power, low_flow = const[0], const[1], const[2]
+    high_outlet, high_fuel = const[3], const[4]
+    trips = 0
+    for row in range(mid.shape[0]):
+        fuel = mid[row, columns[0]]
+        outlet = mid[row, columns[1]]
+        flow = mid[row, columns[2]] / rated_flow
+        power = mid[row, columns[3]]
+        code = 0
+        if power > high_power:
+            code = 5
+        if flow < low_flow:
+            code = 4
+        if outlet > high_outlet:
+            code = 3
+        if fuel > high_fuel:
+            code = 2
+        cause[row] = code
+        armed = backup_connected[row] and not backup_lost[row] and not backup_elsewhere[row]
+        if armed and not scrammed[row] and code > 0:
+            trips += 1
+    return trips
+
+
 def compiled(name: str) -> Any:
-    """The compiled kernel ``name`` (``step_rows``, ``advance_rows``, ``read_sensors`` or
-    ``drive_rows``), built (or loaded
+    """The compiled kernel ``name`` (``step_rows``, ``advance_rows``, ``read_sensors``,
+    ``drive_rows`` or ``trip_rows``), built (or loaded
     from numba's cache) on first use."""
     with _LOCK:
         if not _KERNELS:
@@ -673,6 +713,6 @@ def compiled(name: str) -> Any:
                 module[helper] = numba.njit(inline="always", **options)(module[helper])
             for helper in ("_roots_one", "_step_one", "_mean_cos_one", "_solve8"):
                 module[helper] = numba.njit(**options)(module[helper])
-            for kernel in ("step_rows", "advance_rows", "read_sensors", "drive_rows"):
+            for kernel in ("step_rows", "advance_rows", "read_sensors", "drive_rows", "trip_rows"):
                 _KERNELS[kernel] = numba.njit(**options)(module[kernel])
         return _KERNELS[name]

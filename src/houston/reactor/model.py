@@ -161,7 +161,11 @@ _CHANNEL_MAP: Final = np.array(
 ).T.copy()
 _N_CHANNELS: Final = sum(SENSORS.values())
 _SENSOR_NAMES: Final = tuple(SENSORS)
+_DRIFT_KEYS: Final = tuple(f"sensor.{name}.drift" for name in SENSORS)
+_LAST_KEYS: Final = tuple(f"sensor.{name}.last" for name in SENSORS)
+_READING_KEYS: Final = tuple(f"sensor.{name}.reading" for name in SENSORS)
 _MID: Final = {name: s for s, name in enumerate(SENSORS)}
+_TRIP_COLUMNS: Final = np.array([_MID[n] for n in ("fuel_tc", "outlet_tc", "flow", "power")])
 
 
 def _nan_to_num(x: Array) -> Array:
@@ -650,6 +654,16 @@ class SurfaceReactor(Model):
             ],
             dtype=np.float64,
         ).T.copy()
+        self._trip_constants = np.array(
+            [
+                self._pp.loop.rated_flow_kg_s,
+                self.p["trip_high_power"],
+                self.p["trip_low_flow"],
+                self.p["trip_outlet_temperature"],
+                self.p["trip_fuel_temperature"],
+            ],
+            dtype=np.float64,
+        )
         self._drive_constants = np.array(
             [
                 self.p["drum_speed"],
@@ -924,14 +938,15 @@ class SurfaceReactor(Model):
             self.failed("fuel_thermocouple_failed"),
             self.failure_arg("fuel_thermocouple_failed", "channel"),
             float(dt),
-            tuple(st[f"sensor.{name}.drift"] for name in SENSORS),
-            tuple(st[f"sensor.{name}.last"] for name in SENSORS),
-            tuple(st[f"sensor.{name}.reading"] for name in SENSORS),
+            tuple([st[key] for key in _DRIFT_KEYS]),
+            tuple([st[key] for key in _LAST_KEYS]),
+            tuple([st[key] for key in _READING_KEYS]),
             mid,
             nan_seen,
         )
-        for s in np.flatnonzero(nan_seen):
-            mid[:, s] = self._voted(_SENSOR_NAMES[s])
+        if nan_seen.any():
+            for s in np.flatnonzero(nan_seen):
+                mid[:, s] = self._voted(_SENSOR_NAMES[s])
         return mid
 
     def _read_sensors_reference(self, ctx: StepContext, dt: float) -> Array:
@@ -983,12 +998,19 @@ class SurfaceReactor(Model):
         """The backup computer's automatic scram, on the mid-values ``mid`` of the sensors
         (see :meth:`_read_sensors`)."""
         st = self.state
-        flow = mid[:, _MID["flow"]] / self._pp.loop.rated_flow_kg_s
-        cause = self._trips(
-            mid[:, _MID["fuel_tc"]], mid[:, _MID["outlet_tc"]], flow, mid[:, _MID["power"]]
+        cause = np.empty(self.batch, dtype=np.int64)
+        tripped = kernels.compiled("trip_rows")(
+            mid,
+            _TRIP_COLUMNS,
+            self._trip_constants,
+            st["backup_connected"],
+            self.failed("backup_computer_lost"),
+            st["backup_elsewhere"],
+            st["scrammed"],
+            cause,
         )
-        trip = self._protecting() & ~st["scrammed"] & (cause > 0)
-        if trip.any():
+        if tripped:
+            trip = self._protecting() & ~st["scrammed"] & (cause > 0)
             st["scrammed"][trip] = True
             st["scram_cause"][trip] = cause[trip]
             st["pred_due"][trip] = True
@@ -1030,6 +1052,8 @@ class SurfaceReactor(Model):
         for key in ("ttd", "ttd_early", "ttd_late"):
             np.maximum(np.subtract(st[key], dt, out=st[key]), 0.0, out=st[key])
         due = st["pred_due"] | (st["pred_age"] >= p["prediction_interval"] - 1e-9)
+        if not due.any():
+            return
         calm = due & st["quiet"]
         if calm.any():
             for key in ("ttd", "ttd_early", "ttd_late"):
