@@ -318,3 +318,31 @@ def test_compiled_trips_equal_the_reference(story: dict[str, Any]) -> None:
     ref = m._trips(fuel, outlet, flow / rated, power)
     assert np.array_equal(cause, ref)
     assert tripped == int((ref > 0).sum())
+
+
+def test_compiled_sample_equals_the_telemetry_values(story: dict[str, Any]) -> None:
+    """``sample`` in one compiled pass writes exactly what ``telemetry_values`` gives, in
+    every row of the story, and with channels reading NaN (the mid-value then comes from
+    :func:`houston.core.sensors.vote`)."""
+    from houston.core.model import Model
+    from houston.reactor import kernels
+
+    m = story["runner"].m
+    assert sorted(kernels.TELEMETRY) == sorted(t.name for t in m.telemetry)
+    keys = ("sensor.power.reading", "sensor.fuel_tc.reading", "sensor.flow.reading")
+    saved = {k: m.state[k].copy() for k in keys}
+    try:
+        for case in range(3):
+            if case == 1:
+                m.state["sensor.power.reading"][1, 0] = np.nan
+                m.state["sensor.fuel_tc.reading"][2, :] = np.nan
+            if case == 2:
+                m.state["sensor.flow.reading"][:] = np.nan
+            got = np.full((m.batch, len(m.telemetry)), -1.0)
+            ref = np.full((m.batch, len(m.telemetry)), -1.0)
+            m.sample(got)
+            Model.sample(m, ref)
+            assert np.array_equal(got, ref, equal_nan=True), case
+    finally:
+        for k, v in saved.items():
+            m.state[k][...] = v

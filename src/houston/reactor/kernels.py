@@ -699,9 +699,175 @@ def trip_rows(
     return trips
 
 
+#: The telemetry :func:`telemetry_rows` writes, in its order.
+TELEMETRY: Final = (
+    "power_fraction",
+    "fuel_temperature_K",
+    "fuel_temperature_spread_K",
+    "clad_temperature_K",
+    "core_outlet_temperature_K",
+    "core_inlet_temperature_K",
+    "primary_flow",
+    "pump_speed",
+    "secondary_temperature_K",
+    "radiator_temperature_K",
+    "electric_power_W",
+    "thermal_power_W",
+    "decay_heat_W",
+    "reactivity_dollars",
+    "drum_angle_rad",
+    "power_demand",
+    "time_to_core_damage_s",
+    "time_to_core_damage_early_s",
+    "time_to_core_damage_late_s",
+    "scram",
+    "scram_cause",
+    "primary_computer",
+    "backup_computer",
+    "cross_connect",
+    "pump_drive",
+    "pump",
+    "drum_control",
+    "damage_state",
+    "site_status",
+    "true_power_fraction",
+    "true_reactivity_dollars",
+    "true_feedback_dollars",
+    "true_fuel_temperature_K",
+    "true_clad_temperature_K",
+    "true_core_outlet_temperature_K",
+    "true_hot_leg_temperature_K",
+    "true_heat_exchanger_temperature_K",
+    "true_core_inlet_temperature_K",
+    "true_secondary_temperature_K",
+    "true_radiator_temperature_K",
+    "true_primary_flow_kg_s",
+    "true_pump_speed",
+    "true_electric_power_W",
+    "true_radiated_power_W",
+    "peak_clad_temperature_K",
+    "energy_residual_J",
+)
+
+
+def _mid3(r: Array, row: int) -> tuple[float, float, bool]:
+    """Mid-value of three channels and the largest disagreement from it; False if a channel
+    reads NaN (not computed then)."""
+    a, b, c = r[row, 0], r[row, 1], r[row, 2]
+    if a != a or b != b or c != c:
+        return 0.0, 0.0, False
+    mid = max(min(a, b), min(max(a, b), c))
+    return mid, max(max(abs(a - mid), abs(b - mid)), abs(c - mid)), True
+
+
+def telemetry_rows(
+    out: Array,
+    cols: NDArray[np.int64],
+    temps: Array,
+    n: Array,
+    reactivity: Array,
+    feedback: Array,
+    flow: Array,
+    pump_speed: Array,
+    electric: Array,
+    radiated: Array,
+    heat: Array,
+    decay: Array,
+    drum_angle: Array,
+    power_demand: Array,
+    ttd: Array,
+    ttd_early: Array,
+    ttd_late: Array,
+    scrammed: NDArray[np.bool_],
+    scram_cause: NDArray[np.int64],
+    primary_lost: NDArray[np.bool_],
+    backup_lost: NDArray[np.bool_],
+    backup_elsewhere: NDArray[np.bool_],
+    backup_connected: NDArray[np.bool_],
+    cross_connect: NDArray[np.bool_],
+    pump_driver: NDArray[np.int64],
+    pump_cmd: NDArray[np.bool_],
+    power_bus_lost: NDArray[np.bool_],
+    drum_driver: NDArray[np.int64],
+    damage: NDArray[np.int64],
+    peak_clad: Array,
+    energy: Array,
+    reading: tuple[Array, ...],
+    rated_flow: float,
+    beta: float,
+) -> bool:
+    """The reactor's telemetry (:meth:`houston.reactor.model.SurfaceReactor
+    .telemetry_values`, its arithmetic in its order) into ``out[:, cols[k]]`` for the k-th
+    name of :data:`TELEMETRY`. ``reading`` holds the sensors' readings in SENSORS order;
+    ``energy`` rows are the stored energy, its initial value and the generated, electric and
+    radiated energies. Returns False when a three-channel sensor reads NaN somewhere (its
+    mid-value and spread, columns 0-2, are then left for the caller)."""
+    clean = True
+    v = np.empty(len(TELEMETRY))
+    for row in range(n.shape[0]):
+        power, _, ok_power = _mid3(reading[7], row)
+        fuel, spread, ok_fuel = _mid3(reading[0], row)
+        clean = clean and ok_power and ok_fuel
+        v[0] = power
+        v[1] = fuel
+        v[2] = spread
+        v[3] = reading[1][row, 0]
+        v[4] = reading[2][row, 0]
+        v[5] = reading[3][row, 0]
+        v[6] = reading[6][row, 0] / rated_flow
+        v[7] = reading[8][row, 0]
+        v[8] = reading[4][row, 0]
+        v[9] = reading[5][row, 0]
+        v[10] = reading[9][row, 0]
+        v[11] = heat[row]
+        v[12] = decay[row]
+        v[13] = reactivity[row] / beta
+        v[14] = drum_angle[row]
+        v[15] = power_demand[row]
+        v[16] = ttd[row]
+        v[17] = ttd_early[row]
+        v[18] = ttd_late[row]
+        v[19] = 1.0 if scrammed[row] else 0.0
+        v[20] = float(scram_cause[row])
+        v[21] = 1.0 if primary_lost[row] else 0.0
+        if backup_lost[row]:
+            v[22] = 3.0
+        elif backup_elsewhere[row]:
+            v[22] = 2.0
+        elif backup_connected[row]:
+            v[22] = 1.0
+        else:
+            v[22] = 0.0
+        v[23] = 1.0 if cross_connect[row] else 0.0
+        v[24] = float(pump_driver[row])
+        if pump_driver[row] > 0 and pump_cmd[row] and not power_bus_lost[row]:
+            v[25] = 0.0
+        elif pump_speed[row] > 1e-3:
+            v[25] = 1.0
+        else:
+            v[25] = 2.0
+        v[26] = float(drum_driver[row])
+        v[27] = float(damage[row])
+        v[28] = float(damage[row])
+        v[29] = n[row]
+        v[30] = reactivity[row] / beta
+        v[31] = feedback[row] / beta
+        for i in range(8):
+            v[32 + i] = temps[row, i]
+        v[40] = flow[row]
+        v[41] = pump_speed[row]
+        v[42] = electric[row]
+        v[43] = radiated[row]
+        v[44] = peak_clad[row]
+        v[45] = energy[0, row] - energy[1, row] - (energy[2, row] - energy[3, row] - energy[4, row])
+        for k in range(len(TELEMETRY)):
+            out[row, cols[k]] = v[k]
+    return clean
+
+
 def compiled(name: str) -> Any:
     """The compiled kernel ``name`` (``step_rows``, ``advance_rows``, ``read_sensors``,
-    ``drive_rows`` or ``trip_rows``), built (or loaded
+    ``drive_rows``, ``trip_rows`` or ``telemetry_rows``), built (or loaded
     from numba's cache) on first use."""
     with _LOCK:
         if not _KERNELS:
@@ -711,8 +877,15 @@ def compiled(name: str) -> Any:
             module = globals()
             for helper in ("_positive_root_one", "_pump_speed_one", "_drum_angle_one"):
                 module[helper] = numba.njit(inline="always", **options)(module[helper])
-            for helper in ("_roots_one", "_step_one", "_mean_cos_one", "_solve8"):
+            for helper in ("_roots_one", "_step_one", "_mean_cos_one", "_solve8", "_mid3"):
                 module[helper] = numba.njit(**options)(module[helper])
-            for kernel in ("step_rows", "advance_rows", "read_sensors", "drive_rows", "trip_rows"):
+            for kernel in (
+                "step_rows",
+                "advance_rows",
+                "read_sensors",
+                "drive_rows",
+                "trip_rows",
+                "telemetry_rows",
+            ):
                 _KERNELS[kernel] = numba.njit(**options)(module[kernel])
         return _KERNELS[name]

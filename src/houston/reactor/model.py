@@ -641,6 +641,8 @@ class SurfaceReactor(Model):
         except ValueError as exc:
             raise ValueError(f"{path}: {exc}") from None
         self.telemetry = _telemetry(self.p)  # type: ignore[misc]
+        index = {t.name: i for i, t in enumerate(self.telemetry)}
+        self._tm_columns = np.array([index[name] for name in kernels.TELEMETRY], dtype=np.int64)
         self._specs = self._sensor_specs()
         self._scram_rate = np.pi / self.p["scram_time"]
         self._spec_table = np.array(
@@ -664,6 +666,7 @@ class SurfaceReactor(Model):
             ],
             dtype=np.float64,
         )
+        self._energy = np.empty((5, batch))
         self._drive_constants = np.array(
             [
                 self.p["drum_speed"],
@@ -1185,6 +1188,60 @@ class SurfaceReactor(Model):
             ),
             "damage_state": st["damage"].astype(np.float64),
         }
+
+    def sample(self, out: NDArray[np.float64]) -> None:
+        """:meth:`telemetry_values` into ``out`` in one compiled pass."""
+        st = self.state
+        energy = self._energy
+        energy[0] = stored_energy_J(st["T"], self._pp.loop)
+        energy[1] = st["e_stored0"]
+        energy[2] = st["e_generated"]
+        energy[3] = st["e_electric"]
+        energy[4] = st["e_radiated"]
+        clean = kernels.compiled("telemetry_rows")(
+            out,
+            self._tm_columns,
+            st["T"],
+            st["n"],
+            st["reactivity"],
+            st["feedback"],
+            st["flow"],
+            st["pump_speed"],
+            st["electric"],
+            st["radiated"],
+            st["heat"],
+            st["decay"],
+            st["drum_angle"],
+            st["power_demand"],
+            st["ttd"],
+            st["ttd_early"],
+            st["ttd_late"],
+            st["scrammed"],
+            st["scram_cause"],
+            self.failed("primary_computer_lost"),
+            self.failed("backup_computer_lost"),
+            st["backup_elsewhere"],
+            st["backup_connected"],
+            st["cross_connect"],
+            st["pump_driver"],
+            st["pump_cmd"],
+            self.failed("power_bus_lost"),
+            st["drum_driver"],
+            st["damage"],
+            st["peak_clad"],
+            energy,
+            tuple([st[key] for key in _READING_KEYS]),
+            self._pp.loop.rated_flow_kg_s,
+            float(self._pp.kinetics.beta_total),
+        )
+        if not clean:
+            for name in kernels.TELEMETRY[:3]:
+                out[:, self._tm_columns[kernels.TELEMETRY.index(name)]] = self._tm_voted(name)
+
+    def _tm_voted(self, name: str) -> Array:
+        if name == "fuel_temperature_spread_K":
+            return _mid_value(self.state["sensor.fuel_tc.reading"])[1]
+        return self._voted("power" if name == "power_fraction" else "fuel_tc")
 
     def telemetry_values(self) -> Mapping[str, NDArray[Any]]:
         st, t = self.state, self.state["T"]
