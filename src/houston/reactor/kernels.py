@@ -206,11 +206,23 @@ def _step_one(
     coeff: Array,
     amp: Array,
     c_out: Array,
+    known: Array,
 ) -> tuple[float, float]:
-    """The exact kinetics step of one row: ``C`` into ``c_out``, returns ``(n, n_mean)``."""
+    """The exact kinetics step of one row: ``C`` into ``c_out``, returns ``(n, n_mean)``.
+
+    ``w`` already holds the inhour roots of the reactivity ``known[0]`` when ``known[1]``
+    is 1 (the same parameters): they are solved again only for another reactivity (the
+    same bits either way: rows often share one)."""
     g = c0.shape[0]
     k = g + 1
-    _roots_one(rho, bt, lm, gn, w)
+    if not (
+        known[1] == 1.0
+        and rho == known[0]
+        and math.copysign(1.0, rho) == math.copysign(1.0, known[0])
+    ):
+        _roots_one(rho, bt, lm, gn, w)
+        known[0] = rho
+        known[1] = 1.0
     for kk in range(k):
         norm = 0.0
         proj = 0.0
@@ -257,11 +269,26 @@ def step_rows(
     inv = np.empty((k, g))
     coeff = np.empty(k)
     amp = np.empty(k)
+    known = np.zeros(2)
     for row in range(m):
         p = row if beta.shape[0] > 1 else 0
+        if p > 0:
+            known[1] = 0.0  # parameters of this row: the roots held are another's
         h = dt[row] if dt.shape[0] > 1 else dt[0]
         n_new, n_mean = _step_one(
-            n0[row], c0[row], rho[row], h, beta[p], lam[p], gen[p], w, inv, coeff, amp, c_out[row]
+            n0[row],
+            c0[row],
+            rho[row],
+            h,
+            beta[p],
+            lam[p],
+            gen[p],
+            w,
+            inv,
+            coeff,
+            amp,
+            c_out[row],
+            known,
         )
         n_out[row] = n_new
         mean_out[row] = n_mean
@@ -375,9 +402,12 @@ def advance_rows(
     rhs = np.empty(8)
     t1 = np.empty(8)
     ring = (_C, _H, _X, _K)
+    known = np.zeros(2)
     for row in range(m):
         t = temps[row]
         pp = row if beta.shape[0] > 1 else 0
+        if pp > 0:
+            known[1] = 0.0  # parameters of this row: the roots held are another's
         bt, lm, gn = beta[pp], lam[pp], gen[pp]
         pa = row if alpha_fuel.shape[0] > 1 else 0
         pc = row if alpha_coolant.shape[0] > 1 else 0
@@ -452,7 +482,7 @@ def advance_rows(
             th_next = _drum_angle_one(th, target, rate, h)
             mean_cos = _mean_cos_one(th, th_next, rate, h)
             rho = 0.5 * worth * (cos_crit - mean_cos) + x0
-            nn, n_mean = _step_one(nn, c, rho, h, bt, lm, gn, w, inv, coeff, amp, c_new)
+            nn, n_mean = _step_one(nn, c, rho, h, bt, lm, gn, w, inv, coeff, amp, c_new, known)
             for i in range(g):
                 c[i] = c_new[i]
             fission = n_mean * p0
