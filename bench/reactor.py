@@ -1,9 +1,11 @@
 """Reactor benchmarks: the cost of one ``reactor.fission_surface`` model per frame (1 s), for
-a single run and a batch of 10,000, at steady state and during a loss of flow, and the cost of
-one recomputation of the time-to-damage prediction (amortised over ``prediction_interval``).
+a single run and a batch of 10,000, at steady state and during a loss of flow, the cost of
+sampling its telemetry (which a session does every frame too), and the cost of one
+recomputation of the time-to-damage prediction (amortised over ``prediction_interval``).
 
 The model is stepped directly (no session, no archive): what is measured is the physics and
-the controllers. ``python bench/reactor.py`` prints the rows.
+the controllers. The compiled kernels are built (or loaded from numba's cache) before any
+timing. ``python bench/reactor.py`` prints the rows.
 """
 
 from __future__ import annotations
@@ -39,6 +41,15 @@ class _Stepper:
             self.m.step(self.ctx)
             self.t = t1
         self.events.clear()
+        return (time.perf_counter() - t0) / frames
+
+    def sample(self, frames: int) -> float:
+        """Seconds of wall time per telemetry sample."""
+        out = np.full((self.m.batch, len(self.m.telemetry)), np.nan)
+        self.m.sample(out)
+        t0 = time.perf_counter()
+        for _ in range(frames):
+            self.m.sample(out)
         return (time.perf_counter() - t0) / frames
 
     def loss_of_flow(self) -> None:
@@ -78,6 +89,7 @@ def rows() -> list[dict[str, Any]]:
         s.run(30)  # the pump running down
         step = s.run(frames)
         out.append(_row("loss of flow, step only", batch, step))
+        out.append(_row("telemetry sample", batch, s.sample(frames)))
         pred = min(s.prediction() for _ in range(3 if batch == 1 else 1))
         out.append(
             _row(
