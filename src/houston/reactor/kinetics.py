@@ -497,29 +497,35 @@ def _step(n, C, rho, dt_s, params: KineticsParams, *, want_mean: bool):
     g = params.n_groups
     if c0.shape[-1:] != (g,):
         raise ValueError(f"C must end in an axis of {g} groups, got shape {c0.shape}")
-    if np.any(np.isnan(dt)) or np.any(dt < 0.0):
+    if dt.ndim == 0:
+        if not float(dt) >= 0.0:
+            raise ValueError("dt_s must be non-negative seconds")
+    elif np.isnan(dt).any() or (dt < 0.0).any():
         raise ValueError("dt_s must be non-negative seconds")
-    shape = np.broadcast_shapes(n0.shape, c0.shape[:-1], r.shape, dt.shape, params.batch_shape)
-    if not np.all(np.isfinite(r)):
+    shared = params.batch_shape == ()
+    if shared and n0.shape == r.shape == c0.shape[:-1] and dt.ndim == 0:
+        shape = n0.shape
+    else:
+        shape = np.broadcast_shapes(n0.shape, c0.shape[:-1], r.shape, dt.shape, params.batch_shape)
+    if not np.isfinite(r).all():
         raise ValueError("rho must be finite")
     m = math.prod(shape)
-    if params.batch_shape == ():  # one parameter row shared by all
+    if shared:  # one parameter row for all
         beta = params.beta.reshape(1, g)
         lam = params.lambda_per_s.reshape(1, g)
         gen = params.generation_time_s.reshape(1)
     else:
-        beta = np.ascontiguousarray(np.broadcast_to(params.beta, (*shape, g))).reshape(m, g)
-        lam = np.ascontiguousarray(np.broadcast_to(params.lambda_per_s, (*shape, g))).reshape(m, g)
-        gen = np.ascontiguousarray(np.broadcast_to(params.generation_time_s, shape)).reshape(m)
-    steps = dt.reshape(1) if dt.ndim == 0 else np.ascontiguousarray(np.broadcast_to(dt, shape))
+        beta = _flat(params.beta, shape, m, (g,))
+        lam = _flat(params.lambda_per_s, shape, m, (g,))
+        gen = _flat(params.generation_time_s, shape, m)
     n_out = np.empty(shape)
     c_out = np.empty((*shape, g))
     mean_out = np.empty(shape)
     kernels.compiled("step_rows")(
-        np.ascontiguousarray(np.broadcast_to(n0, shape)).reshape(m),
-        np.ascontiguousarray(np.broadcast_to(c0, (*shape, g))).reshape(m, g),
-        np.ascontiguousarray(np.broadcast_to(r, shape)).reshape(m),
-        steps.reshape(-1),
+        _flat(n0, shape, m),
+        _flat(c0, shape, m, (g,)),
+        _flat(r, shape, m),
+        dt.reshape(1) if dt.ndim == 0 else _flat(dt, shape, m),
         beta,
         lam,
         gen,
@@ -530,6 +536,17 @@ def _step(n, C, rho, dt_s, params: KineticsParams, *, want_mean: bool):
     if not (np.isfinite(n_out).all() and np.isfinite(c_out).all()):
         _overflow()
     return n_out, c_out, (mean_out if want_mean else None)
+
+
+def _flat(
+    a: NDArray[np.float64], shape: tuple[int, ...], m: int, tail: tuple[int, ...] = ()
+) -> NDArray[np.float64]:
+    """``a`` broadcast to ``shape + tail`` as a C-contiguous ``(m, *tail)`` array (a view
+    when it already is one)."""
+    full = (*shape, *tail)
+    if a.shape != full or not a.flags.c_contiguous:
+        a = np.ascontiguousarray(np.broadcast_to(a, full))
+    return a.reshape((m, *tail))
 
 
 def _overflow() -> None:
