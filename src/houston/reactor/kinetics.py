@@ -32,8 +32,11 @@ right and left eigenvectors are
     r_k = (1, beta_i / (Lambda (omega_k + lambda_i))),   l_k = (1, lambda_i / (omega_k + lambda_i)),
 
 with ``l_k . r_k = rho'(omega_k) / Lambda``. The roots are found per row by a bracketed,
-safeguarded Newton iteration (vectorised over the batch, each element frozen as soon as it
-has converged, so a row's result does not depend on the other rows). No matrix is formed,
+safeguarded Newton iteration (each element stops as soon as it has converged, so a row's
+result does not depend on the other rows). :func:`step` and :func:`step_with_mean` run it,
+and the modal expansion, as a compiled row kernel (:mod:`houston.reactor.kernels`, numba,
+built on the first call); :func:`inhour_roots` runs the same iteration in numpy, vectorised
+over the batch. No matrix is formed,
 inverted or factorised, which is why this is preferred to ``numpy.linalg.eig`` on a stack of
 matrices: it costs less (a whole step for 10,000 rows takes about half the time of ``eig``
 alone on 10,000 7 x 7 matrices), it cannot return complex pairs from rounding, and it is exact

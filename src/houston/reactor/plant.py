@@ -4,7 +4,10 @@ control drums, the primary pump and the lumped heat-transport loop.
 Pure numerics over arrays with a leading batch axis; SI units. The kernel model
 (:mod:`houston.reactor.model`) and the time-to-damage prediction
 (:mod:`houston.reactor.prediction`) both call :func:`advance`, so the prediction integrates
-exactly the equations the simulation runs, only with longer steps.
+exactly the equations the simulation runs, only with longer steps. The frame step (explicit
+feedback) runs as a compiled row kernel (:func:`houston.reactor.kernels.advance_rows`);
+:func:`_advance_reference` is the same step in numpy over the batch, and it also takes the
+prediction's implicit steps.
 
 Coupling within a step of length ``dt`` (operator splitting, energy-exact):
 
