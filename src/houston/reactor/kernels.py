@@ -62,6 +62,12 @@ PLANT_CONSTANTS: Final = (
     "prompt_share",
 )
 
+#: Implicit feedback: iterations of the bracketed secant, its tolerance on the feedback
+#: reactivity (dk/k), and the heat taken for a trial that overflows (houston.reactor.plant).
+IMPLICIT_ITERATIONS: Final = 8
+IMPLICIT_TOLERANCE: Final = 1e-9
+HUGE_W: Final = 1e30
+
 _LOCK = threading.Lock()
 _KERNELS: dict[str, Any] = {}
 
@@ -321,6 +327,14 @@ def _mean_cos_one(th0: float, th1: float, rate: float, dt: float) -> float:
     return (ramp * moving + math.cos(th1) * (dt - moving)) / dt
 
 
+def _bounded_heat(heat: float) -> float:
+    """A trial far above prompt critical over a long step overflows: its heat is then taken
+    as huge, which puts it at the upper end of the bracket."""
+    if math.isfinite(heat):
+        return min(heat, HUGE_W)
+    return HUGE_W
+
+
 def _solve8(a: Array, b: Array, x: Array) -> None:
     """``a x = b`` by Gaussian elimination with partial pivoting (``a`` and ``b`` destroyed)."""
     n = b.shape[0]
@@ -346,6 +360,75 @@ def _solve8(a: Array, b: Array, x: Array) -> None:
         for j in range(r + 1, n):
             acc -= a[r, j] * x[j]
         x[r] = acc / a[r, r]
+
+
+def _neutronics_one(
+    n0: float,
+    c0: Array,
+    g0: Array,
+    th0: float,
+    target: float,
+    rate: float,
+    x: float,
+    dt: float,
+    nsub: int,
+    worth: float,
+    cos_crit: float,
+    p0: float,
+    prompt_share: float,
+    bt: Array,
+    lm: Array,
+    gn: float,
+    decay_lambda: Array,
+    decay_alpha_over_lambda: Array,
+    w: Array,
+    inv: Array,
+    coeff: Array,
+    amp: Array,
+    c_new: Array,
+    known: Array,
+    c_out: Array,
+    g_out: Array,
+) -> tuple[float, float, float, float, float]:
+    """Kinetics and decay heat of one row over ``dt`` in ``nsub`` sub-steps, the drums moving
+    and the feedback reactivity ``x`` held (:func:`houston.reactor.plant._neutronics`): the
+    precursors and decay-heat groups into ``c_out`` and ``g_out`` (which may be ``c0`` and
+    ``g0``); returns the end power and the means of heat, decay heat, power and reactivity."""
+    g = c0.shape[0]
+    ng = g0.shape[0]
+    for i in range(g):
+        c_out[i] = c0[i]
+    for j in range(ng):
+        g_out[j] = g0[j]
+    h = dt / nsub
+    nn = n0
+    th = th0
+    e_prompt = 0.0
+    e_decay = 0.0
+    rho_int = 0.0
+    n_int = 0.0
+    for _ in range(nsub):
+        th_next = _drum_angle_one(th, target, rate, h)
+        mean_cos = _mean_cos_one(th, th_next, rate, h)
+        rho = 0.5 * worth * (cos_crit - mean_cos) + x
+        nn, n_mean = _step_one(nn, c_out, rho, h, bt, lm, gn, w, inv, coeff, amp, c_new, known)
+        for i in range(g):
+            c_out[i] = c_new[i]
+        fission = n_mean * p0
+        dsum = 0.0
+        for j in range(ng):
+            xx = decay_lambda[j] * h
+            e = math.exp(-xx)
+            phi = -math.expm1(-xx) / xx
+            eq = fission * decay_alpha_over_lambda[j]
+            dsum += eq + (g_out[j] - eq) * phi
+            g_out[j] = eq + (g_out[j] - eq) * e
+        e_prompt += prompt_share * fission * h
+        e_decay += dsum * h
+        rho_int += rho * h
+        n_int += n_mean * h
+        th = th_next
+    return nn, (e_prompt + e_decay) / dt, e_decay / dt, n_int / dt, rho_int / dt
 
 
 def advance_rows(
@@ -374,6 +457,7 @@ def advance_rows(
     decay_alpha_over_lambda: Array,
     const: Array,
     dt: float,
+    implicit: bool,
     out: Array,
 ) -> None:
     """One frame of every plant with explicit feedback: :func:`houston.reactor.plant
@@ -403,6 +487,14 @@ def advance_rows(
     t1 = np.empty(8)
     ring = (_C, _H, _X, _K)
     known = np.zeros(2)
+    a2 = np.empty((8, 8))
+    b2 = np.empty(8)
+    t_base = np.empty(8)
+    u = np.empty(8)
+    c_best = np.empty(g)
+    c_try = np.empty(g)
+    g_best = np.empty(ng)
+    g_try = np.empty(ng)
     for row in range(m):
         t = temps[row]
         pp = row if beta.shape[0] > 1 else 0
@@ -469,40 +561,200 @@ def advance_rows(
             t[_C] - coolant_ref[row]
         )
         # Kinetics and decay heat with the drums moving and the feedback held.
-        h = dt / nsub
-        nn = n[row]
-        c = prec[row]
-        hg = groups[row]
-        th = th0
-        e_prompt = 0.0
-        e_decay = 0.0
-        rho_int = 0.0
-        n_int = 0.0
-        for _ in range(nsub):
-            th_next = _drum_angle_one(th, target, rate, h)
-            mean_cos = _mean_cos_one(th, th_next, rate, h)
-            rho = 0.5 * worth * (cos_crit - mean_cos) + x0
-            nn, n_mean = _step_one(nn, c, rho, h, bt, lm, gn, w, inv, coeff, amp, c_new, known)
+        if not implicit:
+            nn, heat, decay_w, n_avg, react = _neutronics_one(
+                n[row],
+                prec[row],
+                groups[row],
+                th0,
+                target,
+                rate,
+                x0,
+                dt,
+                nsub,
+                worth,
+                cos_crit,
+                p0,
+                prompt_share,
+                bt,
+                lm,
+                gn,
+                decay_lambda,
+                decay_alpha_over_lambda,
+                w,
+                inv,
+                coeff,
+                amp,
+                c_new,
+                known,
+                prec[row],
+                groups[row],
+            )
+            fb = x0
+            # The loop's step with that heat.
+            rhs[_F] += heat
+            _solve8(a, rhs, t1)
+        else:
+            # The end temperatures are t_base + Q u for a heat Q (two solves).
+            for i in range(8):
+                for j in range(8):
+                    a2[i, j] = a[i, j]
+                b2[i] = rhs[i]
+            _solve8(a2, b2, t_base)
+            for i in range(8):
+                for j in range(8):
+                    a2[i, j] = a[i, j]
+                b2[i] = 0.0
+            b2[_F] = 1.0
+            _solve8(a2, b2, u)
+            mid_f = 0.5 * (t[_F] + t_base[_F])
+            mid_c = 0.5 * (t[_C] + t_base[_C])
+            af, ac = alpha_fuel[pa], alpha_coolant[pc]
+            fb_base = af * (mid_f - fuel_ref[row]) + ac * (mid_c - coolant_ref[row])
+            slope = 0.5 * (af * u[_F] + ac * u[_C])
+            # Bracketed secant (Illinois) on x = fb_base + slope Q(x); see plant._implicit.
+            best = _neutronics_one(
+                n[row],
+                prec[row],
+                groups[row],
+                th0,
+                target,
+                rate,
+                x0,
+                dt,
+                nsub,
+                worth,
+                cos_crit,
+                p0,
+                prompt_share,
+                bt,
+                lm,
+                gn,
+                decay_lambda,
+                decay_alpha_over_lambda,
+                w,
+                inv,
+                coeff,
+                amp,
+                c_new,
+                known,
+                c_best,
+                g_best,
+            )
+            best = (best[0], _bounded_heat(best[1]), best[2], best[3], best[4])
+            g0v = x0 - fb_base - slope * best[1]
+            x1 = fb_base + slope * best[1]
+            trial = _neutronics_one(
+                n[row],
+                prec[row],
+                groups[row],
+                th0,
+                target,
+                rate,
+                x1,
+                dt,
+                nsub,
+                worth,
+                cos_crit,
+                p0,
+                prompt_share,
+                bt,
+                lm,
+                gn,
+                decay_lambda,
+                decay_alpha_over_lambda,
+                w,
+                inv,
+                coeff,
+                amp,
+                c_new,
+                known,
+                c_try,
+                g_try,
+            )
+            trial = (trial[0], _bounded_heat(trial[1]), trial[2], trial[3], trial[4])
+            g1v = x1 - fb_base - slope * trial[1]
+            if g0v <= 0.0:
+                lo, glo, hi, ghi = x0, g0v, x1, g1v
+            else:
+                lo, glo, hi, ghi = x1, g1v, x0, g0v
+            best_x = x0
+            best_g = min(abs(g0v), abs(g1v))
+            if not (abs(g0v) <= abs(g1v)):
+                best_x = x1
+                best = trial
+                for i in range(g):
+                    c_best[i] = c_try[i]
+                for j in range(ng):
+                    g_best[j] = g_try[j]
+            side = 0.0
+            for _ in range(IMPLICIT_ITERATIONS):
+                if best_g <= IMPLICIT_TOLERANCE:
+                    break
+                if ghi != glo:
+                    xs = hi - ghi * (hi - lo) / (ghi - glo)
+                else:
+                    xs = 0.5 * (lo + hi)
+                if not (xs > lo and xs < hi):
+                    xs = 0.5 * (lo + hi)
+                trial = _neutronics_one(
+                    n[row],
+                    prec[row],
+                    groups[row],
+                    th0,
+                    target,
+                    rate,
+                    xs,
+                    dt,
+                    nsub,
+                    worth,
+                    cos_crit,
+                    p0,
+                    prompt_share,
+                    bt,
+                    lm,
+                    gn,
+                    decay_lambda,
+                    decay_alpha_over_lambda,
+                    w,
+                    inv,
+                    coeff,
+                    amp,
+                    c_new,
+                    known,
+                    c_try,
+                    g_try,
+                )
+                trial = (trial[0], _bounded_heat(trial[1]), trial[2], trial[3], trial[4])
+                gx = xs - fb_base - slope * trial[1]
+                if abs(gx) < best_g:
+                    best = trial
+                    best_x = xs
+                    best_g = abs(gx)
+                    for i in range(g):
+                        c_best[i] = c_try[i]
+                    for j in range(ng):
+                        g_best[j] = g_try[j]
+                if gx <= 0.0:
+                    lo = xs
+                    glo = gx
+                    if side < 0.0:
+                        ghi = 0.5 * ghi
+                    side = -1.0
+                else:
+                    if side > 0.0:
+                        glo = 0.5 * glo
+                    hi = xs
+                    ghi = gx
+                    side = 1.0
+            nn, heat, decay_w, n_avg, react = best
+            fb = best_x
             for i in range(g):
-                c[i] = c_new[i]
-            fission = n_mean * p0
-            dsum = 0.0
+                prec[row, i] = c_best[i]
             for j in range(ng):
-                xx = decay_lambda[j] * h
-                e = math.exp(-xx)
-                phi = -math.expm1(-xx) / xx
-                eq = fission * decay_alpha_over_lambda[j]
-                dsum += eq + (hg[j] - eq) * phi
-                hg[j] = eq + (hg[j] - eq) * e
-            e_prompt += prompt_share * fission * h
-            e_decay += dsum * h
-            rho_int += rho * h
-            n_int += n_mean * h
-            th = th_next
-        heat = (e_prompt + e_decay) / dt
-        # The loop's step with that heat, and the flows the solve used.
-        rhs[_F] += heat
-        _solve8(a, rhs, t1)
+                groups[row, j] = g_best[j]
+            for i in range(8):
+                t1[i] = t_base[i] + heat * u[i]
         electric = eta * gc * (t1[_D] - t1[_R])
         radiated = sea * (math.pow(tr0, 4.0) - math.pow(sink[row], 4.0)) + 4.0 * sea * math.pow(
             tr0, 3.0
@@ -519,11 +771,11 @@ def advance_rows(
         pump_speed[row] = _pump_speed_one(w0, on, pump_target[row], spinup, friction, coast, dt)
         drum[row] = th1
         out[0, row] = flow
-        out[1, row] = rho_int / dt
-        out[2, row] = x0
-        out[3, row] = n_int / dt
+        out[1, row] = react
+        out[2, row] = fb
+        out[3, row] = n_avg
         out[4, row] = heat
-        out[5, row] = e_decay / dt
+        out[5, row] = decay_w
         out[6, row] = electric
         out[7, row] = radiated
         out[8, row] = gx * (t1[_X] - t1[_D])
@@ -905,9 +1157,21 @@ def compiled(name: str) -> Any:
 
             options: dict[str, Any] = {"cache": True, "error_model": "numpy"}
             module = globals()
-            for helper in ("_positive_root_one", "_pump_speed_one", "_drum_angle_one"):
+            for helper in (
+                "_positive_root_one",
+                "_pump_speed_one",
+                "_drum_angle_one",
+                "_bounded_heat",
+            ):
                 module[helper] = numba.njit(inline="always", **options)(module[helper])
-            for helper in ("_roots_one", "_step_one", "_mean_cos_one", "_solve8", "_mid3"):
+            for helper in (
+                "_roots_one",
+                "_step_one",
+                "_mean_cos_one",
+                "_solve8",
+                "_mid3",
+                "_neutronics_one",
+            ):
                 module[helper] = numba.njit(**options)(module[helper])
             for kernel in (
                 "step_rows",

@@ -6,8 +6,7 @@ Pure numerics over arrays with a leading batch axis; SI units. The kernel model
 (:mod:`houston.reactor.prediction`) both call :func:`advance`, so the prediction integrates
 exactly the equations the simulation runs, only with longer steps. The frame step (explicit
 feedback) runs as a compiled row kernel (:func:`houston.reactor.kernels.advance_rows`);
-:func:`_advance_reference` is the same step in numpy over the batch, and it also takes the
-prediction's implicit steps.
+:func:`_advance_reference` is the same step in numpy over the batch.
 
 Coupling within a step of length ``dt`` (operator splitting, energy-exact):
 
@@ -245,9 +244,9 @@ def _neutronics(
 
 #: Implicit feedback: iterations of the bracketed secant, and the tolerance on the feedback
 #: reactivity (dk/k; 1e-9 is 1.5e-5 cents).
-_IMPLICIT_ITERATIONS: Final = 8
-_IMPLICIT_TOLERANCE: Final = 1e-9
-_HUGE_W: Final = 1e30
+_IMPLICIT_ITERATIONS: Final = kernels.IMPLICIT_ITERATIONS
+_IMPLICIT_TOLERANCE: Final = kernels.IMPLICIT_TOLERANCE
+_HUGE_W: Final = kernels.HUGE_W
 
 
 def advance(
@@ -256,15 +255,14 @@ def advance(
     """Advance ``state`` in place by ``dt`` seconds; return the step's means.
 
     By default the feedback is the start of the step's (explicit: accurate and stable at the
-    1 s frame, whose length is far below the feedback's time scale), and the step runs the
-    compiled row kernel :func:`houston.reactor.kernels.advance_rows` (the arithmetic of
-    :func:`_advance_reference`, each row with its own number of kinetics sub-steps). With
-    ``implicit`` the feedback reactivity ``x`` held over the step is the one of the step's own
-    mid-point temperatures; see :func:`_advance_reference`.
+    1 s frame, whose length is far below the feedback's time scale). With ``implicit`` the
+    feedback reactivity ``x`` held over the step is the one of the step's own mid-point
+    temperatures; see :func:`_advance_reference`. The step runs the compiled row kernel
+    :func:`houston.reactor.kernels.advance_rows`: the arithmetic of
+    :func:`_advance_reference`, except that each row counts its own kinetics sub-steps and
+    ends its own secant iteration.
     """
-    if implicit:
-        return _advance_reference(state, drive, params, dt, implicit=True)
-    return _advance_compiled(state, drive, params, dt)
+    return _advance_compiled(state, drive, params, dt, implicit=implicit)
 
 
 def _rows(value: ArrayLike, batch: int) -> Array:
@@ -320,7 +318,7 @@ def _constants(params: PlantParams) -> tuple[Array, ...]:
 
 
 def _advance_compiled(
-    state: PlantState, drive: Drive, params: PlantParams, dt: float
+    state: PlantState, drive: Drive, params: PlantParams, dt: float, *, implicit: bool = False
 ) -> StepResult:
     batch = state.n.shape[0]
     const, caps, beta, lam, gen, af, ac = _constants(params)
@@ -367,6 +365,7 @@ def _advance_compiled(
         _ALPHA_OVER_LAMBDA,
         const,
         float(dt),
+        bool(implicit),
         out,
     )
     for a, w in zip(live, work, strict=True):
