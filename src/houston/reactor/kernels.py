@@ -199,6 +199,37 @@ def _roots_one(rho: float, beta: Array, lam: Array, gen: float, w: Array) -> Non
         w[kk] = wk
 
 
+#: Inhour roots remembered per kernel call (see _known_roots).
+ROOT_MEMORY: Final = 16
+
+
+def _new_known(k: int) -> Array:
+    """An empty memory of inhour roots: row 0 holds the next slot to fill, each further row
+    a flag (1 when used), the reactivity and its ``k`` roots."""
+    return np.zeros((ROOT_MEMORY + 1, 2 + k))
+
+
+def _forget(known: Array) -> None:
+    for slot in range(1, known.shape[0]):
+        known[slot, 0] = 0.0
+
+
+def _known_roots(known: Array, rho: float, w: Array) -> bool:
+    """Copy the remembered roots of ``rho`` (the same bits, sign of zero included) into
+    ``w``; False if there are none."""
+    for slot in range(1, known.shape[0]):
+        entry = known[slot]
+        if (
+            entry[0] == 1.0
+            and entry[1] == rho
+            and math.copysign(1.0, entry[1]) == math.copysign(1.0, rho)
+        ):
+            for kk in range(w.shape[0]):
+                w[kk] = entry[2 + kk]
+            return True
+    return False
+
+
 def _step_one(
     n0: float,
     c0: Array,
@@ -216,19 +247,19 @@ def _step_one(
 ) -> tuple[float, float]:
     """The exact kinetics step of one row: ``C`` into ``c_out``, returns ``(n, n_mean)``.
 
-    ``w`` already holds the inhour roots of the reactivity ``known[0]`` when ``known[1]``
-    is 1 (the same parameters): they are solved again only for another reactivity (the
-    same bits either way: rows often share one)."""
+    ``known`` remembers the inhour roots of the last few reactivities solved with the same
+    parameters (:func:`_known_roots`): rows often share them (the same bits either way)."""
     g = c0.shape[0]
     k = g + 1
-    if not (
-        known[1] == 1.0
-        and rho == known[0]
-        and math.copysign(1.0, rho) == math.copysign(1.0, known[0])
-    ):
+    if not _known_roots(known, rho, w):
         _roots_one(rho, bt, lm, gn, w)
-        known[0] = rho
-        known[1] = 1.0
+        slot = int(known[0, 0])
+        known[0, 0] = (slot + 1) % (known.shape[0] - 1)
+        entry = known[slot + 1]
+        entry[0] = 1.0
+        entry[1] = rho
+        for kk in range(k):
+            entry[2 + kk] = w[kk]
     for kk in range(k):
         norm = 0.0
         proj = 0.0
@@ -275,11 +306,11 @@ def step_rows(
     inv = np.empty((k, g))
     coeff = np.empty(k)
     amp = np.empty(k)
-    known = np.zeros(2)
+    known = _new_known(k)
     for row in range(m):
         p = row if beta.shape[0] > 1 else 0
         if p > 0:
-            known[1] = 0.0  # parameters of this row: the roots held are another's
+            _forget(known)  # parameters of this row: the roots held are another's
         h = dt[row] if dt.shape[0] > 1 else dt[0]
         n_new, n_mean = _step_one(
             n0[row],
@@ -486,7 +517,7 @@ def advance_rows(
     rhs = np.empty(8)
     t1 = np.empty(8)
     ring = (_C, _H, _X, _K)
-    known = np.zeros(2)
+    known = _new_known(k)
     a2 = np.empty((8, 8))
     b2 = np.empty(8)
     t_base = np.empty(8)
@@ -499,7 +530,7 @@ def advance_rows(
         t = temps[row]
         pp = row if beta.shape[0] > 1 else 0
         if pp > 0:
-            known[1] = 0.0  # parameters of this row: the roots held are another's
+            _forget(known)  # parameters of this row: the roots held are another's
         bt, lm, gn = beta[pp], lam[pp], gen[pp]
         pa = row if alpha_fuel.shape[0] > 1 else 0
         pc = row if alpha_coolant.shape[0] > 1 else 0
@@ -1171,6 +1202,9 @@ def compiled(name: str) -> Any:
                 "_solve8",
                 "_mid3",
                 "_neutronics_one",
+                "_new_known",
+                "_forget",
+                "_known_roots",
             ):
                 module[helper] = numba.njit(**options)(module[helper])
             for kernel in (
