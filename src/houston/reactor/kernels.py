@@ -757,18 +757,18 @@ def advance_rows(
                     g_try,
                 )
                 trial = (trial[0], _bounded_heat(trial[1]), trial[2], trial[3], trial[4])
-                gx = xs - fb_base - slope * trial[1]
-                if abs(gx) < best_g:
+                gs = xs - fb_base - slope * trial[1]
+                if abs(gs) < best_g:
                     best = trial
                     best_x = xs
-                    best_g = abs(gx)
+                    best_g = abs(gs)
                     for i in range(g):
                         c_best[i] = c_try[i]
                     for j in range(ng):
                         g_best[j] = g_try[j]
-                if gx <= 0.0:
+                if gs <= 0.0:
                     lo = xs
-                    glo = gx
+                    glo = gs
                     if side < 0.0:
                         ghi = 0.5 * ghi
                     side = -1.0
@@ -776,7 +776,7 @@ def advance_rows(
                     if side > 0.0:
                         glo = 0.5 * glo
                     hi = xs
-                    ghi = gx
+                    ghi = gs
                     side = 1.0
             nn, heat, decay_w, n_avg, react = best
             fb = best_x
