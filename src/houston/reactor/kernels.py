@@ -1,6 +1,7 @@
 """Compiled row kernels of the reactor: the exact point-kinetics step
-(:func:`houston.reactor.kinetics.step`) and the plant's frame step
-(:func:`houston.reactor.plant.advance` with explicit feedback).
+(:func:`houston.reactor.kinetics.step`), the plant's step (:func:`houston.reactor.plant
+.advance`, explicit or implicit feedback), and the model's sensor readings, controllers'
+drive, protection trips and telemetry (:mod:`houston.reactor.model`).
 
 The functions work on one row at a time and are written for numba. They are plain Python
 until :func:`compiled` runs (on the first step): it imports numba and compiles them
@@ -11,10 +12,12 @@ defined in, is renewed whenever any of them changes.
 
 Each kernel does the arithmetic of the numpy code it stands for, in the same order
 (:func:`houston.reactor.kinetics._step_reference`, :func:`houston.reactor.plant
-._advance_reference`); the elementary functions (``exp``, ``sin``, ``pow``, the 8 x 8 solve)
-are the C library's and a Gaussian elimination rather than numpy's and LAPACK's, so results
-agree to round-off (tests/reactor/test_kinetics.py and test_plant.py compare them). Every row
-is computed alone: a row gives the same bits in any batch.
+._advance_reference`, :func:`houston.core.sensors.read` and the model's ``_reference``
+methods and ``telemetry_values``). The sensors, drive, trips and telemetry give the same
+bits; in the kinetics and the plant the elementary functions (``exp``, ``sin``, ``pow``, the
+8 x 8 solve) are the C library's and a Gaussian elimination rather than numpy's and
+LAPACK's, so results agree to round-off (tests/reactor compares them). Every row is computed
+alone: a row gives the same bits in any batch.
 """
 
 from __future__ import annotations
