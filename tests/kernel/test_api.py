@@ -28,6 +28,12 @@ def test_run_from_python(tmp_path: Path) -> None:
         kinds = set(run.events().column("kind").to_pylist())
         assert {"session", "timeline", "command", "limit"} <= kinds
         assert run.summary.t_ns == 2 * 3600 * 1_000_000_000 and not run.summary.interrupted
+        import pyarrow.parquet as pq
+
+        dest = run.archive.to_parquet(tmp_path / "alt.parquet", ["apollo.orbit.altitude_m"])
+        assert pq.read_table(dest).column("apollo.orbit.altitude_m").to_numpy().tolist() == (
+            alt.tolist()
+        )
     finally:
         run.close()
 

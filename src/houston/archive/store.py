@@ -455,9 +455,6 @@ class Archive:
     def __getitem__(self, name: str) -> NDArray[Any]:
         return self.telemetry([name], run=0).column(name).to_numpy()
 
-    def times_ns(self, run: int = 0) -> NDArray[np.int64]:
-        return self.telemetry([], run=run).column("t_ns").to_numpy()
-
     def events(self, run: int | None = None) -> Any:
         sql = "SELECT * FROM events"
         params: list[Any] = []

@@ -48,8 +48,9 @@ from numba import njit
 from numpy.typing import ArrayLike, NDArray
 
 from houston.dynamics.forces import ForceModel, KernelSpec
+from houston.dynamics.relative import lvlh_to_inertial
 
-__all__ = ["Propagator", "StepperState", "Trajectory"]
+__all__ = ["Propagator", "StepperState", "Trajectory", "lvlh_to_inertial"]
 
 Array = NDArray[np.float64]
 
@@ -1188,13 +1189,3 @@ def _checked(action: Any) -> Any:
     if not isinstance(action, Action | Reset):
         raise TypeError(f"an event handler must return an Action or a Reset, got {action!r}")
     return action
-
-
-def lvlh_to_inertial(r_m: Array, v_m_s: Array, vec: Array) -> Array:
-    """Inertial components of vectors given in the LVLH frame of ``(r, v)`` (x radial out,
-    y along-track, z orbit normal), all ``(..., 3)``."""
-    x = r_m / np.linalg.norm(r_m, axis=-1, keepdims=True)
-    hv = np.cross(r_m, v_m_s)
-    z = hv / np.linalg.norm(hv, axis=-1, keepdims=True)
-    yv = np.cross(z, x)
-    return vec[..., 0:1] * x + vec[..., 1:2] * yv + vec[..., 2:3] * z

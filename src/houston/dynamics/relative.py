@@ -172,6 +172,19 @@ def lvlh_basis(r_target: ArrayLike, v_target: ArrayLike) -> Array:
     return np.stack([x_hat, y_hat, z_hat], axis=-2)
 
 
+def lvlh_to_inertial(r_m: ArrayLike, v_m_s: ArrayLike, vec: ArrayLike) -> Array:
+    """Inertial components of vectors given in the LVLH frame of ``(r, v)`` (x radial out,
+    y along-track, z orbit normal), all ``(..., 3)``: ``basis^T @ vec`` with
+    :func:`lvlh_basis`."""
+    basis = lvlh_basis(r_m, v_m_s)
+    vec = np.asarray(vec, dtype=float)
+    return (
+        vec[..., 0:1] * basis[..., 0, :]
+        + vec[..., 1:2] * basis[..., 1, :]
+        + vec[..., 2:3] * basis[..., 2, :]
+    )
+
+
 def _frame_rate(r: Array, v: Array) -> Array:
     """Angular velocity of the LVLH frame in inertial axes, ``h / r^2`` (two-body motion)."""
     return np.cross(r, v) / _dot(r, r)[..., None]

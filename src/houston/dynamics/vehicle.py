@@ -26,6 +26,7 @@ from houston.core.model import (
     StepContext,
     Telemetry,
 )
+from houston.dynamics.relative import lvlh_to_inertial
 
 BODIES = {"earth": (MU_EARTH_M3_S2, R_EARTH_M), "moon": (MU_MOON_M3_S2, R_MOON_M)}
 
@@ -176,12 +177,8 @@ class TwoBodyVehicle(Model):
         able = mask & ~self.failed("propulsion_lost")
         if not able.any():
             raise CommandRejected("propulsion failed: the engine cannot fire")
-        r, v = self.state["r"], self.state["v"]
-        x = r / np.linalg.norm(r, axis=-1, keepdims=True)
-        z = np.cross(r, v)
-        z /= np.linalg.norm(z, axis=-1, keepdims=True)
-        y = np.cross(z, x)
-        dv = dv_lvlh[0] * x + dv_lvlh[1] * y + dv_lvlh[2] * z
+        dv = lvlh_to_inertial(self.state["r"], self.state["v"], dv_lvlh)
+        v = self.state["v"]
         v[able] += dv[able]
         self.state["dv_used"][able] += float(np.linalg.norm(dv_lvlh))
         text = f"Δv {np.linalg.norm(dv_lvlh):.2f} m/s (LVLH {dv_lvlh[0]:+.2f}, {dv_lvlh[1]:+.2f}, {dv_lvlh[2]:+.2f} m/s)"

@@ -7,7 +7,6 @@ so that the page never drifts from the code.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from houston.core.model import BUILTIN_MODELS, Command, Failure, Model, Param, model_class
 from houston.core.units import DIMENSIONS, symbol
@@ -130,7 +129,3 @@ def markdown(types: Iterable[str] | None = None) -> str:
     for name in names:
         out += model_section(model_class(name))
     return "\n".join(out).rstrip() + "\n"
-
-
-def describe_all() -> dict[str, Any]:
-    return {name: model_class(name).describe() for name in sorted(BUILTIN_MODELS)}

@@ -35,7 +35,6 @@ from houston.core.model import (
     model_class,
 )
 from houston.core.random import BatchRandom, run_seeds
-from houston.core.units import symbol
 from houston.ops.catalog import Catalog
 from houston.ops.events import Event, EventKind, EventLog, Severity
 from houston.ops.limits import LEVEL_NAMES, Alarms, LimitChecker, Transition
@@ -580,9 +579,6 @@ class Session:
     def ground_value(self, name: str) -> NDArray[np.float64]:
         """The value of a parameter as the ground last heard it, one per run (NaN: never)."""
         return self.ground.values[:, self.catalog.index[name]]
-
-    def describe_units(self, name: str) -> str:
-        return symbol(self.catalog[name].unit)
 
     # -- checkpoints ---------------------------------------------------------------------------
 
