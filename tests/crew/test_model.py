@@ -263,3 +263,24 @@ def test_compiled_physiology_equals_the_reference_module() -> None:
         assert got[1] == ref.ebullism_s[0]
         assert got[2] == pytest.approx(ref.injury_s[0], rel=1e-13, abs=1e-13)
         assert status_of(got[0], got[2]) == phys.status(ref)[0]
+
+
+def test_a_suit_breach_adds_to_the_leak_and_a_repair_restores_it() -> None:
+    # A 1 mm^2 suit breached by 9 mm^2 before the wearer steps into vacuum behaves exactly as a
+    # 10 mm^2 suit (the same orifice law on the summed area): same times to each status.
+    model = _crew(
+        {"x": {"node": "cabin", "suit": True, "suit_worn": True, "suit_leak_area": 1e-6}}
+    )
+    model.initialize(_ctx(model, 0, 0, P0_PA))
+    model.step(_ctx(model, 0, 1, P0_PA))
+    mask = np.ones(1, dtype=bool)
+    model.set_failure("suit_breach", {"person": "x", "area": 9e-6}, mask, True)
+    assert model.state["suit_area"][0, 0] == pytest.approx(10e-6, rel=1e-12)
+    times: dict[str, float] = {}
+    for k in range(300):
+        model.step(_ctx(model, 1 + k, 2 + k, 0.0))
+        times.setdefault(phys.STATUS_NAMES[int(model.state["status"][0, 0])], k + 1.0)
+    assert times["UNCONSCIOUS"] == 92.0 and times["DEAD"] == 229.0
+    model.set_failure("suit_breach", {}, mask, False)
+    assert model.state["suit_area"][0, 0] == 1e-6
+    assert model.check_action("failure", "suit_breach", {"person": "y", "area": 1e-6}) is not None

@@ -279,7 +279,7 @@ def step(
                     suit_mass[row, k],
                     suit_volume[k],
                     suit_temperature,
-                    suit_area[k],
+                    suit_area[row, k],
                     p_env,
                     x_o2,
                     dt,

@@ -46,6 +46,7 @@ from houston.core.constants import R_GAS_J_MOL_K
 from houston.core.model import (
     Command,
     CommandRejected,
+    Failure,
     Limits,
     Model,
     Param,
@@ -190,6 +191,17 @@ class CrewModel(Model):
         ),
         Command("doff_suit", "take the suit off", (_person_arg(),)),
     )
+    failures = (
+        Failure(
+            "suit_breach",
+            "a suit is holed (a bullet, a tear): its leak area grows by 'area' (breaches add up; "
+            "a repair restores every suit's own leak)",
+            (
+                _person_arg(),
+                Param("area", "m2", "effective area cd*A of the breach", min=0.0),
+            ),
+        ),
+    )
 
     def __init__(self, path: str, params: Mapping[str, Any], batch: int) -> None:
         p = dict(params)
@@ -270,6 +282,7 @@ class CrewModel(Model):
                 description="gas the suit gave its surroundings",
             ),
             State("suit_pressure", "Pa", (k,)),
+            State("suit_area", "m2", (k,), description="leak area of each suit, breaches included"),
             State("hypoxia", "s", (k,)),
             State("ebullism", "s", (k,)),
             State("injury", "s", (k,)),
@@ -325,6 +338,7 @@ class CrewModel(Model):
         s["task"][:] = -1
         s["move_scale"][:] = 1.0
         s["suit_worn"][:] = [bool(r["suit_worn"]) for r in people.values()]
+        s["suit_area"][:] = self._suit_area
         s["suit_pending"][:] = s["suit_worn"]
         s["seen_hatch"][:] = [HATCH_STATES.index("CLOSED")] * len(self.hatch_names)
         s["breathing_pressure"][:] = np.nan
@@ -398,7 +412,7 @@ class CrewModel(Model):
             self._task_duration,
             self._pace,
             self._suit_volume,
-            self._suit_area,
+            s["suit_area"],
             float(self.p["suit_temperature"]),
             self._has_suit,
             float(self.p["impaired_pace"]),
@@ -595,6 +609,26 @@ class CrewModel(Model):
         s["suit_pressure"][off, k] = 0.0
         s["suit_worn"][off, k] = False
         return f"{who} suit off"
+
+    def set_failure(
+        self, name: str, args: Mapping[str, Any], mask: NDArray[np.bool_], active: bool
+    ) -> None:
+        if name != "suit_breach":
+            super().set_failure(name, args, mask, active)
+            return
+        super().set_failure(name, {}, mask, active)
+        s = self.state
+        if not active:
+            s["suit_area"][mask] = self._suit_area
+            return
+        k = _find(self.people_names, args["person"], "person")
+        s["suit_area"][mask, k] += float(args["area"])
+
+    def check_action(self, kind: str, name: str, args: Mapping[str, Any]) -> str | None:
+        who = args.get("person")
+        if who is not None and who not in self.people_names:
+            return f"unknown person {who!r}; the crew: {', '.join(self.people_names)}"
+        return None
 
     def _clear(self, mask: NDArray[np.bool_], k: int) -> None:
         """Cancel the move and the task of person ``k`` in the runs of ``mask``."""
