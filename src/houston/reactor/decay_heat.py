@@ -27,7 +27,10 @@ Two models:
 
     The 1979 fit is chosen over the 2005/2014 revisions because its coefficients could be
     checked against several independent transcriptions; the revisions change the U-235 fit
-    (the first group, notably) and are not reproduced here.
+    (the first group, notably) and are not reproduced here. Against the ANSI/ANS-5.1-2005
+    U-235 fit, infinite operation, this one lies 0.05-0.6 % below from 1 s to 1 day
+    (``tests/reactor/test_decay_heat_published.py``); at shutdown it is 2 % below
+    (13.18 against 13.46 MeV per fission).
 
 ``"way-wigner"``
     The Way–Wigner power law, K. Way and E. P. Wigner, "The rate of decay of fission

@@ -15,8 +15,17 @@ feeding free-piston Stirling converters, and radiators. Sources, value by value 
 * **Kilopower / KRUSTY** (M. A. Gibson et al., NASA/TM, 2018; D. I. Poston et al., "KRUSTY
   Reactor Design", Nuclear Technology 206, 2020): a compact fast core self-regulated by its
   negative temperature feedback, which the nuclear test showed; highly enriched U-235 kinetics.
-  We could not read the design paper's coefficient table: the feedback coefficients below are
-  engineering values, and the prediction carries a stated uncertainty on them.
+  Published KRUSTY numbers we could read (through the NEAMS Virtual Test Bed's KRUSTY model,
+  idaholab/virtual_test_bed, which cites Poston et al. 2020 and the ICSBEP benchmark
+  HEU-MET-FAST-101): beta_eff 0.0065 (assumed in the warm-critical analysis), 0.0066
+  (ICSBEP, calculated), 0.0069 (Serpent); the fuel's Doppler feedback, -69 pcm from 300 to
+  800 K (Serpent), about -0.02 cent/K, small beside the thermal expansion that dominates.
+  ``beta_total`` = 0.0065 agrees. KRUSTY's total (expansion) temperature coefficient we could
+  not read, and it would not transfer anyway: it belongs to the U-7.65Mo metal disk of a
+  1 kWe prototype, cooled by sodium heat pipes inside a BeO reflector, not to a UO2, steel
+  and NaK core. The feedback coefficients
+  below therefore stay engineering values, chosen for the 45 minutes, and the prediction
+  carries a stated uncertainty on them (``docs/reactor.md`` gives the comparison).
 * **SNAP-10A**: a NaK-78 pumped loop in space, core inlet 755 K and outlet 816 K (Magee,
   Dufoe and Gordon, *SNAP 10A Reactor Thermal Performance*, Atomics International, 1964, as
   tabulated by Dalinger et al., arXiv:2505.04024, 2025; not checked against the 1964 report).
