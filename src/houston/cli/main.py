@@ -87,15 +87,27 @@ class TimelinePrinter:
 
 @app.command()
 def scenarios() -> None:
-    """List the bundled scenarios."""
-    from houston.scenario.loader import bundled_descriptions
+    """List the bundled scenarios and their decisions (``--set decision.NAME=VALUE``)."""
+    from houston.scenario.loader import bundled_decisions, bundled_descriptions
 
+    decisions = bundled_decisions()
     table = Table(show_header=True, header_style="bold", box=None)
     table.add_column("scenario")
     table.add_column("description")
+    table.add_column("decisions")
     for name, description in bundled_descriptions().items():
-        table.add_row(name, description)
+        table.add_row(
+            name, description, "\n".join(_decision_line(d) for d in decisions.get(name, ()))
+        )
     out.print(table)
+
+
+def _decision_line(d: Any) -> str:
+    """``apollo = "proceed" (proceed|abort)``: a decision, its value and its options."""
+    from houston.scenario.spec import format_decision
+
+    options = "|".join(format_decision(o).strip('"') for o in d.options)
+    return escape(f"{d.name} = {format_decision(d.value)}" + (f" ({options})" if options else ""))
 
 
 @app.command()
@@ -112,6 +124,30 @@ def check(
         f"ok: {world.name}: {len(world.systems)} systems, {len(session.catalog)} telemetry "
         f"parameters, {len(world.timeline)} timeline entries, epoch {world.epoch.utc}"
     )
+    slow = [s for s in world.systems if s.step_ns not in (None, world.frame_ns)]
+    if slow:
+        out.print(
+            f"frame {world.frame_ns / 1e9:g} s; slower systems: "
+            + ", ".join(f"{s.path} every {s.step_ns / 1e9:g} s" for s in slow)
+        )
+    if world.decisions:
+        from houston.scenario.spec import format_decision
+
+        table = Table(box=None, header_style="bold")
+        for col in ("decision", "value", "options", "entries enabled", "description"):
+            table.add_column(col)
+        for d in world.decisions:
+            value = format_decision(d.value)
+            if d.value != d.default:
+                value += f" (file: {format_decision(d.default)})"
+            table.add_row(
+                d.name,
+                escape(value),
+                escape(", ".join(format_decision(o) for o in d.options) or "any"),
+                f"{d.enabled} of {d.entries}",
+                escape(d.description),
+            )
+        out.print(table)
 
 
 @app.command()

@@ -1,12 +1,21 @@
 """Load a scenario TOML file into a validated ``World``, reporting every problem with its place.
 
-A scenario file has four kinds of tables::
+A scenario file has five kinds of tables::
 
     [scenario]                     # name, description, epoch_utc, duration, frame
+    [decision]                     # named choices (optional): name = value, or a table
+    tracy_runs = true
+    [decision.apollo]
+    value = "proceed"
+    options = ["proceed", "abort"]
+    description = "Apollo docks with Soyuz after one more orbit, or comes home"
+    [decision.apollo.set.abort]    # --set values that this choice applies (assets.* only)
+    "assets.apollo.orbit.mass_kg" = 14000
     [assets.NAME]                  # an asset: a vehicle, a base, a ground station
     description = "..."
     [assets.NAME.SYSTEM]           # a model instance, path NAME.SYSTEM
     model = "vehicle.two_body"     # its type
+    step = "10s"                   # optional: stepped every 10 s (a multiple of the frame)
     perigee_altitude_km = 220      # its parameters, unit in the field name
     inputs = { target_r = "other.orbit.r_gcrf_m" }
     [assets.NAME.SYSTEM.limits.altitude_m]
@@ -16,16 +25,26 @@ A scenario file has four kinds of tables::
     target = "NAME.SYSTEM"
     command = "burn"
     dv_lvlh_m_s = [0, -30, 0]      # arguments, unit in the field name
+    when = { apollo = "proceed" }  # optional: only when these decisions have these values
+                                   # (a list: any of them)
 
 Values from the command line (``--set path=value``) are applied to the parsed file before
-validation, so an override is checked exactly like the file.
+validation, so an override is checked exactly like the file. ``--set decision.NAME=VALUE``
+sets a decision's value (in either form); a decision with ``options`` accepts only those, and
+a decision's value keeps the kind it has in the file (text, true/false, number). Then the
+``set`` table of each decision's current value is applied (a ``--set`` of the same path wins).
+Timeline entries whose ``when`` does not hold are validated like the others and left out of
+the world.
 """
 
 from __future__ import annotations
 
+import copy
 import math
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -35,8 +54,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from houston.core.model import REQUIRED, Command, Failure, Limits, Model, Param, model_class
 from houston.core.time import DURATION_FORMS, DurationError, Epoch, parse_duration
 from houston.core.units import DIMENSIONS, UnitError, split_field, symbol, to_si
-from houston.scenario.locate import find_line, key_lines
-from houston.scenario.spec import EntrySpec, Problem, ScenarioError, SystemSpec, World
+from houston.scenario.locate import _split_key, find_line, key_lines
+from houston.scenario.spec import (
+    DecisionSpec,
+    EntrySpec,
+    Problem,
+    ScenarioError,
+    SystemSpec,
+    World,
+    decision_kind,
+    format_decision,
+)
 
 ENTRY_KINDS = ("command", "failure", "repair", "event")
 
@@ -67,6 +95,7 @@ class _Entry(BaseModel):
     note: str = ""
     runs: list[int] | None = None
     via: Literal["onboard", "ground"] = "onboard"
+    when: dict[str, Any] | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> _Entry:
@@ -89,6 +118,7 @@ class _File(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     scenario: _Header
+    decision: dict[str, Any] = {}
     assets: dict[str, dict[str, Any]] = {}
     timeline: list[_Entry] = []
 
@@ -103,6 +133,17 @@ def bundled_dir() -> Path:
 def bundled() -> dict[str, Path]:
     """Bundled scenario names -> paths."""
     return {p.stem: p for p in sorted(bundled_dir().glob("*.toml"))}
+
+
+def bundled_decisions() -> dict[str, tuple[DecisionSpec, ...]]:
+    """Bundled scenario names -> their decisions (as the files set them)."""
+    out = {}
+    for name, path in bundled().items():
+        try:
+            out[name] = scenario_decisions(tomllib.loads(path.read_text()))
+        except tomllib.TOMLDecodeError:
+            out[name] = ()
+    return out
 
 
 def bundled_descriptions() -> dict[str, str]:
@@ -159,6 +200,11 @@ def parse_override(text: str) -> tuple[list[str], Any]:
 
 
 def apply_overrides(raw: dict[str, Any], overrides: Iterable[str]) -> list[Problem]:
+    """Apply ``--set PATH=VALUE`` overrides to a parsed scenario; return the problems.
+
+    ``decision.NAME=VALUE`` must name a declared decision; it sets the decision's value
+    whether the file writes it short (``NAME = VALUE``) or as a table (``value = VALUE``).
+    """
     problems = []
     for text in overrides:
         try:
@@ -166,30 +212,190 @@ def apply_overrides(raw: dict[str, Any], overrides: Iterable[str]) -> list[Probl
         except ValueError as exc:
             problems.append(Problem("--set", None, text, str(exc)))
             continue
-        node: Any = raw
-        for i, key in enumerate(keys[:-1]):
-            if isinstance(node, list):
-                if not key.isdigit() or int(key) >= len(node):
-                    problems.append(
-                        Problem("--set", None, text, f"{'.'.join(keys[: i + 1])} is not an entry")
-                    )
-                    break
-                node = node[int(key)]
-            elif isinstance(node, dict):
-                node = node.setdefault(key, {})
-            else:
+        if keys[0] == "decision" and len(keys) >= 2:
+            declared = raw.get("decision")
+            declared = declared if isinstance(declared, dict) else {}
+            if keys[1] not in declared:
+                names = ", ".join(declared) or "none (the scenario has no [decision] table)"
                 problems.append(
-                    Problem("--set", None, text, f"{'.'.join(keys[:i])} is a value, not a table")
+                    Problem("--set", None, text, f"no decision {keys[1]!r}; decisions: {names}")
                 )
-                break
-        else:
-            if isinstance(node, dict):
-                node[keys[-1]] = value
-            elif isinstance(node, list) and keys[-1].isdigit() and int(keys[-1]) < len(node):
-                node[int(keys[-1])] = value
-            else:
-                problems.append(Problem("--set", None, text, "cannot set a value there"))
+                continue
+            if len(keys) == 2 and isinstance(declared[keys[1]], dict):
+                keys = [*keys, "value"]
+        error = _assign(raw, keys, value)
+        if error:
+            problems.append(Problem("--set", None, text, error))
     return problems
+
+
+def _assign(raw: dict[str, Any], keys: list[str], value: Any) -> str | None:
+    """Set the value at a key path (tables are created as needed); an error text or None."""
+    node: Any = raw
+    for i, key in enumerate(keys[:-1]):
+        if isinstance(node, list):
+            if not key.isdigit() or int(key) >= len(node):
+                return f"{'.'.join(keys[: i + 1])} is not an entry"
+            node = node[int(key)]
+        elif isinstance(node, dict):
+            node = node.setdefault(key, {})
+        else:
+            return f"{'.'.join(keys[:i])} is a value, not a table"
+    if isinstance(node, dict):
+        node[keys[-1]] = value
+    elif isinstance(node, list) and keys[-1].isdigit() and int(keys[-1]) < len(node):
+        node[int(keys[-1])] = value
+    else:
+        return "cannot set a value there"
+    return None
+
+
+# -- decisions --------------------------------------------------------------------------------
+
+DECISION_FIELDS = ("value", "options", "description", "set")
+_DECISION_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_KIND_TEXT = {"bool": "true or false", "number": "a number", "text": "text"}
+
+
+def _option_key(value: Any) -> str:
+    """How a ``set`` table names an option: its text, ``true``/``false``, or the number."""
+    return value if isinstance(value, str) else format_decision(value)
+
+
+def _read_decisions(
+    table: Any, in_file: Any, report: Any
+) -> tuple[list[DecisionSpec], list[tuple[str, str, Any]]]:
+    """Validate the ``[decision]`` table; return the decisions and, for the current value of
+    each, the ``set`` values it applies: ``(decision, path, value)``. A decision that is
+    wrong is reported and left out."""
+    decisions: list[DecisionSpec] = []
+    derived: list[tuple[str, str, Any]] = []
+    if not isinstance(table, dict):
+        report(
+            ("decision",), "expected a table of named decisions (NAME = VALUE or [decision.NAME])"
+        )
+        return decisions, derived
+    in_file = in_file if isinstance(in_file, dict) else {}
+    for name, entry in table.items():
+        where: tuple[str | int, ...] = ("decision", name)
+        if not _DECISION_NAME.match(name):
+            report(where, "a decision name is lower-case letters, digits and '_', from a letter")
+            continue
+        long_form = isinstance(entry, dict)
+        if long_form:
+            for key in entry:
+                if key not in DECISION_FIELDS:
+                    report((*where, key), "unknown field; expected " + ", ".join(DECISION_FIELDS))
+            if "value" not in entry:
+                report(where, "missing required field value (the decision's current choice)")
+                continue
+            value = entry["value"]
+            options_raw = entry.get("options")
+            description = entry.get("description", "")
+            sets = entry.get("set", {})
+        else:
+            value, options_raw, description, sets = entry, None, "", {}
+        vwhere = (*where, "value") if long_form else where
+        kind = decision_kind(value)
+        if kind is None or (isinstance(value, float) and not math.isfinite(value)):
+            report(vwhere, f"expected text, true or false, or a finite number, got {value!r}")
+            continue
+        written = in_file.get(name)
+        default = written.get("value", value) if isinstance(written, dict) else written
+        default_kind = decision_kind(default)
+        if default_kind is not None and default_kind != kind:
+            report(
+                vwhere,
+                f"expected {_KIND_TEXT[default_kind]}, like the file's value "
+                f"{format_decision(default)}, got {value!r}",
+            )
+            continue
+        if default_kind is None:
+            default = value
+        options: tuple[Any, ...] = ()
+        if kind == "bool":
+            options = (False, True)
+            if options_raw is not None:
+                report((*where, "options"), "a true/false decision takes no options")
+        elif options_raw is not None:
+            if (
+                not isinstance(options_raw, list)
+                or not options_raw
+                or any(decision_kind(o) != kind for o in options_raw)
+            ):
+                report(
+                    (*where, "options"),
+                    f"expected a list of values, each {_KIND_TEXT[kind]}, got {options_raw!r}",
+                )
+                continue
+            if len({_option_key(o) for o in options_raw}) != len(options_raw):
+                report((*where, "options"), f"an option is listed twice in {options_raw!r}")
+                continue
+            options = tuple(options_raw)
+        if options and value not in options:
+            report(
+                vwhere,
+                f"{format_decision(value)} is not an option of decision {name}; options: "
+                + ", ".join(format_decision(o) for o in options),
+            )
+            continue
+        if not isinstance(description, str):
+            report((*where, "description"), f"expected text, got {description!r}")
+            description = ""
+        derived.extend(
+            (name, path, v) for path, v in _decision_sets(sets, options, report, where, value)
+        )
+        decisions.append(DecisionSpec(name, value, default, options, description))
+    return decisions, derived
+
+
+def _decision_sets(
+    sets: Any, options: tuple[Any, ...], report: Any, where: tuple[str | int, ...], value: Any
+) -> list[tuple[str, Any]]:
+    """Check a decision's ``set`` table; return the ``(path, value)`` pairs of ``value``."""
+    swhere = (*where, "set")
+    if not sets:
+        return []
+    if not options:
+        first = next(iter(sets)) if isinstance(sets, dict) else None
+        report(
+            swhere if first is None else (*swhere, first),
+            "a decision needs its options declared to set values for them",
+        )
+        return []
+    if not isinstance(sets, dict) or not all(isinstance(t, dict) for t in sets.values()):
+        report(swhere, 'expected a table per option: [decision.NAME.set.OPTION] "assets.…" = value')
+        return []
+    keys = {_option_key(o): o for o in options}
+    out: list[tuple[str, Any]] = []
+    for key, table in sets.items():
+        if key not in keys:
+            report(
+                (*swhere, key),
+                f"{key!r} is not an option; options: " + ", ".join(map(format_decision, options)),
+            )
+            continue
+        for path, v in table.items():
+            parts = _split_key(path)
+            if len(parts) < 4 or parts[0] != "assets":
+                report(
+                    (*swhere, key, path),
+                    "a decision sets system values only: "
+                    '"assets.ASSET.SYSTEM.FIELD" = value (the timeline uses when = { … })',
+                )
+                continue
+            if keys[key] == value:
+                out.append((path, v))
+    return out
+
+
+def scenario_decisions(raw: Any) -> tuple[DecisionSpec, ...]:
+    """The valid decisions of a parsed scenario file, without validating the rest of it (for
+    listings such as ``houston scenarios``)."""
+    if not isinstance(raw, dict) or "decision" not in raw:
+        return ()
+    decisions, _ = _read_decisions(raw["decision"], raw["decision"], lambda *a: None)
+    return tuple(decisions)
 
 
 # -- parameters with units --------------------------------------------------------------------
@@ -355,6 +561,8 @@ class _Reporter:
         self.file = file
         self.lines = key_lines(text)
         self.overridden = overridden
+        #: paths set by a decision's ``set`` table -> (what set them, the line of that key)
+        self.derived: dict[tuple[str, ...], tuple[str, int | None]] = {}
         self.problems: list[Problem] = []
 
     def __call__(self, path: tuple[str | int, ...], message: str) -> None:
@@ -363,6 +571,10 @@ class _Reporter:
         if any(key[: len(o)] == o for o in self.overridden):
             self.problems.append(Problem(self.file, None, f"{dotted} (from --set)", message))
             return
+        for d, (label, line) in self.derived.items():
+            if key[: len(d)] == d:
+                self.problems.append(Problem(self.file, line, f"{dotted} ({label})", message))
+                return
         self.problems.append(Problem(self.file, find_line(self.lines, path), dotted, message))
 
 
@@ -382,10 +594,27 @@ def loads(text: str, file: str = "<scenario>", overrides: Iterable[str] = ()) ->
         raise ScenarioError(
             [Problem(file, _toml_line(exc), "", f"not valid TOML: {exc}")]
         ) from None
+    in_file = copy.deepcopy(raw.get("decision"))
     override_problems = apply_overrides(raw, overrides)
     overridden = {tuple(parse_override(o)[0]) for o in overrides if "=" in o}
     report = _Reporter(file, text, overridden)
     report.problems.extend(override_problems)
+    decisions, derived = _read_decisions(raw.get("decision", {}), in_file, report)
+    declared = raw.get("decision")
+    # Entries conditioned on a decision that is itself wrong are not reported again.
+    broken = set(declared) - {d.name for d in decisions} if isinstance(declared, dict) else set()
+    values = {d.name: d.value for d in decisions}
+    for name, path, value in derived:
+        keys = _split_key(path)
+        if any(tuple(keys[: len(o)]) == o for o in overridden):
+            continue  # the command line wins
+        where = ("decision", name, "set", _option_key(values[name]), path)
+        error = _assign(raw, keys, value)
+        if error:
+            report(where, error)
+        else:
+            label = f"set by decision.{name} = {format_decision(values[name])}"
+            report.derived[tuple(keys)] = (label, find_line(report.lines, where))
     try:
         parsed = _File.model_validate(raw)
     except ValidationError as exc:
@@ -394,7 +623,7 @@ def loads(text: str, file: str = "<scenario>", overrides: Iterable[str] = ()) ->
             msg = err["msg"]
             if err["type"] == "extra_forbidden":
                 msg = "unknown field; expected " + (
-                    "scenario, assets, timeline"
+                    "scenario, decision, assets, timeline"
                     if len(loc) == 1
                     else "name, description, epoch_utc, duration, frame"
                 )
@@ -404,7 +633,7 @@ def loads(text: str, file: str = "<scenario>", overrides: Iterable[str] = ()) ->
                 msg = f"{msg}, got {err['input']!r}"
             report(loc, msg)
         raise ScenarioError(report.problems) from None
-    world = _build(parsed, raw, report, file, text, overrides)
+    world = _build(parsed, raw, report, file, text, overrides, decisions, broken)
     if report.problems:
         raise ScenarioError(report.problems)
     assert world is not None
@@ -433,6 +662,8 @@ def _build(
     file: str,
     text: str,
     overrides: tuple[str, ...],
+    decisions: list[DecisionSpec],
+    broken: set[str],
 ) -> World | None:
     h = parsed.scenario
     epoch = None
@@ -486,7 +717,8 @@ def _build(
 
     _check_wiring(systems, instances, report)
     _check_downlinks(downlinks, classes, instances, report)
-    timeline = _timeline(parsed, raw, classes, epoch, report, instances)
+    counts: dict[str, list[int]] = {d.name: [0, 0] for d in decisions}
+    timeline = _timeline(parsed, raw, classes, epoch, report, instances, decisions, counts, broken)
     if epoch is None or duration_ns is None or frame_ns is None:
         return None
     return World(
@@ -502,6 +734,9 @@ def _build(
         overrides=overrides,
         assets=assets,
         downlinks=downlinks,
+        decisions=tuple(
+            replace(d, entries=counts[d.name][0], enabled=counts[d.name][1]) for d in decisions
+        ),
     )
 
 
@@ -637,10 +872,36 @@ def _timeline(
     epoch: Epoch | None,
     report: Any,
     instances: dict[str, Model] | None = None,
+    decisions: Iterable[DecisionSpec] = (),
+    counts: dict[str, list[int]] | None = None,
+    broken: Iterable[str] = (),
 ) -> list[EntrySpec]:
+    """Validate every entry; return those whose ``when`` holds. ``counts`` receives, per
+    decision, [entries that name it, those of them that hold]."""
+    by_name = {d.name: d for d in decisions}
+    broken = set(broken)
+    counts = {} if counts is None else counts
     entries = []
     for i, e in enumerate(parsed.timeline):
         where: tuple[str | int, ...] = ("timeline", i)
+        enabled = True
+        if e.when is not None:
+            named = []
+            for name, wanted in e.when.items():
+                if name in broken:
+                    enabled = False
+                    continue
+                holds = _condition(
+                    by_name.get(name), name, wanted, report, (*where, "when", name), by_name
+                )
+                if holds is None:
+                    enabled = False
+                    continue
+                named.append(name)
+                enabled = enabled and holds
+            for name in named:
+                counts.setdefault(name, [0, 0])[0] += 1
+                counts[name][1] += enabled
         if e.at is not None:
             t_ns = _duration(e.at, report, (*where, "at"))
         elif epoch is not None:
@@ -690,7 +951,7 @@ def _timeline(
             report(
                 (*where, next(iter(extra))), "an event takes only 'at'/'at_utc', 'event', 'note'"
             )
-        if t_ns is None:
+        if t_ns is None or not enabled:
             continue
         entries.append(
             EntrySpec(
@@ -706,3 +967,38 @@ def _timeline(
             )
         )
     return entries
+
+
+def _condition(
+    decision: DecisionSpec | None,
+    name: str,
+    wanted: Any,
+    report: Any,
+    where: tuple[str | int, ...],
+    known: Iterable[str] = (),
+) -> bool | None:
+    """Whether a ``when`` condition holds (None: it is wrong, and reported)."""
+    if decision is None:
+        names = ", ".join(known) or "none (the scenario has no [decision] table)"
+        report(where, f"no decision {name!r}; decisions: {names}")
+        return None
+    values = wanted if isinstance(wanted, list) else [wanted]
+    if not values:
+        report(where, "expected a value of the decision or a list of them, got []")
+        return None
+    for v in values:
+        if decision_kind(v) != decision.kind:
+            report(
+                where,
+                f"decision {name} is {_KIND_TEXT[decision.kind]} "
+                f"(now {format_decision(decision.value)}), got {v!r}",
+            )
+            return None
+        if decision.options and v not in decision.options:
+            report(
+                where,
+                f"{format_decision(v)} is not an option of decision {name}; options: "
+                + ", ".join(format_decision(o) for o in decision.options),
+            )
+            return None
+    return decision.value in values

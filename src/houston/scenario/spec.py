@@ -49,6 +49,9 @@ class SystemSpec:
     inputs: dict[str, str] = field(default_factory=dict)
     limits: dict[str, Limits] = field(default_factory=dict)
     description: str = ""
+    #: How often the session steps it (``step = "10s"``); None: every frame. A positive
+    #: multiple of the frame (see ``houston.session.session``).
+    step_ns: int | None = None
 
     @property
     def asset(self) -> str:
@@ -75,6 +78,54 @@ class EntrySpec:
         return (self.t_ns, ENTRY_PRIORITY[self.kind], self.seq)
 
 
+DecisionValue = str | bool | int | float
+
+
+def decision_kind(value: Any) -> str | None:
+    """The kind of a decision value: ``"bool"``, ``"number"`` or ``"text"`` (None: not one)."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "text"
+    return None
+
+
+def format_decision(value: Any) -> str:
+    """A decision value as the scenario file writes it (``"abort"``, ``true``, ``3``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+@dataclass(frozen=True)
+class DecisionSpec:
+    """A named choice of the scenario (``[decision]``), with the value this world was built with.
+
+    ``options`` are the allowed values (empty: any value of the kind; a yes/no decision is
+    ``(False, True)``); ``default`` is the value the file gives, before ``--set``. ``entries``
+    counts the timeline entries whose ``when`` names the decision, ``enabled`` those of them
+    that are in this world (their whole condition holds).
+    """
+
+    name: str
+    value: DecisionValue
+    default: DecisionValue
+    options: tuple[DecisionValue, ...] = ()
+    description: str = ""
+    entries: int = 0
+    enabled: int = 0
+
+    @property
+    def kind(self) -> str:
+        kind = decision_kind(self.value)
+        assert kind is not None
+        return kind
+
+
 @dataclass(frozen=True)
 class World:
     """A validated scenario."""
@@ -93,6 +144,8 @@ class World:
     #: asset -> the system whose ``link_up`` and ``light_time_s`` outputs carry its telemetry
     #: to the ground and the ground's commands to it (assets without one are heard directly).
     downlinks: dict[str, str] = field(default_factory=dict)
+    #: The scenario's named choices (``[decision]``), in the file's order.
+    decisions: tuple[DecisionSpec, ...] = ()
 
     def system(self, path: str) -> SystemSpec:
         for s in self.systems:

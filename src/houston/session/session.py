@@ -39,7 +39,7 @@ from houston.ops.catalog import Catalog
 from houston.ops.events import Event, EventKind, EventLog, Severity
 from houston.ops.limits import LEVEL_NAMES, Alarms, LimitChecker, Transition
 from houston.scenario.loader import resolve_params
-from houston.scenario.spec import EntrySpec, World
+from houston.scenario.spec import EntrySpec, World, format_decision
 from houston.session.links import GroundView, Reception
 from houston.session.pacing import Pacer
 from houston.session.timeline import Timeline
@@ -172,6 +172,21 @@ class Session:
             f"{self.world.name} started: {len(self.models)} models, "
             f"{len(self.catalog)} parameters, batch of {self.batch}, seed {self.seed}",
         )
+        if self.world.decisions:
+            self.log.add(
+                0,
+                -1,
+                EventKind.SESSION,
+                Severity.INFO,
+                "session",
+                "decisions: "
+                + ", ".join(
+                    f"{d.name} = {format_decision(d.value)}"
+                    + (f" (file: {format_decision(d.default)})" if d.value != d.default else "")
+                    for d in self.world.decisions
+                ),
+                {"decisions": {d.name: d.value for d in self.world.decisions}},
+            )
         self._sample_and_emit()
 
     def _publish_all(self) -> None:
