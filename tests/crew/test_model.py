@@ -33,7 +33,16 @@ def test_unsuited_in_vacuum_passes_the_cited_thresholds() -> None:
     )
     session, rec = run(text)
     events = [(t, m) for t, m in messages(session, "model") if m.startswith(("gordo", "tracy"))]
-    assert events == [(9.0, "gordo IMPAIRED"), (14.0, "gordo UNCONSCIOUS"), (150.0, "gordo DEAD")]
+    assert [(t, m.split(":")[0]) for t, m in events] == [
+        (9.0, "gordo IMPAIRED"),
+        (14.0, "gordo UNCONSCIOUS"),
+        (150.0, "gordo DEAD"),
+    ]
+    # The log says where and what they breathe, with the doses.
+    assert events[2][1] == (
+        "gordo DEAD: airlock, breathing 0.0 kPa (ppO2 0.0 kPa), 150 s of hypoxic exposure, "
+        "ebullism 150 s"
+    )
     t = rec.times
     np.testing.assert_allclose(rec.series("base.crew.gordo_ebullism_s"), t, rtol=1e-12)
     assert rec.series("base.crew.gordo_injury_s")[-1] == pytest.approx(180.0 - 14.0)

@@ -459,9 +459,17 @@ class CrewModel(Model):
         severity = {0: "info", 1: "caution", 2: "warning", 3: "warning"}
         for k, who in enumerate(self.people_names):
             col = ev[:, k]
-            for code in np.unique(col[:, 0][col[:, 0] > 0]):
-                st = int(code) - 1
-                ctx.emit(f"{who} {STATUS_NAMES[st]}", col[:, 0] == code, severity[st], person=who)
+            for row in np.flatnonzero(col[:, 0] > 0):
+                # One message per run: the numbers differ from run to run.
+                st = int(col[row, 0]) - 1
+                mask = np.zeros(self.batch, dtype=bool)
+                mask[row] = True
+                ctx.emit(
+                    f"{who} {STATUS_NAMES[st]}: {self._condition(int(row), k)}",
+                    mask,
+                    severity[st],
+                    person=who,
+                )
             for code in np.unique(col[:, 1][col[:, 1] > 0]):
                 place = self.location_names[int(code) - 1]
                 ctx.emit(f"{who} reached {place}", col[:, 1] == code, "info", person=who)
@@ -484,6 +492,25 @@ class CrewModel(Model):
         for t, name in enumerate(self.task_names):
             if evt[:, t].any():
                 ctx.emit(f"task {name} complete", evt[:, t].astype(bool), "info", task=name)
+
+    def _condition(self, row: int, k: int) -> str:
+        """What a flight surgeon reads for person ``k`` of run ``row``: where, what they
+        breathe, their doses."""
+        s = self.state
+        i = int(s["node"][row, k])
+        where = self.node_names[i] if i >= 0 else "outside"
+        p = float(s["breathing_pressure"][row, k])
+        o2 = float(s["breathing_ppo2"][row, k])
+        suit = " in the suit" if s["suit_worn"][row, k] else ""
+        breathing = (
+            f"breathing {p / 1e3:.1f} kPa{suit} (ppO2 {o2 / 1e3:.1f} kPa)"
+            if np.isfinite(p)
+            else "breathing unknown"
+        )
+        return (
+            f"{where}, {breathing}, {float(s['exposure'][row, k]):.0f} s of hypoxic exposure, "
+            f"ebullism {float(s['ebullism'][row, k]):.0f} s"
+        )
 
     def _fill_suits(
         self, which: NDArray[np.bool_], p_in: NDArray[Any], o2_in: NDArray[Any]
