@@ -54,7 +54,7 @@ def test_dms_signs():
 
 
 def test_networks_and_station_selection():
-    assert set(NETWORKS) == {"dsn", "stdn"}
+    assert set(NETWORKS) == {"dsn", "stdn", "msfn"}
     assert [s.code for s in DSN] == ["DSS-14", "DSS-43", "DSS-63"]
     assert len({s.code for s in STDN}) == len(STDN) == 11
     both = select_stations(["dsn", "stdn"])
@@ -66,8 +66,8 @@ def test_networks_and_station_selection():
     )
     assert extra[-1].code == "Pad" and extra[-1].network == "scenario"
     assert extra[-1].min_elevation_rad == 0.1
-    with pytest.raises(ValueError, match="unknown ground network 'msfn'"):
-        select_stations(["msfn"])
+    with pytest.raises(ValueError, match="unknown ground network 'stadan'"):
+        select_stations(["stadan"])
     with pytest.raises(ValueError, match="no station 'XYZ'"):
         select_stations(["dsn"], ["XYZ"])
 

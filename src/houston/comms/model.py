@@ -147,7 +147,7 @@ class CommsLink(Model):
         ),
         Param(
             "networks",
-            description="bundled ground networks (dsn, stdn)",
+            description="bundled ground networks (dsn, stdn, msfn)",
             default=["dsn"],
             kind="strings",
             choices=tuple(NETWORKS),

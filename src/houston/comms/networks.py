@@ -27,6 +27,20 @@ Sources
   out rather than placed from less certain coordinates. The elevation mask of 5 degrees is
   an assumed planning value, not a published mask of these antennas.
 
+* **MSFN** (``"msfn"``): the three 26 m (85 ft) unified S-band antennas that were the prime
+  stations of the Manned Space Flight Network for the lunar phase of Apollo, a third of the
+  world apart: Goldstone (GDS) and Madrid/Fresnedillas (MAD), the same antennas and NDOSL
+  positions as ``DS16`` and ``MAD8`` of the STDN above, and Honeysuckle Creek (HSK), which
+  the 2019 directory no longer lists. Honeysuckle's position is the one NAIF took "from the
+  NASA directory of station locations" for its station kernel ``stations.bsp`` (NEAR
+  mission, 18 October 1995; the site called CANBERRA there, STDN code HSKD, the antenna
+  that became DSS-44 in 1974): ITRF-like Cartesian ``(-4451.074, 2676.822, -3691.361)`` km,
+  rounded to the metre, which is 35 deg 34' 59.8" S, 148 deg 58' 40.1" E, 1,158 m above
+  the WGS-84 ellipsoid; the station's commemorated site is given as 35 deg 35' 01" S,
+  148 deg 58' 37" E (to the arc-second, datum not stated), 86 m away. Carnarvon, Grand Canary, Guaymas, Corpus Christi
+  and the ships are not bundled: no published position was found. The masks are the STDN's
+  assumed 5 degrees (no published mask was found for these antennas).
+
 Positions are today's: plate motion since the 1970s (a few cm per year) moves them by
 under 2 m, far below what a link's visibility or light time can notice.
 """
@@ -45,6 +59,7 @@ from houston.dynamics.frames import ecef_to_geodetic, enu_basis, geodetic_to_ece
 
 __all__ = [
     "DSN",
+    "MSFN",
     "NETWORKS",
     "STDN",
     "GroundStation",
@@ -149,8 +164,35 @@ STDN: tuple[GroundStation, ...] = (
     _stdn("ULA3", "ULA Fairbanks", dms(64, 58, 19.7049), dms(212, 29, 11.8002), 344.054),
 )
 
+_NEAR_FK = (
+    "NAIF station kernel stations.bsp (NEAR, 1995), from the NASA Directory of Station "
+    "Locations (HSKD)"
+)
+
+#: Honeysuckle Creek's 26 m antenna, ITRF-like Cartesian position, m (module docstring).
+HONEYSUCKLE_ITRF_M = (-4451.074e3, 2676.822e3, -3691.361e3)
+
+
+def _msfn(code: str, name: str, like: str) -> GroundStation:
+    s = next(st for st in STDN if st.code == like)
+    return GroundStation(code, name, s.lat_rad, s.lon_rad, s.h_m, STDN_MASK_RAD, "msfn", _NDOSL)
+
+
+#: The Apollo-era Manned Space Flight Network's three prime 26 m lunar stations.
+MSFN: tuple[GroundStation, ...] = (
+    _msfn("GDS", "GDS Goldstone", "DS16"),
+    _msfn("MAD", "MAD Madrid", "MAD8"),
+    GroundStation.from_site(
+        sites.Site("HSK Honeysuckle Creek", HONEYSUCKLE_ITRF_M),
+        "HSK",
+        STDN_MASK_RAD,
+        "msfn",
+        _NEAR_FK,
+    ),
+)
+
 #: Bundled networks by name.
-NETWORKS: dict[str, tuple[GroundStation, ...]] = {"dsn": DSN, "stdn": STDN}
+NETWORKS: dict[str, tuple[GroundStation, ...]] = {"dsn": DSN, "stdn": STDN, "msfn": MSFN}
 
 
 @dataclass(frozen=True)
