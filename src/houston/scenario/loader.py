@@ -707,7 +707,7 @@ def _build(
                     f"(one of the model types), got {sub!r}",
                 )
                 continue
-            built = _system(f"{asset}.{key}", sub, report, where)
+            built = _system(f"{asset}.{key}", sub, report, where, frame_ns)
             if built is not None:
                 spec, instance = built
                 systems.append(spec)
@@ -740,8 +740,15 @@ def _build(
     )
 
 
+SYSTEM_KEYS = ("model", "inputs", "limits", "description", "step")
+
+
 def _system(
-    path: str, table: dict[str, Any], report: Any, where: tuple[str | int, ...]
+    path: str,
+    table: dict[str, Any],
+    report: Any,
+    where: tuple[str | int, ...],
+    frame_ns: int | None = None,
 ) -> tuple[SystemSpec, Model | None] | None:
     """Validate one system table; also build a batch-of-one instance, since a model's
     telemetry and signal shapes may depend on its parameters (the nodes of a network)."""
@@ -751,9 +758,17 @@ def _system(
     except KeyError as exc:
         report((*where, "model"), str(exc.args[0]))
         return None
-    fields = {
-        k: v for k, v in table.items() if k not in ("model", "inputs", "limits", "description")
-    }
+    fields = {k: v for k, v in table.items() if k not in SYSTEM_KEYS}
+    step_ns = None
+    if "step" in table:
+        step_ns = _duration(table["step"], report, (*where, "step"))
+        if step_ns is not None and frame_ns and (step_ns <= 0 or step_ns % frame_ns):
+            report(
+                (*where, "step"),
+                f"the step must be a positive multiple of the frame ({frame_ns / 1e9:g} s), "
+                f"got {table['step']!r}",
+            )
+            step_ns = None
     before = len(report.problems)
     params = resolve_params(cls.params, fields, report, where, f"model {cls.type_name}")
     instance: Model | None = None
@@ -800,6 +815,7 @@ def _system(
         inputs=dict(inputs),
         limits=limits,
         description=str(table.get("description", "")),
+        step_ns=step_ns,
     )
     return spec, instance
 

@@ -2,9 +2,11 @@
 
 The file is a numpy ``.npz`` archive (read with ``allow_pickle=False``, so loading one runs
 no code): every model's state arrays, the limit checker's counters, and a JSON document with
-the scenario text and overrides, the seed and batch size, the clock, the pending timeline
+the scenario text and overrides, the seed and batch size, the clock and each system's own
+clock (a system that steps slower than the frame may be mid-step), the pending timeline
 entries, the alarms and the event and command counters. Model outputs and telemetry are
-functions of the state, so they are recomputed on restore rather than stored.
+functions of the state, so they are recomputed on restore rather than stored (a slower
+system's held values are those of its state, which has not moved since its last step).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ def save(session: Session, path: str | Path) -> None:
         "seed": session.seed,
         "batch": session.batch,
         "t_ns": session.t_ns,
+        "t_sys": {m.path: t for m, t in zip(session.models, session.t_sys, strict=True)},
         "frame_index": session.frame_index,
         "next_event_seq": session.log.next_seq,
         "command_seq": session._command_seq,
@@ -86,6 +89,8 @@ def load(path: str | Path, sinks: Any = ()) -> Session:
             {k[len("ground/") :]: data[k] for k in data.files if k.startswith("ground/")}
         )
     session.t_ns = int(meta["t_ns"])
+    t_sys = meta.get("t_sys", {})
+    session.t_sys = [int(t_sys.get(m.path, session.t_ns)) for m in session.models]
     session.frame_index = int(meta["frame_index"])
     session.log.restore_counter(int(meta["next_event_seq"]))
     session._command_seq = int(meta["command_seq"])
@@ -100,9 +105,8 @@ def load(path: str | Path, sinks: Any = ()) -> Session:
         s.begin(session)
     # Re-sample the state at the restore instant for the new sinks, without re-checking limits
     # (the levels were restored with the rest).
-    for m, block in session._blocks:
-        if block.shape[1]:
-            m.sample(block)
+    for _, m, block in session._blocks:
+        m.sample(block)
     for s in session.sinks:
         s.frame(session.t_ns, session.values)
     return session

@@ -4,11 +4,34 @@ Each frame (``world.frame_ns`` of simulated time, 1 s by default):
 
 1. timeline entries and commands that are due are applied (failures, repairs, commands); an
    entry that falls inside a frame splits it, so models are stepped exactly to its time;
-2. every model steps, in the scenario's order, reading its inputs from the signal bus (an
-   input published by a model later in the order carries the previous step's value);
+2. every model that is due steps, in the scenario's order, reading its inputs from the signal
+   bus (an input published by a model later in the order carries the previous step's value);
 3. telemetry is sampled into one frame vector ``(batch, n_params)``;
 4. limits are checked: transitions become events and alarms;
 5. sinks (the archive, the console, the timeline printer) take the frame and the new events.
+
+Systems that step at a slower rate (``step = "10s"`` in the scenario; a positive multiple of
+the frame, by default the frame itself) keep their own clock ``t_sys``:
+
+- a system whose step is the frame steps to every frame end and to every time at which an
+  entry splits a frame, as above (``t_sys`` is always the session's time);
+- a slower system steps once, from ``t_sys`` to the end of the frame, when a whole step has
+  accumulated (``t_sys + step <= frame end``); so its steps end on frame ends, and a step may
+  be longer than ``step`` by less than a frame after an early step;
+- an entry that targets it (a failure, a repair, a command arriving on board; whatever the
+  entry's ``runs``) first steps it from ``t_sys`` to the entry's time, then applies;
+- the frame that ends a ``Session.run`` (at ``until``, or when ``stop()`` was asked) steps
+  every system that lags to that time, so that a run always ends with every system at the
+  session's time (``Session.sync`` does the same between frames). A run split in two
+  therefore gives slow systems a step boundary at the split that one run would not have; a
+  checkpoint does not (it saves ``t_sys``, and a restored session continues bit for bit).
+
+Between its steps a system's outputs on the bus and its telemetry hold the values of its
+last step (or of the last entry applied to it); every frame still records them, so the
+archive has one row per frame as always. It reads its inputs when it steps, and its
+``StepContext`` spans its own step (``ctx.t0_ns = t_sys``, ``ctx.t1_ns``), so its random
+draws are keyed by its own step's start. Every run of a batch shares the schedule, so a batch
+of N equals N single runs.
 
 The clock is an integer number of TAI nanoseconds since the epoch. The same loop runs as fast
 as possible or paced to the wall clock (``Pacer``), can be paused and resumed from another
@@ -106,14 +129,21 @@ class Session:
             model_class(s.type_name)(s.path, s.params, self.batch) for s in world.systems
         ]
         self.by_path: dict[str, Model] = {m.path: m for m in self.models}
+        self._index: dict[str, int] = {m.path: i for i, m in enumerate(self.models)}
+        #: Each system's step (ns) and own clock: the time it has been stepped to.
+        self.step_ns: list[int] = [s.step_ns or world.frame_ns for s in world.systems]
+        self.t_sys: list[int] = [0] * len(self.models)
+        # Systems whose telemetry changed since it was last sampled (the others hold).
+        self._fresh: list[bool] = [True] * len(self.models)
         self.catalog = Catalog.from_models(self.models, {s.path: s.limits for s in world.systems})
         self.values = np.full((self.batch, len(self.catalog)), np.nan)
         # Each model samples its telemetry straight into its columns of the frame vector.
-        self._blocks: list[tuple[Model, NDArray[np.float64]]] = []
+        self._blocks: list[tuple[int, Model, NDArray[np.float64]]] = []
         start = 0
-        for m in self.models:
+        for i, m in enumerate(self.models):
             n = len(m.telemetry)
-            self._blocks.append((m, self.values[:, start : start + n]))
+            if n:
+                self._blocks.append((i, m, self.values[:, start : start + n]))
             start += n
         # Each input reads a bus signal, or an unwired optional input its constant default.
         self._wiring: list[list[tuple[str, str | None, NDArray[np.float64]]]] = []
@@ -204,7 +234,11 @@ class Session:
     # -- the frame -----------------------------------------------------------------------------
 
     def step_frame(self, end_ns: int | None = None) -> None:
-        """Advance one frame (or up to ``end_ns`` if that comes first)."""
+        """Advance one frame (or up to ``end_ns`` if that comes first).
+
+        A frame that reaches ``end_ns`` (the end of a run), or that ends after ``stop()`` was
+        asked, brings every slower system to its end.
+        """
         with self._lock:
             if not self.started:
                 self.start()
@@ -218,7 +252,10 @@ class Session:
                 nxt = self.timeline.next_time()
                 cut = t1 if nxt is None or nxt >= t1 else max(nxt, t)
                 if cut > t:
-                    self._step_models(t, cut)
+                    final = cut == t1 and (
+                        (end_ns is not None and t1 >= end_ns) or self._stop.is_set()
+                    )
+                    self._step_models(cut, cut == t1, final)
                     # The clock is the time the models have been stepped to: entries applied
                     # inside the frame are logged at their own time.
                     t = self.t_ns = cut
@@ -228,19 +265,52 @@ class Session:
             self.frame_index += 1
             self._sample_and_emit()
 
-    def _step_models(self, t0: int, t1: int) -> None:
+    def _step_models(self, t: int, frame_end: bool, final: bool) -> None:
+        """Step to ``t`` the systems due: those stepped every frame, and at a frame end the
+        slower ones with a whole step accumulated (every one that lags, if ``final``)."""
+        frame = self.world.frame_ns
+        t_sys = self.t_sys
+        for i, step in enumerate(self.step_ns):
+            ts = t_sys[i]
+            if ts < t and (step == frame or (frame_end and (final or ts + step <= t))):
+                self._step_one(i, t)
+
+    def _step_one(self, i: int, t1: int) -> None:
+        """Step system ``i`` from its own clock to ``t1``; publish its outputs."""
+        m = self.models[i]
+        ctx = self._contexts[i]
+        bus = self.bus
+        inputs = {
+            name: (bus[src] if src is not None else default)
+            for name, src, default in self._wiring[i]
+        }
+        ctx.reset(self.t_sys[i], t1, self.frame_index, inputs)
+        m.step(ctx)
+        self.t_sys[i] = t1
+        self._fresh[i] = True
         events = self._model_events
-        for m, wires, ctx in zip(self.models, self._wiring, self._contexts, strict=True):
-            inputs = {
-                name: (self.bus[src] if src is not None else default)
-                for name, src, default in wires
-            }
-            ctx.reset(t0, t1, self.frame_index, inputs)
-            m.step(ctx)
-            if events:
-                self._log_model_events(events, t1, m.path)
-                events.clear()
-            self._publish(m)
+        if events:
+            self._log_model_events(events, t1, m.path)
+            events.clear()
+        self._publish(m)
+
+    def _catch_up(self, i: int) -> None:
+        """Bring system ``i`` to the session's time before an entry touches it."""
+        if self.t_sys[i] < self.t_ns:
+            self._step_one(i, self.t_ns)
+        self._fresh[i] = True
+
+    def lagging(self) -> list[str]:
+        """The systems whose own clock is behind the session's (slower systems mid-step)."""
+        return [m.path for m, t in zip(self.models, self.t_sys, strict=True) if t < self.t_ns]
+
+    def sync(self) -> None:
+        """Step every system that lags to the session's time (in the scenario's order); their
+        telemetry is sampled with the next frame."""
+        with self._lock:
+            for i, t in enumerate(self.t_sys):
+                if t < self.t_ns:
+                    self._step_one(i, self.t_ns)
 
     def _log_model_events(self, events: list[ModelEvent], t_ns: int, source: str = "") -> None:
         for e in events:
@@ -256,9 +326,11 @@ class Session:
                 )
 
     def _sample_and_emit(self) -> None:
-        for m, block in self._blocks:
-            if block.shape[1]:
+        fresh = self._fresh
+        for i, m, block in self._blocks:
+            if fresh[i]:
                 m.sample(block)
+                fresh[i] = False
         self.ground.update(self.t_ns, self.values, self.bus)
         for tr in self.limits.check(self.ground.values):
             self._limit_event(tr)
@@ -333,6 +405,8 @@ class Session:
             return
         assert e.target is not None
         model = self.by_path[e.target]
+        if e.kind != "command" or e.via != "ground":
+            self._catch_up(self._index[e.target])
         if e.kind in ("failure", "repair"):
             active = e.kind == "failure"
             model.set_failure(e.name, e.args if active else {}, mask, active)
@@ -521,7 +595,9 @@ class Session:
         frames = 0
         interrupted = False
         try:
-            while self.t_ns < end and not self._stop.is_set():
+            # A stop ends the run once every system has been brought to the session's time
+            # (the frame that sees the stop does it; one more frame if it came too late).
+            while self.t_ns < end and not (self._stop.is_set() and not self.lagging()):
                 if not self._running.is_set():
                     self._wait_paused()
                     pacer.anchor(self.t_ns)
@@ -531,6 +607,8 @@ class Session:
                 if progress is not None:
                     progress(self.t_ns, end)
                 pacer.wait(self.t_ns)
+            if self.lagging():
+                self.sync()  # frames stepped one by one before this run, which ran none
         except KeyboardInterrupt:
             interrupted = True
             self.log.add(
