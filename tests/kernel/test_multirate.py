@@ -314,3 +314,15 @@ def test_step_is_validated_and_can_be_set() -> None:
             loads(SCENARIO.replace('step = "10s"', f"step = {bad}", 1), "relax.toml")
         (problem,) = info.value.problems
         assert str(problem).startswith(f"relax.toml:{line}: assets.slow.sys.step: {message}")
+
+
+def test_check_names_the_slower_systems(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from houston.cli.main import app
+
+    path = tmp_path / "relax.toml"
+    path.write_text(SCENARIO)
+    result = CliRunner().invoke(app, ["check", str(path), "--set", "assets.follow.sys.step=30s"])
+    assert result.exit_code == 0, result.output
+    assert "slower systems: slow.sys every 10 s, follow.sys every 30 s" in result.output
