@@ -49,3 +49,10 @@ def test_decisions_and_reports_are_always_shown(kind: EventKind) -> None:
 def test_unknown_level_is_an_error() -> None:
     with pytest.raises(ValueError, match="expected one of fd, all, none"):
         LogFilter("some")
+
+
+def test_cli_levels_match_the_filter() -> None:
+    from houston.cli.main import LOG_LEVELS
+    from houston.ops.fdlog import LEVELS
+
+    assert LOG_LEVELS == LEVELS

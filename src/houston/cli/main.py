@@ -61,13 +61,24 @@ def _time_arg(text: str | None, epoch: Any) -> int | None:
         raise _fail(str(exc)) from None
 
 
+#: Levels of the printed timeline (houston.ops.fdlog; kept here so that --help imports nothing).
+LOG_LEVELS = ("fd", "all", "none")
+LOG_HELP = (
+    "which events to print: fd (the flight director's log: decisions, reports, each alarm "
+    "once per level), all, none"
+)
+
+
 class TimelinePrinter:
     """Prints the mission timeline, one line per event: UTC, GET, asset, what happened."""
 
-    def __init__(self, console: Console, epoch: Any, run: int = 0) -> None:
+    def __init__(self, console: Console, epoch: Any, run: int = 0, log: str = "fd") -> None:
+        from houston.ops.fdlog import LogFilter
+
         self.console = console
         self.epoch = epoch
         self.run = run
+        self.keep = LogFilter(log)
 
     def line(self, e: Any) -> str:
         from houston.core.time import format_get
@@ -81,7 +92,7 @@ class TimelinePrinter:
         return f"{utc}  {format_get(e.t_ns)}  {asset:<12} {text}"
 
     def __call__(self, e: Any) -> None:
-        if e.run in (self.run, -1):
+        if e.run in (self.run, -1) and self.keep(e):
             self.console.print(self.line(e))
 
 
@@ -195,6 +206,7 @@ def run(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no timeline, no progress")] = False,
+    log: Annotated[str, typer.Option(help=LOG_HELP)] = "fd",
 ) -> None:
     """Run a scenario, print its mission timeline and archive every sample."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -223,7 +235,9 @@ def run(
 
     events: list[Any] = []
     show = not (as_json or quiet)
-    printer = TimelinePrinter(out, world.epoch)
+    if log not in LOG_LEVELS:
+        raise _fail(f"--log {log!r}: expected one of {', '.join(LOG_LEVELS)}")
+    printer = TimelinePrinter(out, world.epoch, log=log)
     sinks: list[Any] = [archive, EventSink(events.append)]
     if show:
         sinks.append(EventSink(printer))
@@ -397,12 +411,15 @@ def telemetry(
 def events(
     run_dir: Annotated[Path, typer.Argument(help="a run directory (or its archive.duckdb)")],
     run_index: Annotated[int, typer.Option("--run", help="which run of a batch")] = 0,
+    log: Annotated[str, typer.Option(help=LOG_HELP)] = "all",
 ) -> None:
     """Print a run's event log as a mission timeline."""
     from houston.ops.events import Event, EventKind, Severity
 
+    if log not in LOG_LEVELS:
+        raise _fail(f"--log {log!r}: expected one of {', '.join(LOG_LEVELS)}")
     archive = _open_archive(run_dir)
-    printer = TimelinePrinter(out, archive.epoch, run_index)
+    printer = TimelinePrinter(out, archive.epoch, run_index, log=log)
     out.print(f"{'UTC':<20}  {'GET':<11}  {'asset':<12} event", style="bold")
     for row in archive.events().to_pylist():
         if row["run"] in (run_index, -1):
