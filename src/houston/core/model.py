@@ -481,6 +481,7 @@ BUILTIN_MODELS: dict[str, str] = {
     "habitat.gas_network": "houston.habitat.model:GasNetworkModel",
     "crew.team": "houston.crew.model:CrewModel",
     "comms.link": "houston.comms.model:CommsLink",
+    "vehicle.pair": "houston.comms.pair:VehiclePair",
 }
 
 _extra: dict[str, type[Model]] = {}
