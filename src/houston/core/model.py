@@ -481,6 +481,8 @@ BUILTIN_MODELS: dict[str, str] = {
     "habitat.gas_network": "houston.habitat.model:GasNetworkModel",
     "crew.team": "houston.crew.model:CrewModel",
     "comms.link": "houston.comms.model:CommsLink",
+    "ops.handover": "houston.ops.handover:StateVectorHandover",
+    "vehicle.rendezvous": "houston.dynamics.rendezvous.model:Rendezvous",
     "vehicle.pair": "houston.comms.pair:VehiclePair",
 }
 

@@ -43,6 +43,18 @@ Burns are impulsive, at the time of the command (the time the vehicle was last s
 in the vehicle's LVLH frame (x radial out, y along-track, z orbit normal) or in inertial axes;
 with ``isp > 0`` the mass drops by the rocket equation ``m1 = m0 exp(-|dv| / (g0 Isp))``.
 
+Guidance. Another model (a rendezvous computer, ``vehicle.rendezvous``) may command burns
+through two optional inputs: ``guidance_dv_m_s``, a Δv in the central body's inertial axes,
+and ``guidance_burn_seq``, a counter. When a run's counter rises above the last one applied,
+the Δv is applied at the start of the vehicle's step, at the time of the state the vehicle
+last published (its output ``t_s``), exactly as the ``burn_inertial`` command does (with the
+propellant it uses); with the ``propulsion_lost`` failure the burn is refused and reported.
+A guidance model placed before the vehicle in the scenario reads the vehicle's state of the
+previous step (time ``t_s``) and the burn is applied at that same time; placed after it, it
+reads the state at the end of the step and the burn is applied at the start of the next step,
+again at that time. Either way the burn is made at the instant of the state it was computed
+from; the vehicle's ``t_s`` output tells the guidance model which instant that is.
+
 Batches. Every run of a batch is a row of one propagation, and the rows share their step
 sizes (the error of the worst row sets them; see :mod:`houston.dynamics.cowell`). A row of a
 batch therefore equals the same run made alone only to within the integration tolerance, not
@@ -148,6 +160,8 @@ _SCALARS = ("t_s", "h_s", "direction", "seg_t0_s", "seg_h_s", "steps", "evaluati
 _ARRAYS = ("y", "f", "seg_coef")
 #: Rows of the integrated state: position, velocity, mass.
 _N = 7
+#: Why a burn is refused with the ``propulsion_lost`` failure.
+_NO_PROPULSION = "propulsion failed: the engine cannot fire"
 
 _ELEMENT_PARAMS = (
     "perigee_altitude",
@@ -561,6 +575,7 @@ class Spacecraft(Model):
         State("epoch_tai_jd2", "d", description="scenario epoch, TAI Julian date, part 2"),
         State("dv_used", "m_s", description="sum of the burns' magnitudes"),
         State("burns", "1", dtype="int64", description="burns made"),
+        State("guidance_seq", "1", description="last guidance burn counter applied"),
     )
     outputs = (
         Signal(
@@ -575,6 +590,23 @@ class Spacecraft(Model):
         Signal("r_gcrf_m", "m", (3,), "position from the Earth's centre, GCRF", frame="GCRF"),
         Signal(
             "v_gcrf_m_s", "m_s", (3,), "velocity relative to the Earth's centre, GCRF", frame="GCRF"
+        ),
+        Signal("t_s", "s", (), "time of the published state (kernel seconds since the epoch)"),
+    )
+    inputs = (
+        Signal(
+            "guidance_dv_m_s",
+            "m_s",
+            (3,),
+            "Δv of the latest guidance burn, central body's inertial axes",
+            optional=True,
+        ),
+        Signal(
+            "guidance_burn_seq",
+            "1",
+            (),
+            "guidance burn counter: a rise applies guidance_dv_m_s at the start of the step",
+            optional=True,
         ),
     )
     telemetry = (
@@ -835,10 +867,14 @@ class Spacecraft(Model):
         st["t_ns"][:] = ctx.t1_ns
         st["dv_used"][:] = 0.0
         st["burns"][:] = 0
+        st["guidance_seq"][:] = 0.0
 
     def step(self, ctx: StepContext) -> None:
         st = self.state
         prop = self._prop if self._prop is not None else self._propagator()
+        seq = ctx.inputs.get("guidance_burn_seq")
+        if seq is not None and (seq > st["guidance_seq"]).any():
+            self._guidance(ctx, seq)
         s = self._stepper()
         t_before = s.t_s
         r, v = prop.advance(s, ctx.t1_s)
@@ -853,13 +889,14 @@ class Spacecraft(Model):
     def output_values(self) -> Mapping[str, NDArray[Any]]:
         st = self.state
         r, v = st["r"], st["v"]
+        t = st["t_out_s"]
         if self.body == "earth":
-            return {"r_m": r, "v_m_s": v, "r_gcrf_m": r, "v_gcrf_m_s": v}
+            return {"r_m": r, "v_m_s": v, "r_gcrf_m": r, "v_gcrf_m_s": v, "t_s": t}
         if self._prop_key is None:
             self._propagator()
         assert self._prop_key is not None
         rm, vm = moon_state_gcrf_at(Epoch(*self._prop_key, ""), int(st["t_ns"][0]))
-        return {"r_m": r, "v_m_s": v, "r_gcrf_m": r + rm, "v_gcrf_m_s": v + vm}
+        return {"r_m": r, "v_m_s": v, "r_gcrf_m": r + rm, "v_gcrf_m_s": v + vm, "t_s": t}
 
     def _rotation(self) -> tuple[tuple[Array, Array], float]:
         """The grid rotation at or before the current time, and the time since it (s)."""
@@ -914,33 +951,45 @@ class Spacecraft(Model):
             frame, label = "inertial", "inertial"
         else:
             return super().command(name, args, mask)
-        reason = "propulsion failed: the engine cannot fire"
         able = mask & ~self.failed("propulsion_lost")
         if not able.any():
-            raise CommandRejected(reason)
+            raise CommandRejected(_NO_PROPULSION)
+        self._impulse(dv, frame, np.flatnonzero(able))
+        dv_norm = float(np.linalg.norm(dv))
+        text = f"Δv {dv_norm:.2f} m/s ({label} {dv[0]:+.2f}, {dv[1]:+.2f}, {dv[2]:+.2f} m/s)"
+        if (mask & ~able).any():
+            raise CommandRejected(_NO_PROPULSION, mask & ~able, text)
+        return text
+
+    def _impulse(self, dv: Array, frame: str, rows: NDArray[np.intp]) -> None:
+        """An impulsive burn ``dv`` (``(3,)`` or one row per run of ``rows``) now, for the
+        runs ``rows``: the state, the mass, the Δv used and the burn count follow."""
         st = self.state
         prop = self._prop if self._prop is not None else self._propagator()
         s = self._stepper()
         isp = float(self.p["isp"])
         prop.impulse(
-            s,
-            float(s.t_out_s),
-            dv,
-            frame=frame,
-            isp_s=isp if isp > 0.0 else None,
-            rows=np.flatnonzero(able),
+            s, float(s.t_out_s), dv, frame=frame, isp_s=isp if isp > 0.0 else None, rows=rows
         )
         self._store(s)
         st["r"][...] = s.y[:, 0:3]
         st["v"][...] = s.y[:, 3:6]
         st["mass"][...] = s.y[:, 6]
-        dv_norm = float(np.linalg.norm(dv))
-        st["dv_used"][able] += dv_norm
-        st["burns"][able] += 1
-        text = f"Δv {dv_norm:.2f} m/s ({label} {dv[0]:+.2f}, {dv[1]:+.2f}, {dv[2]:+.2f} m/s)"
-        if (mask & ~able).any():
-            raise CommandRejected(reason, mask & ~able, text)
-        return text
+        st["dv_used"][rows] += np.linalg.norm(np.broadcast_to(dv, (rows.size, 3)), axis=1)
+        st["burns"][rows] += 1
+
+    def _guidance(self, ctx: StepContext, seq: Array) -> None:
+        """Apply the guidance burns whose counter rose (see the module docstring)."""
+        st = self.state
+        new = seq > st["guidance_seq"]
+        st["guidance_seq"][new] = seq[new]
+        refused = new & self.failed("propulsion_lost")
+        if refused.any():
+            ctx.emit(f"guidance burn refused: {_NO_PROPULSION}", refused, "caution")
+        rows = np.flatnonzero(new & ~refused)
+        if rows.size:
+            dv = np.asarray(ctx.inputs["guidance_dv_m_s"], dtype=np.float64)[rows]
+            self._impulse(dv, "inertial", rows)
 
 
 def _initial_form(p: Mapping[str, Any], body: str) -> str:
