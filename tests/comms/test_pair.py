@@ -26,6 +26,7 @@ from houston.comms.pair import (
     VehiclePair,
     format_duration_s,
     format_range_m,
+    format_speed_m_s,
     predict,
 )
 from houston.core.constants import (
@@ -226,6 +227,12 @@ def test_the_conics_are_kepler_about_the_moon_plus_de421() -> None:
     p, v, _ = c.at(tau)
     lunar, _ = kepler(ra, va, tau, MU_MOON_M3_S2)
     np.testing.assert_allclose(p[0], lunar + moon_gcrf(100.0 + tau), rtol=0, atol=1e-3)
+    # the table against DE421 at times between its nodes, TDB from ERFA at each
+    t_ns = np.array([100, 1234, 2999], dtype=np.int64) * S + 123_456_789
+    m_r, m_v = eph.moon_state_gcrf(*eph.tdb_jd(EPOCH, t_ns))
+    got_r, got_v = moon.at(t_ns * 1e-9)
+    np.testing.assert_allclose(got_r, m_r, rtol=0, atol=1e-3)
+    np.testing.assert_allclose(got_v, m_v, rtol=0, atol=1e-6)
     earth, earth_v = kepler(far_r, far_v, tau, MU_EARTH_M3_S2)
     np.testing.assert_allclose(p[1], earth, rtol=0, atol=1e-6)
     np.testing.assert_allclose(v[1], earth_v, rtol=0, atol=1e-9)
@@ -456,6 +463,51 @@ def test_countdown_warning_and_entry_fire_once() -> None:
     steps = np.diff(np.array(countdown[: entry_frame - 600]))
     np.testing.assert_allclose(steps, -1.0, atol=1e-3)
     assert countdown[entry_frame - 600] == 0.0
+
+
+def test_blockade_crossed_inbound_and_outbound_once_each() -> None:
+    """A flyby with periapsis 2,100 km (impact parameter 5,000 km), stepped every 10 s
+    through a 5,000 km blockade line: one inbound and one outbound crossing, each in the
+    first step past the crossing found by bisection of the conic, and the countdown 10 s
+    before each equal to the time left (1e-4 s)."""
+    ra, va, _ = incoming_state([1.0, 0.0, 0.0], [0.0, 5000e3, 0.0], 1000.0, MU_MOON_M3_S2, 12_000e3)
+    rb, vb = coe_to_rv(R_MOON_M + 100e3, 0.0, np.pi / 2, 0.3, 0.0, 0.5, MU_MOON_M3_S2)
+    ref = geometry.sphere_crossings(
+        kepler_path(ra, va, MU_MOON_M3_S2), np.zeros(3), 5000e3, 0.0, 12_000.0, 10.0, 1e-7
+    )
+    assert [c.rising for c in ref] == [False, True]
+    p = Pair(a_name="Pathfinder", blockade_radius=5000e3)
+    before = {int(np.ceil(c.t_s / 10.0) * 10 - 10): c.t_s for c in ref}
+    for t in range(10, 12_001, 10):
+        tm = p.step(t * S, *states_at(float(t), ra, va, rb, vb))
+        if t in before:
+            assert abs(t + tm["time_to_blockade_s"][0] - before[t]) < 1e-4
+    crossings = [(e.message, e.severity) for e in p.events if "blockade" in e.message]
+    want = []
+    for c, way in zip(ref, ("inbound", "outbound"), strict=True):
+        r, v = kepler(ra, va, np.ceil(c.t_s / 10.0) * 10.0, MU_MOON_M3_S2)
+        want.append(
+            f"Pathfinder crossed the blockade line {way}: {format_range_m(np.linalg.norm(r))} "
+            f"from the Moon's centre, {format_speed_m_s(np.linalg.norm(v))}"
+        )
+    assert [m for m, _ in crossings] == want
+    assert all(sev == "warning" for _, sev in crossings)
+
+
+def test_radar_range_and_contact_regained() -> None:
+    """b drifts out of a 900 km radar range and back (positions given by hand): "beyond
+    radar range" with the range, then a new contact, each once."""
+    mr, _ = moon_state_gcrf_at(EPOCH, 0)
+    a = mr + np.array([0.0, 100_000e3, 0.0])
+    v = np.zeros(3)
+    p = Pair(radar_range=900e3)
+    for k, d in enumerate((800e3, 850e3, 950e3, 960e3, 890e3, 880e3), start=1):
+        p.step(k * S, a, v, a + np.array([d, 0.0, 0.0]), v)
+    assert p.messages() == [
+        "A radar contact: B at 800 km",
+        "A radar view of B lost (beyond radar range 900 km): range 950 km",
+        "A radar contact: B at 890 km",
+    ]
 
 
 # --- in a scenario ---------------------------------------------------------------------------

@@ -30,7 +30,7 @@ Prediction (:class:`MoonTable`, :class:`ConicMotion`, :func:`predict`)
 -----------------------------------------------------------------------
 Each vehicle follows a **conic about the Moon** when it is inside the Moon's sphere of
 influence at the time of the prediction (Laplace's radius ``D (mu_Moon / mu_Earth)^(2/5)``,
-66,200 km at the mean distance ``D`` and computed with the Earth-Moon distance of the moment),
+66,180 km at the mean distance ``D`` and computed with the Earth-Moon distance of the moment),
 otherwise a **conic about the Earth** (:func:`houston.dynamics.kepler.propagate`, compiled).
 A lunar conic is a state relative to the Moon propagated about the Moon, to which the Moon's
 GCRF position **from the DE421 ephemeris at each predicted time** is added (:class:`MoonTable`:
@@ -118,6 +118,7 @@ from houston.core.constants import (
 )
 from houston.core.model import Model, Param, Signal, State, StepContext, Telemetry
 from houston.core.time import NS_PER_S, Epoch
+from houston.dynamics.kepler import propagate
 from houston.dynamics.spacecraft import moon_state_gcrf_at
 
 __all__ = [
@@ -127,6 +128,7 @@ __all__ = [
     "VehiclePair",
     "format_duration_s",
     "format_range_m",
+    "format_speed_m_s",
     "predict",
     "soi_radius_m",
 ]
@@ -172,9 +174,10 @@ _CAUSES = {_MOON: "occulted by the Moon", _EARTH: "occulted by the Earth"}
 
 def soi_radius_m(moon_distance_m: ArrayLike) -> Array:
     """Laplace's sphere of influence of the Moon (m) at Earth-Moon distance
-    ``moon_distance_m``: ``D (mu_Moon / mu_Earth)^(2/5)`` (Curtis, *Orbital Mechanics for
-    Engineering Students*, 3rd ed., eq. 8.34, where it gives 66,200 km for the mean distance
-    384,400 km)."""
+    ``moon_distance_m``: ``D (mu_Moon / mu_Earth)^(2/5)`` (Laplace's sphere of
+    influence, as in Curtis, *Orbital Mechanics for Engineering Students*, 3rd ed., ch. 8):
+    66,180 km at the mean distance
+    384,400 km."""
     return np.asarray(moon_distance_m, dtype=float) * (MU_MOON_M3_S2 / MU_EARTH_M3_S2) ** (
         _SOI_EXPONENT
     )
@@ -240,11 +243,15 @@ def _hermite(
     d10 = 3.0 * s2 - 4.0 * s + 1.0
     d01 = (6.0 * s - 6.0 * s2) / step
     d11 = 3.0 * s2 - 2.0 * s
-    out = np.empty(6)
-    for c in range(3):
-        out[c] = h00 * r[k, c] + h10 * v[k, c] + h01 * r[k + 1, c] + h11 * v[k + 1, c]
-        out[3 + c] = d00 * r[k, c] + d10 * v[k, c] + d01 * r[k + 1, c] + d11 * v[k + 1, c]
-    return out[0], out[1], out[2], out[3], out[4], out[5]
+    j = k + 1
+    return (
+        h00 * r[k, 0] + h10 * v[k, 0] + h01 * r[j, 0] + h11 * v[j, 0],
+        h00 * r[k, 1] + h10 * v[k, 1] + h01 * r[j, 1] + h11 * v[j, 1],
+        h00 * r[k, 2] + h10 * v[k, 2] + h01 * r[j, 2] + h11 * v[j, 2],
+        d00 * r[k, 0] + d10 * v[k, 0] + d01 * r[j, 0] + d11 * v[j, 0],
+        d00 * r[k, 1] + d10 * v[k, 1] + d01 * r[j, 1] + d11 * v[j, 1],
+        d00 * r[k, 2] + d10 * v[k, 2] + d01 * r[j, 2] + d11 * v[j, 2],
+    )
 
 
 @njit(cache=True, error_model="numpy")
@@ -259,13 +266,13 @@ def _moon_at(t: Array, first: int, step: float, r: Array, v: Array, out: Array) 
 @dataclass(frozen=True)
 class MoonTable:
     """The Moon's GCRF states (DE421) at nodes every ``step_s`` of kernel time, at whole
-    multiples of it from the epoch (node ``first + k`` at ``(first + k) step_s``; TDB from
-    ERFA at each node), with a cubic Hermite
-    interpolation between them: within 1 mm of DE421 (the interpolation error ``h^4/384``
-    times the fourth derivative of the Moon's motion, 1e-9 m for 60 s nodes, and the rate of
-    TDB against the kernel's seconds, below 1.7e-8, times the Moon's 1 km/s over a node's
-    span). A pure function of the epoch and the node times: tables built at different
-    times agree where they overlap, so every run of a batch sees the same Moon."""
+    multiples of it from the epoch (node ``k`` of the table at ``(first + k) step_s``; TDB
+    from ERFA at each node), with a cubic Hermite interpolation between them: within 1 mm of
+    DE421 (the interpolation error ``h^4/384`` times the fourth derivative of the Moon's
+    motion, 1e-9 m for 60 s nodes, and the rate of TDB against the kernel's seconds, below
+    1.7e-8, times the Moon's 1 km/s over a node's span; tested). A pure function of the
+    epoch and the node times: tables built at different times agree where they overlap, so
+    every run of a batch sees the same Moon."""
 
     first: int
     step_s: float
@@ -385,8 +392,6 @@ class ConicMotion:
         ``tau_s`` seconds after ``t0_s``: ``(n, k)`` (one row of times per vehicle) or
         ``(k,)`` (the same for all), each result ``(n, k, 3)``. ``moon``: the Moon's
         position and velocity at those times, ``(k, 6)`` or ``(n, k, 6)``, if known."""
-        from houston.dynamics.kepler import propagate
-
         tau = np.asarray(tau_s, dtype=np.float64)
         shared = tau.ndim == 1
         tau2 = np.ascontiguousarray(tau[None, :] if shared else tau)
