@@ -513,9 +513,10 @@ def test_radar_range_and_contact_regained() -> None:
 # --- in a scenario ---------------------------------------------------------------------------
 
 
-def grey_text(duration: str = "40min") -> str:
-    """Buran in a 100 km polar lunar orbit; Pathfinder inbound 15,000 km out on a hyperbola
-    in Buran's orbital plane (v_inf 1 km/s, B 3,000 km), its radar on Buran."""
+def grey_text(duration: str = "20min") -> str:
+    """Buran in a 100 km polar lunar orbit, 60 deg past its node; Pathfinder inbound
+    15,000 km out on a hyperbola in Buran's orbital plane (v_inf 1 km/s, B 3,000 km), its
+    radar on Buran. Buran passes behind the Moon as Pathfinder sees it after 17 min."""
     q = moon_equator_matrix(EPOCH)
     r, v, _ = incoming_state(-q[0], 3000e3 * q[2], 1000.0, MU_MOON_M3_S2, 15_000e3)
 
@@ -535,6 +536,7 @@ central_body = "moon"
 perigee_altitude_km = 100.0
 apogee_altitude_km = 100.0
 inclination_deg = 90.0
+true_anomaly_deg = 60.0
 
 [assets.pathfinder.orbit]
 model = "vehicle.spacecraft"
@@ -567,7 +569,7 @@ def test_scenario_radar_view_lost_while_buran_is_behind_the_moon() -> None:
     s = Session(loads(grey_text(), "stand-off.toml"))
     s.start()
     seen, crossed = [], []
-    for _ in range(40 * 60):
+    for _ in range(20 * 60):
         s.step_frame()
         a = s.bus["pathfinder.orbit.r_gcrf_m"][0]
         b = s.bus["buran.orbit.r_gcrf_m"][0]
@@ -597,6 +599,36 @@ def test_scenario_radar_view_lost_while_buran_is_behind_the_moon() -> None:
     k = crossed.index(True)
     blockade = [m for m in msgs if "blockade" in m[1]]
     assert len(blockade) == 1 and blockade[0][0] == seen[k][0] and "inbound" in blockade[0][1]
+
+
+def test_pair_before_a_vehicle_in_the_scenario_reads_its_time() -> None:
+    """The radar placed before Buran in the scenario reads Buran's state of the previous
+    frame; wired to Buran's ``t_s`` it carries it to the end of the frame (Buran flies a
+    pure Kepler orbit here, so the carried state is exact) and its range equals the range
+    between the vehicles' states at the end of the frame, to 1 mm."""
+    text = grey_text()
+    radar = text[text.index("[assets.pathfinder.radar]") :]
+    text = text[: text.index("[assets.pathfinder.radar]")]
+    buran = text[text.index("[assets.buran.orbit]") : text.index("[assets.pathfinder.orbit]")]
+    text = (
+        text.replace(buran, "")
+        + radar.replace(
+            'b_v_gcrf_m_s = "buran.orbit.v_gcrf_m_s"',
+            'b_v_gcrf_m_s = "buran.orbit.v_gcrf_m_s", b_t_s = "buran.orbit.t_s"',
+        )
+        + "\n"
+        + buran
+    )
+    assert text.index("[assets.pathfinder.radar]") < text.index("[assets.buran.orbit]")
+    s = Session(loads(text, "radar-first.toml"))
+    s.start()
+    for _ in range(60):
+        s.step_frame()
+        a = s.bus["pathfinder.orbit.r_gcrf_m"][0]
+        b = s.bus["buran.orbit.r_gcrf_m"][0]
+        assert s.value("pathfinder.radar.range_m")[0] == pytest.approx(
+            np.linalg.norm(b - a), abs=1e-3
+        )
 
 
 def test_checkpoint_restores_identically(tmp_path) -> None:
