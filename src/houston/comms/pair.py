@@ -85,9 +85,12 @@ and ``<b> no longer within ...`` on leaving, ``<a> crossed the blockade line inb
 50,000 km from the Moon's centre, 1.23 km/s`` (speed relative to the Moon) and outbound.
 The first evaluation announces a radar contact and being within range, not a crossing.
 
-Timing. The positions are read at the end of the step (``ctx.t1``); put the pair after both
-vehicles in the scenario, or it sees their positions of the previous frame against the
-Moon of this one (an error of up to the Moon's 1 km/s times the frame).
+Timing. The geometry is that of the end of the step (``ctx.t1``). A model placed after the
+pair in the scenario (or stepped less often) publishes a state of an earlier time: wire its
+time (``vehicle.spacecraft``'s ``t_s``) to ``a_t_s`` / ``b_t_s`` and the pair carries that
+state to the end of the step on its conic (exact for a vehicle without perturbations, tested
+to 1 mm); unwired, the state is taken as current, which behind by one 1 s frame puts a
+lunar orbiter's GCRF position off by up to 2.6 km.
 
 Cost (one core of the 2-core development machine, 1 s frames, the step and its telemetry,
 along an inbound hyperbola and a 100 km lunar orbit; ``.venv/bin/python -m
