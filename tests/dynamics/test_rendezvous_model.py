@@ -260,6 +260,12 @@ command = "abort"
 runs = [1]
 
 [[timeline]]
+at = "00:40:00"
+target = "apollo.rendezvous"
+command = "abort"
+runs = [2]
+
+[[timeline]]
 at = "01:15:30"
 target = "apollo.rendezvous"
 command = "open_hatches"
@@ -268,9 +274,10 @@ command = "open_hatches"
 
 @pytest.fixture(scope="module")
 def nominal() -> tuple[Session, Record]:
-    """An exact vector; run 0 proceeds, run 1 proceeds and then aborts before TPI. The
-    rendezvous computer comes after Apollo in this scenario's order."""
-    return fly(scenario(after=True, extra=NOMINAL_EXTRA), 4560.0, seed=1, batch=2)
+    """An exact vector; run 0 proceeds, run 1 proceeds and then aborts before TPI, run 2
+    aborts during the transfer. The rendezvous computer comes after Apollo in this
+    scenario's order."""
+    return fly(scenario(after=True, extra=NOMINAL_EXTRA), 4560.0, seed=1, batch=3)
 
 
 def test_commands_before_the_vector_are_refused(nominal: tuple[Session, Record]) -> None:
@@ -336,6 +343,25 @@ def test_abort_never_docks(nominal: tuple[Session, Record]) -> None:
     assert np.nanmin(rng) > 10e3  # Apollo passes 15 km below Soyuz
     refused = [e.message for e in s.log.events if e.kind == "command-rejected" and e.run == 1]
     assert refused[-1] == "CMD open_hatches REJECTED: not docked: phase ABORTED"
+
+
+def test_abort_under_way_reports_where_the_free_path_goes(nominal: tuple[Session, Record]) -> None:
+    """Aborted after TPI, Apollo coasts on its intercept arc: the model predicts the closest
+    approach of the two free paths, and the vehicles (integrated separately) get there."""
+    s, rec = nominal
+    ev = model_events(s, 2)
+    warning = first(ev, "rendezvous called off under way")
+    assert warning.t_ns == (2400 + 1) * S and warning.severity == "warning"
+    assert "collision course" in warning.message
+    assert s.value("apollo.rendezvous.burns")[2] == 1  # TPI only (the MCC was not needed)
+    assert s.value("apollo.rendezvous.phase")[2] == ABORTED
+    rng = rec.series("apollo.rendezvous.range_m")[:, 2]
+    rate = rec.series("apollo.rendezvous.range_rate_m_s")[:, 2]
+    k = int(np.nanargmin(rng))
+    # the frames around the closest approach, on the straight relative path between them
+    assert abs(rec.t[k] / S - warning.data["closest_s"]) <= 1.0
+    assert rng[k] <= abs(rate[k]) * 1.0  # within one frame of relative motion of the target
+    assert warning.data["closest_m"] < 1.0
 
 
 DISPERSED = scenario((300.0, 0.3))

@@ -26,8 +26,9 @@ with an event in the controllers' words ("state vector from Soviet control: epoc
 001:02:03, age 2 min 00 s"). ``sv_count`` counts the vectors received: a model reading the
 outputs takes a rise of the count as a new vector.
 
-Per frame, with nothing in flight, the model copies the clock and nothing else; the queue is
-looked at only when the earliest arrival is due.
+Per frame, with nothing in flight, the model keeps the clock and the vehicle's state (for the
+next command) and nothing else; the queue is looked at only when the earliest arrival is due
+(about 2 us a frame at batch 1, telemetry included).
 """
 
 from __future__ import annotations

@@ -26,11 +26,18 @@ telemetry follows the first one that can still be taken (TPI at least ``min_lead
 Predictor. Houston's trajectory prediction: Cowell propagation
 (:class:`houston.dynamics.cowell.Propagator`) under the Earth's point mass and its zonal
 harmonics to ``zonal_degree`` (EGM96 J2..J4, about the Earth's pole at the scenario epoch,
-as ``vehicle.spacecraft`` does). Drag is left out of the prediction (a few metres over an
-orbit at 225 km, which the corrections take out). A transfer is targeted by shooting: the
-two-body Lambert arc (:func:`houston.dynamics.lambert.solve`, Izzo 2015) to an aim point is
-flown by the predictor, the aim point is moved by the miss, and so on until the predicted
-miss is below 5 cm (each pass divides it by about a hundred: 63 km, 530 m, 5 m, 5 cm).
+as ``vehicle.spacecraft`` does). Drag is left out of the prediction; the corrections take out
+what it does. A transfer is targeted by Newton's method on the burn: the predictor flies the
+burn and three nudged copies of it (one batch of four rows), the differences give the
+sensitivity of the arrival point to the burn, and its pseudo-inverse turns the miss into the
+next burn, until the predicted miss is below 5 cm (the TPI of the tests: 960 m from the
+two-body plan's burn, then 8 m, 3 cm). The first guess is the two-body plan's TPI (from
+:func:`find_opportunities`) in the chaser's own LVLH axes, not a Lambert arc from the
+predicted states: near a transfer angle of 180 degrees (mod 360) the plane of a Lambert arc
+flips with a few kilometres of change in the end points (one such guess cost 540 m/s). In
+the same geometry the out-of-plane miss can hardly be changed (its sensitivity is
+``|sin(n t)| / n``): directions whose sensitivity is below ``0.1 / n`` are left out of the
+correction (truncated SVD) for a later correction or the final approach to take out.
 
 Aim point. A transfer is aimed ``tpf_range`` short of the target along the direction of
 approach (the relative velocity at arrival), so that the braking (TPF) happens at that range
@@ -48,9 +55,8 @@ instant to the target as the last handed-over vector predicts it at TPF (phase T
 re-solves the transfer from the chaser's state to the target's *true* position at TPF,
 predicted from the target's true state at the correction: by then the onboard ranging sees
 the target (Apollo's VHF ranging, with the crew's sextant marks for the angles) whenever it
-is within ``radar_range``; beyond it the correction uses the handed-over vector again. The
-branch of a correction (complete revolutions left, Lambert branch) is the one with the least
-Δv. At the TPF time, or earlier if the range falls below ``tpf_range`` while closing, the
+is within ``radar_range``; beyond it the correction uses the handed-over vector again. A
+correction starts from no burn; one below ``burn_deadband`` is not made. At the TPF time, or earlier if the range falls below ``tpf_range`` while closing, the
 braking burn leaves ``closing_rate`` along the line of sight and nothing across it (phase
 FINAL).
 
@@ -62,6 +68,10 @@ straight-line relative motion over the last step (so that a step cannot jump ove
 a closing speed at most ``max_docking_speed`` the capture latches: DOCKED (event with the
 GET, the closing speed and the Δv used). A faster contact does not latch (a caution event;
 the approach goes on).
+
+An abort under way leaves the chaser on its intercept arc, which by design leads to the target:
+the model predicts the free paths of both vehicles and reports the closest approach (a warning
+when it is inside ``tpf_range``); avoiding it is a burn the crew would have to be commanded.
 
 Docked pair. The two vehicles stay two point masses propagated separately, and the range is
 the true distance between their centres of mass. At capture the chaser's relative velocity is
@@ -89,8 +99,8 @@ moved (its time tag did not change) makes no burn.
 Batches. Each run has its own vector (a different tracking error), so its own plan: planning
 and the TPI and correction burns loop over the runs that need them (a few times a night).
 Every other frame runs one compiled pass over the batch (alignment, range and rate, the
-final approach and the docked hold, what is due); with nothing due it costs a few
-microseconds at batch 1 (see the report in the tests). Everything, the plans included, is in
+final approach and the docked hold, what is due); with nothing due it costs about 3 us at
+batch 1 (``python tests/dynamics/test_rendezvous_model.py`` prints the costs). Everything, the plans included, is in
 the state arrays: a restored checkpoint continues identically.
 
 Units: SI (m, m/s, s); vectors in GCRF.
@@ -142,7 +152,11 @@ HOLD_INTERVALS = 10.0
 # What the per-frame pass found for a run (bits of ``code``).
 NEW_VECTOR, DUE_TPI, DUE_MCC, DID_TPF, DID_DOCK, FAST_CONTACT, STALE = 1, 2, 4, 8, 16, 32, 64
 # Work left by commands for the next step (bits of ``pending``).
-PENDING_REPLAN, PENDING_PROCEED, PENDING_HATCHES = 1, 2, 4
+PENDING_REPLAN, PENDING_PROCEED, PENDING_HATCHES, PENDING_ABORTED = 1, 2, 4, 8
+#: After an abort under way, the free paths are searched this long past TPF for the closest
+#: approach (s), sampled this often (s).
+FREE_PATH_S = 1800.0
+FREE_PATH_STEP_S = 0.5
 
 # Columns of the packed parameters of the per-frame pass.
 (
@@ -202,16 +216,18 @@ RUN_COLUMNS = (
     "dv_contact: Δv used up to contact, the capture's not included (m/s)",
 )
 # Columns of the state ``opp`` (per run, per listed opportunity).
-_O_TPI, _O_TPF, _O_DV, _O_DV_TPI, _O_REVS, _O_LOW, _O_LIT = range(7)
+_O_TPI, _O_TPF, _O_DV, _O_DV_TPI, _O_REVS, _O_LIT, _O_BURN = range(7)
 OPP_COLUMNS = (
     "tpi: TPI time (s)",
     "tpf: TPF time (s)",
     "dv: total Δv, TPI + TPF, predictor (m/s)",
     "dv_tpi: TPI Δv, predictor (m/s)",
     "revs: complete revolutions of the transfer",
-    "low: Lambert branch (1: low path)",
     "lit: TPF in daylight (1)",
+    "burn: TPI burn in the chaser's LVLH axes at TPI, x, y, z (m/s; 3 columns)",
 )
+#: Columns of ``opp``: the burn takes three.
+N_OPP = len(OPP_COLUMNS) + 2
 
 
 # --- the per-frame pass (compiled) -------------------------------------------------------------
@@ -483,7 +499,7 @@ class Predictor:
         t2_s: float,
         standoff_m: float,
         dv0: Array,
-    ) -> tuple[Array, Array, Array]:
+    ) -> tuple[Array, Array, Array, float]:
         """The burn at ``t1_s`` from ``(r, v)`` that brings the chaser, under the predictor,
         ``standoff_m`` short of the target's position ``r_t2`` at ``t2_s`` along its approach
         (the target's velocity there is ``v_t2``), by Newton's method from the guess ``dv0``.
@@ -492,8 +508,9 @@ class Predictor:
         the differences give the sensitivity of the arrival point to the burn, whose
         pseudo-inverse (singular values below ``SENSITIVITY_CUTOFF / n`` left out, n the
         chaser's mean motion) turns the miss into the next correction. Stops when the miss that can be corrected
-        is below ``AIM_TOL_M``. Returns the burn (m/s, GCRF) and the chaser's predicted
-        position and velocity at ``t2_s``. Raises ``lambert.NoSolution`` with no time left.
+        is below ``AIM_TOL_M``. Returns the burn (m/s, GCRF), the chaser's predicted
+        position and velocity at ``t2_s``, and the miss left that the burn can correct (m).
+        Raises ``lambert.NoSolution`` with no time left.
         """
         from houston.dynamics import lambert
 
@@ -505,6 +522,7 @@ class Predictor:
         cutoff = SENSITIVITY_CUTOFF * math.sqrt(abs(a) ** 3 / MU_EARTH_M3_S2)
         r_end = v_end = np.zeros(3)
         best = dv
+        left = math.inf
         for _ in range(AIM_PASSES):
             rows_v = (v + dv) + np.vstack([np.zeros(3), FD_STEP_M_S * np.eye(3)])
             y = self.prop.propagate(t1_s, rows_r, rows_v, t2_s).state_at(t2_s)
@@ -517,29 +535,11 @@ class Predictor:
             u, sv, vt = np.linalg.svd(sens)
             keep = sv > cutoff
             along = u[:, keep].T @ miss
-            if float(np.linalg.norm(along)) < AIM_TOL_M:
+            left = float(np.linalg.norm(along))
+            if left < AIM_TOL_M:
                 break
             dv = dv - vt[keep].T @ (along / sv[keep])
-        return best, r_end, v_end
-
-    def lambert_guess(
-        self,
-        r: Array,
-        v: Array,
-        t1_s: float,
-        r_t2: Array,
-        t2_s: float,
-        revs: int,
-        low_path: bool,
-    ) -> Array:
-        """The two-body Lambert burn from ``(r, v)`` at ``t1_s`` to ``r_t2`` at ``t2_s``
-        (a first guess for :meth:`target`)."""
-        from houston.dynamics import lambert
-
-        if not t2_s - t1_s > 0.0:
-            raise lambert.NoSolution(f"no time left for the transfer ({t2_s - t1_s:.1f} s)")
-        v1, _ = lambert.solve(r, r_t2, t2_s - t1_s, MU_EARTH_M3_S2, revs=revs, low_path=low_path)
-        return np.asarray(v1, dtype=float) - v
+        return best, r_end, v_end, left
 
 
 def braking(r_c: Array, v_c: Array, r_t: Array, v_t: Array, closing_m_s: float) -> Array:
@@ -677,13 +677,12 @@ class Rendezvous(Model):
         State("dv_cmd", "m_s", (3,), description="Δv of the latest burn, GCRF"),
         State("hold", "m", (3,), description="relative position held after capture, GCRF"),
         State("sv", "1", (6,), description="last handed-over target vector: r (m), v (m/s)"),
-        State("revs", "1", dtype="int64", description="committed transfer: revolutions"),
-        State("low_path", "1", dtype="bool", description="committed transfer: Lambert branch"),
+        State("commit", "1", (N_OPP,), description="the opportunity committed to (as in opp)"),
         State("n_opp", "1", dtype="int64", description="opportunities listed"),
         State(
             "opp",
             "1",
-            (MAX_LISTED, len(OPP_COLUMNS)),
+            (MAX_LISTED, N_OPP),
             description="listed opportunities: " + "; ".join(OPP_COLUMNS),
         ),
     )
@@ -893,6 +892,8 @@ class Rendezvous(Model):
             hatches = live & ((pend & PENDING_HATCHES) != 0)
             if hatches.any():
                 ctx.emit("hatches open: the crews may transfer", hatches, "info")
+            for b in np.flatnonzero(live & ((pend & PENDING_ABORTED) != 0)):
+                self._free_path(ctx, int(b))
             pend[live] = 0
             self._pending = bool(pend.any())
         for b in np.flatnonzero(replan):
@@ -962,6 +963,7 @@ class Rendezvous(Model):
         """Search and re-solve the opportunities of run ``b`` from its chaser's state now and
         its last handed-over vector; list them in an event."""
         from houston.dynamics import lambert
+        from houston.dynamics.relative import lvlh_basis, lvlh_to_inertial
         from houston.dynamics.rendezvous.opportunities import StateVector, find_opportunities
 
         st = self.state
@@ -990,28 +992,23 @@ class Rendezvous(Model):
             tpf = np.array([o.t_dock_ns / NS_PER_S for o in found])
             rc_at, vc_at = pred.states(r_c, v_c, t, tpi)
             rt_at, vt_at = pred.states(r_t, v_t, t, tpf)
+            budget = float(self.p["dv_budget"])
             for k, o in enumerate(found):
+                r1, v1 = rc_at[k, 0], vc_at[k, 0]
+                # The two-body plan's TPI, in the chaser's own axes, is the first guess.
+                guess = lvlh_to_inertial(r1, v1, o.plan.burns[0].dv_lvlh_m_s)
                 try:
-                    guess = pred.lambert_guess(
-                        rc_at[k, 0], vc_at[k, 0], tpi[k], rt_at[k, 0], tpf[k], o.revs, o.low_path
-                    )
-                    dv1, r2, v2 = pred.target(
-                        rc_at[k, 0],
-                        vc_at[k, 0],
-                        tpi[k],
-                        rt_at[k, 0],
-                        vt_at[k, 0],
-                        tpf[k],
-                        float(self.p["tpf_range"]),
-                        guess,
+                    dv1, r2, v2, left = pred.target(
+                        r1, v1, tpi[k], rt_at[k, 0], vt_at[k, 0], tpf[k], self.p["tpf_range"], guess
                     )
                 except lambert.NoSolution:
                     continue
                 dv2 = braking(r2, v2, rt_at[k, 0], vt_at[k, 0], float(self.p["closing_rate"]))
                 n1, n2 = float(np.linalg.norm(dv1)), float(np.linalg.norm(dv2))
-                rows.append(
-                    [tpi[k], tpf[k], n1 + n2, n1, o.revs, float(o.low_path), float(o.sunlit)]
-                )
+                if left > AIM_TOL_M * 100.0 or n1 + n2 > budget:
+                    continue  # Houston's predictor finds no such transfer within the budget
+                burn = lvlh_basis(r1, v1) @ dv1
+                rows.append([tpi[k], tpf[k], n1 + n2, n1, o.revs, float(o.sunlit), *burn])
         opp = st["opp"]
         opp[b] = np.nan
         st["n_opp"][b] = len(rows)
@@ -1054,23 +1051,51 @@ class Rendezvous(Model):
         )
 
     def _report_commit(self, ctx: StepContext, b: int) -> None:
+        self._one(ctx, b, f"GO for the rendezvous: {self._describe(self.state['commit'][b])}")
+
+    def _free_path(self, ctx: StepContext, b: int) -> None:
+        """After an abort under way: where the chaser's free path (no further burns) passes
+        the target, predicted from both true states (Houston tracks its vehicle, the ranging
+        sees the target) until ``FREE_PATH_S`` after the planned TPF."""
         st = self.state
         run = st["run"]
-        row = np.array(
-            [run[b, _R_TPI], run[b, _R_TPF], run[b, _R_DV_PLAN], np.nan, st["revs"][b], 0, 1]
+        pred = self.predictor(ctx)
+        t = float(run[b, _R_T])
+        end = max(float(run[b, _R_TPF]), t) + FREE_PATH_S
+        times = np.arange(t, end, FREE_PATH_STEP_S)
+        r0 = np.vstack([ctx.inputs["chaser_r_m"][b], self._tgt[b, 0:3]])
+        v0 = np.vstack([ctx.inputs["chaser_v_m_s"][b], self._tgt[b, 3:6]])
+        r, _ = pred.states(r0, v0, t, times)
+        gap = np.linalg.norm(r[:, 0] - r[:, 1], axis=1)
+        k = int(np.argmin(gap))
+        # and to 5 ms around the sample nearest
+        times = np.linspace(max(t, times[k] - FREE_PATH_STEP_S), times[k] + FREE_PATH_STEP_S, 201)
+        r, _ = pred.states(r0, v0, t, times)
+        gap = np.linalg.norm(r[:, 0] - r[:, 1], axis=1)
+        k = int(np.argmin(gap))
+        close = float(gap[k])
+        when = format_get(round(times[k] * NS_PER_S))
+        path = (
+            f"is on a collision course with the target: closest approach {close:.1f} m at {when}"
+            if close < float(self.p["docking_range"])
+            else f"passes {close:,.0f} m from the target at {when}"
         )
-        k = np.flatnonzero(st["opp"][b, : st["n_opp"][b], _O_TPI] == run[b, _R_TPI])
-        if k.size:
-            row = st["opp"][b, int(k[0])]
-        self._one(ctx, b, f"GO for the rendezvous: {self._describe(row)}")
+        self._one(
+            ctx,
+            b,
+            f"rendezvous called off under way: on its free path the chaser {path}",
+            "warning" if close < float(self.p["tpf_range"]) else "caution",
+            closest_m=close,
+            closest_s=float(times[k]),
+        )
 
     # -- the burns that need the predictor ----------------------------------------------------
 
     def _tpi(self, ctx: StepContext, b: int) -> None:
         """TPI of run ``b``: from the chaser's state now to the target as the last handed-over
-        vector predicts it at TPF."""
+        vector predicts it at TPF (the planned burn, in the chaser's axes, as first guess)."""
         from houston.dynamics import lambert
-        from houston.dynamics.relative import lvlh_basis
+        from houston.dynamics.relative import lvlh_basis, lvlh_to_inertial
 
         st = self.state
         run = st["run"]
@@ -1080,25 +1105,26 @@ class Rendezvous(Model):
         r_c = np.array(inp["chaser_r_m"][b], dtype=float)
         v_c = np.array(inp["chaser_v_m_s"][b], dtype=float)
         r_t2, v_t2 = pred.state(st["sv"][b, 0:3], st["sv"][b, 3:6], float(run[b, _R_SV_T]), tpf)
+        guess = lvlh_to_inertial(r_c, v_c, st["commit"][b, _O_BURN : _O_BURN + 3])
         try:
-            guess = pred.lambert_guess(
-                r_c, v_c, t, r_t2, tpf, int(st["revs"][b]), bool(st["low_path"][b])
+            dv, _, _, left = pred.target(
+                r_c, v_c, t, r_t2, v_t2, tpf, float(self.p["tpf_range"]), guess
             )
-            dv, _, _ = pred.target(r_c, v_c, t, r_t2, v_t2, tpf, float(self.p["tpf_range"]), guess)
         except lambert.NoSolution as exc:
             st["phase"][b] = ABORTED
-            self._one(ctx, b, f"TPI: no transfer to the target ({exc}); rendezvous off", "warning")
+            self._one(ctx, b, f"TPI: {exc}; rendezvous off", "warning")
             return
         self._issue(b, dv, t)
         st["phase"][b] = TRANSFER
         st["mcc_done"][b] = 0
         lv = lvlh_basis(r_c, v_c) @ dv
         t_ns = round(tpf * NS_PER_S)
+        note = "" if left < 100.0 else f"; predicted miss {left / 1000:.1f} km left to the MCCs"
         self._one(
             ctx,
             b,
             f"TPI: Δv {np.linalg.norm(dv):.2f} m/s (LVLH {lv[0]:+.2f}, {lv[1]:+.2f}, "
-            f"{lv[2]:+.2f}); TPF at {format_get(t_ns)}",
+            f"{lv[2]:+.2f}); TPF at {format_get(t_ns)}{note}",
             dv_m_s=float(np.linalg.norm(dv)),
         )
 
@@ -1122,7 +1148,7 @@ class Rendezvous(Model):
         else:
             r_t2, v_t2 = pred.state(st["sv"][b, 0:3], st["sv"][b, 3:6], float(run[b, _R_SV_T]), tpf)
         try:
-            dv, _, _ = pred.target(
+            dv, _, _, _ = pred.target(
                 r_c, v_c, t, r_t2, v_t2, tpf, float(self.p["tpf_range"]), np.zeros(3)
             )
         except lambert.NoSolution:
@@ -1185,18 +1211,17 @@ class Rendezvous(Model):
                 run[b, _R_TPI] = row[_O_TPI]
                 run[b, _R_TPF] = row[_O_TPF]
                 run[b, _R_DV_PLAN] = row[_O_DV]
-                st["revs"][b] = int(row[_O_REVS])
-                st["low_path"][b] = bool(row[_O_LOW] > 0.5)
+                st["commit"][b] = row
                 st["mcc_done"][b] = 0
                 st["pending"][b] |= PENDING_PROCEED
                 self._pending = True
             bad = mask & ~open_
             reason = ""
             if bad.any():
-                b = int(np.flatnonzero(bad)[0])
-                if not idle[b]:
-                    reason = f"already {PHASES[phase[b]]}"
-                elif run[b, _R_SV_COUNT] == 0:
+                k = int(np.flatnonzero(bad)[0])
+                if not idle[k]:
+                    reason = f"already {PHASES[phase[k]]}"
+                elif run[k, _R_SV_COUNT] == 0:
                     reason = "no state vector received yet"
                 else:
                     reason = "no listed opportunity with its TPI far enough ahead: replan"
@@ -1215,6 +1240,8 @@ class Rendezvous(Model):
                 raise CommandRejected(reason)
             phase[ok] = ABORTED
             st["n_opp"][under_way] = 0  # the list was for the orbit before the burns
+            st["pending"][under_way] |= PENDING_ABORTED
+            self._pending = True
             text = "rendezvous called off: no further burns"
             if bad.any():
                 raise CommandRejected(reason, bad, text)
