@@ -250,6 +250,57 @@ def test_the_target_is_carried_to_the_chasers_time_as_dop853_does() -> None:
         assert np.linalg.norm(v - want[3:]) < 1e-8  # m/s
 
 
+# --- contact and capture, by hand ------------------------------------------------------------
+
+
+def final_approach(rel_r: list[list[float]], rel_v: list[list[float]]) -> tuple[Any, list[Any]]:
+    """A rendezvous computer in FINAL, one run per relative state, stepped once by hand."""
+    n = len(rel_r)
+    m = rv.Rendezvous("apollo.rendezvous", {p.name: p.default for p in rv.Rendezvous.params}, n)
+    events: list[Any] = []
+    rng = ModelRandom(BatchRandom(run_seeds(0, n)), m.path)
+    ctx = StepContext(0, 0, -1, {}, rng, events)
+    m.initialize(ctx)
+    m.state["phase"][:] = rv.PHASES.index("FINAL")
+    r_t = np.array([[7.0e6, 0.0, 0.0]] * n)
+    v_t = np.array([[0.0, 7.5e3, 0.0]] * n)
+    inputs = {
+        "chaser_r_m": r_t + np.array(rel_r),
+        "chaser_v_m_s": v_t + np.array(rel_v),
+        "chaser_t_s": np.full(n, 100.0),
+        "target_r_m": r_t,
+        "target_v_m_s": v_t,
+        "target_t_s": np.full(n, 100.0),
+        "target_sv_count": np.zeros(n),
+    }
+    for name in ("target_sv_r_m", "target_sv_v_m_s", "target_sv_t_s"):
+        inputs[name] = np.zeros((n, 3)) if name != "target_sv_t_s" else np.zeros(n)
+    ctx.reset(99 * S, 100 * S, 99, inputs)
+    m.step(ctx)
+    return m, events
+
+
+def test_contact_latches_only_below_the_docking_speed() -> None:
+    m, events = final_approach(
+        [[0.0, -0.95, 0.0], [0.0, -0.9, 0.0], [0.0, 2.0, 0.0]],
+        [[0.0, 0.2, 0.0], [0.0, 0.5, 0.0], [0.0, 3.0, 0.0]],
+    )
+    # run 0: 0.95 m away (inside the docking range), closing at 0.2 m/s: captured
+    # run 1: 0.5 m/s, too fast; run 2: went through the target during the step at 3 m/s
+    assert m.state["phase"].tolist() == [rv.PHASES.index(p) for p in ("DOCKED", "FINAL", "FINAL")]
+    assert [(e.message, e.mask.tolist()) for e in events] == [
+        ("DOCKED at GET 000:01:40: closing 0.20 m/s, total Δv 0.00 m/s (plan nan)", [1, 0, 0]),
+        ("contact at 0.50 m/s, above 0.30 m/s: no capture", [0, 1, 0]),
+        ("contact at 3.00 m/s, above 0.30 m/s: no capture", [0, 0, 1]),
+    ]
+    # capture nulls the relative velocity: the burn is minus the relative velocity
+    np.testing.assert_allclose(m.state["dv_cmd"][0], [0.0, -0.2, 0.0], atol=1e-9)
+    # the others keep closing at the approach speed along the line of sight
+    np.testing.assert_allclose(m.state["dv_cmd"][1], [0.0, -0.3, 0.0], atol=1e-9)
+    np.testing.assert_allclose(m.state["dv_cmd"][2], [0.0, -3.2, 0.0], atol=1e-9)
+    assert m.output_values()["burn_seq"].tolist() == [1.0, 1.0, 1.0]
+
+
 # --- the rendezvous ---------------------------------------------------------------------------
 
 NOMINAL_EXTRA = """
@@ -264,6 +315,12 @@ at = "00:40:00"
 target = "apollo.rendezvous"
 command = "abort"
 runs = [2]
+
+[[timeline]]
+at = "00:41:00"
+target = "apollo.rendezvous"
+command = "replan"
+runs = [0, 2]
 
 [[timeline]]
 at = "01:15:30"
@@ -362,6 +419,11 @@ def test_abort_under_way_reports_where_the_free_path_goes(nominal: tuple[Session
     assert abs(rec.t[k] / S - warning.data["closest_s"]) <= 1.0
     assert rng[k] <= abs(rate[k]) * 1.0  # within one frame of relative motion of the target
     assert warning.data["closest_m"] < 1.0
+    # Houston searches again from where Apollo now is; run 0, under way, refuses
+    again = [e for e in ev if e.message.startswith("rendezvous plan")]
+    assert [e.t_ns for e in again] == [180 * S, (2460 + 1) * S]
+    refused = [e.message for e in s.log.events if e.kind == "command-rejected" and e.run == 0]
+    assert "CMD replan REJECTED: committed or under way: abort first" in refused
 
 
 DISPERSED = scenario((300.0, 0.3))
