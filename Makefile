@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.installed-bench
-SCENARIO ?= leo-demo
+SCENARIO ?= the-grey
 
 .PHONY: run test lint typecheck bench clean
 
