@@ -873,8 +873,10 @@ class Spacecraft(Model):
         st = self.state
         prop = self._prop if self._prop is not None else self._propagator()
         seq = ctx.inputs.get("guidance_burn_seq")
-        if seq is not None and (seq > st["guidance_seq"]).any():
-            self._guidance(ctx, seq)
+        if seq is not None:
+            applied = st["guidance_seq"]
+            if seq[0] > applied[0] if self.batch == 1 else (seq > applied).any():
+                self._guidance(ctx, seq)
         s = self._stepper()
         t_before = s.t_s
         r, v = prop.advance(s, ctx.t1_s)
