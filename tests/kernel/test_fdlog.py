@@ -8,34 +8,28 @@ from houston.ops.events import Event, EventKind, Severity
 from houston.ops.fdlog import LogFilter
 
 
-def _limit(seq: int, sev: Severity, level: int, name: str = "base.p") -> Event:
-    return Event(
-        seq,
-        seq,
-        0,
-        EventKind.LIMIT,
-        sev,
-        "base",
-        f"{name} ...",
-        {"parameter": name, "level": level},
-    )
+def _limit(t_s: float, sev: Severity, level: int, name: str = "base.p") -> Event:
+    data = {"parameter": name, "level": level}
+    return Event(0, int(t_s * 1e9), 0, EventKind.LIMIT, sev, "base", f"{name} ...", data)
 
 
-def test_limit_chatter_is_dropped_but_escalations_and_recovery_from_warning_are_kept() -> None:
-    f = LogFilter()
+def test_limit_chatter_is_dropped_but_escalations_and_the_end_of_an_episode_are_kept() -> None:
+    f = LogFilter(hold_s=300.0)
     seq = [
-        (Severity.CAUTION, 1, True),  # first caution
-        (Severity.INFO, 0, False),  # back: chatter
-        (Severity.CAUTION, 1, False),  # again: chatter
-        (Severity.WARNING, 2, True),  # escalation
-        (Severity.CAUTION, 1, False),
-        (Severity.INFO, 0, True),  # back to normal after a warning closes the alarm
-        (Severity.CAUTION, 1, True),  # a new episode
+        (0, Severity.CAUTION, 1, True),  # an episode starts
+        (20, Severity.INFO, 0, False),  # back after 20 s: chatter
+        (40, Severity.CAUTION, 1, False),  # again: chatter
+        (60, Severity.WARNING, 2, True),  # escalation
+        (80, Severity.CAUTION, 1, False),
+        (200, Severity.INFO, 0, False),  # 140 s after the last shown event: still chatter
+        (300, Severity.WARNING, 2, False),
+        (400, Severity.INFO, 0, True),  # 340 s after it: the episode ends, shown
+        (420, Severity.CAUTION, 1, True),  # a new episode
     ]
-    for i, (sev, level, shown) in enumerate(seq):
-        assert f(_limit(i, sev, level)) is shown, i
-    # Another parameter and another run have their own history.
-    assert f(_limit(10, Severity.CAUTION, 1, "base.t"))
+    for i, (t, sev, level, shown) in enumerate(seq):
+        assert f(_limit(t, sev, level)) is shown, i
+    # Another parameter has its own episode.
+    assert f(_limit(430, Severity.CAUTION, 1, "base.t"))
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,11 @@ reads: what was decided (timeline entries, commands and their refusals, failures
 repairs), what the vehicles and the base report (AOS, LOS, docking, core damage, a crew
 member's condition), and each alarm the first time it rises to a level, not every crossing.
 
-:class:`LogFilter` keeps, per parameter, the highest limit level already logged; a limit
-event is shown when it raises that level (``caution`` then ``warning``), and its return to
-normal is shown only after a warning. ``--log all`` on the command line shows everything.
+:class:`LogFilter` keeps, per parameter, an alarm *episode*: the first limit event of an
+episode is shown, and then only escalations (caution to warning). A return to normal ends the
+episode (and is shown) only once the episode has lasted ``hold_s`` since its last shown event;
+earlier returns are chatter around a limit and are dropped, as are the crossings that follow
+them at a level already shown. ``--log all`` on the command line shows everything.
 """
 
 from __future__ import annotations
@@ -38,11 +40,13 @@ _ALWAYS = frozenset(
 class LogFilter:
     """Decides, event by event, what the printed timeline shows (module docstring)."""
 
-    def __init__(self, level: str = "fd") -> None:
+    def __init__(self, level: str = "fd", hold_s: float = 300.0) -> None:
         if level not in LEVELS:
             raise ValueError(f"log level {level!r}: expected one of {', '.join(LEVELS)}")
         self.level = level
-        self._highest: dict[tuple[int, str], int] = {}
+        self.hold_ns = int(hold_s * 1e9)
+        # (run, parameter) -> (highest level shown in the episode, time of the last shown event)
+        self._episode: dict[tuple[int, str], tuple[int, int]] = {}
 
     def __call__(self, e: Event) -> bool:
         if self.level != "fd":
@@ -53,12 +57,11 @@ class LogFilter:
             return True
         key = (e.run, str(e.data.get("parameter", e.message.split(" ", 1)[0])))
         rank = _RANK.get(Severity(e.severity), 0)
-        seen = self._highest.get(key, 0)
-        if rank > seen:
-            self._highest[key] = rank
+        shown, since = self._episode.get(key, (0, 0))
+        if rank > shown:
+            self._episode[key] = (rank, e.t_ns)
             return True
-        # A return to normal after a warning closes the alarm; chatter below that is dropped.
-        if rank == 0 and seen == 2:
-            self._highest[key] = -1
+        if rank == 0 and shown > 0 and e.t_ns - since >= self.hold_ns:
+            del self._episode[key]
             return True
         return False
