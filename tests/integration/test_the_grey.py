@@ -176,3 +176,16 @@ def test_apollo_obeying_the_order_home_never_docks() -> None:
     t, rng = _series(a, "apollo.rendezvous.range_m")
     late = rng[t > 2.0 * HOUR].astype(float)
     assert np.all(~np.isfinite(late) | (late > 1.0e3))
+
+
+def test_the_documented_alternatives_are_valid_decisions() -> None:
+    from houston.scenario.loader import load
+
+    doc = (ROOT / "docs" / "the-grey.md").read_text()
+    lines = re.findall(r"^houston run the-grey (--set \S+)", doc, flags=re.M)
+    assert len(lines) >= 4
+    for line in lines:
+        world = load("the-grey", [line.removeprefix("--set ")])
+        name, value = line.removeprefix("--set decision.").split("=")
+        decision = next(d for d in world.decisions if d.name == name)
+        assert str(decision.value).lower() == value.lower()
