@@ -293,3 +293,27 @@ def test_a_suit_breach_adds_to_the_leak_and_a_repair_restores_it() -> None:
     model.set_failure("suit_breach", {}, mask, False)
     assert model.state["suit_area"][0, 0] == 1e-6
     assert model.check_action("failure", "suit_breach", {"person": "y", "area": 1e-6}) is not None
+
+
+def test_taped_suits_leak_differently_in_each_run_of_a_batch() -> None:
+    # suit_leak_spread draws each run's leak lognormally about suit_leak_area (a Monte Carlo
+    # batch then gives survival odds); spread 0 keeps the nominal leak in every run.
+    people = {"x": {"node": "cabin", "suit": True, "suit_leak_area": 3e-6}}
+    params = {p.name: p.default for p in CrewModel.params if p.default is not REQUIRED}
+    for spread, distinct in ((0.0, 1), (0.5, 64)):
+        people["x"]["suit_leak_spread"] = spread
+        params.update(nodes=["cabin"], hatches={}, people=people)
+        model = CrewModel("t.crew", params, 64)
+        inputs = {
+            "node_pressure_Pa": np.full((64, 1), P0_PA),
+            "node_ppo2_Pa": np.full((64, 1), 0.21 * P0_PA),
+            "hatch_state": np.zeros((64, 0)),
+        }
+        rng = ModelRandom(BatchRandom(run_seeds(0, 64)), model.path, 0)
+        model.initialize(StepContext(0, 0, 0, inputs, rng, []))
+        area = model.state["suit_area"][:, 0]
+        assert len(np.unique(area)) == distinct
+        if spread:
+            # The median of the draws is the nominal leak (64 draws: within 25 %).
+            assert np.median(area) == pytest.approx(3e-6, rel=0.25)
+            assert np.std(np.log(area)) == pytest.approx(0.5, rel=0.3)

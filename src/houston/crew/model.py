@@ -74,6 +74,16 @@ _PERSON_FIELDS = (
     Param("suit_worn", description="wears it (sealed) from the start", default=False, kind="bool"),
     Param("suit_volume", "m3", "gas volume of the suit around the person", 0.1, min=1e-6),
     Param("suit_leak_area", "m2", "effective leak area cd*A of the suit", 1e-6, min=0.0),
+    Param(
+        "suit_leak_spread",
+        "1",
+        "uncertainty of a taped-up suit's leak: the leak area of each run is drawn "
+        "lognormal, median suit_leak_area, this standard deviation of its logarithm "
+        "(0: every run has suit_leak_area)",
+        0.0,
+        min=0.0,
+        max=3.0,
+    ),
 )
 _PATH_FIELDS = (
     Param("from", description="node whose hatch to the outside the path starts at", kind="str"),
@@ -283,6 +293,7 @@ class CrewModel(Model):
             ),
             State("suit_pressure", "Pa", (k,)),
             State("suit_area", "m2", (k,), description="leak area of each suit, breaches included"),
+            State("suit_area_drawn", "m2", (k,), description="leak area of each suit as made"),
             State("hypoxia", "s", (k,)),
             State("ebullism", "s", (k,)),
             State("injury", "s", (k,)),
@@ -324,6 +335,9 @@ class CrewModel(Model):
         self._pace = np.array([r["pace"] for r in people.values()], dtype=float)
         self._suit_volume = np.array([r["suit_volume"] for r in people.values()], dtype=float)
         self._suit_area = np.array([r["suit_leak_area"] for r in people.values()], dtype=float)
+        self._suit_spread = np.array(
+            [r["suit_leak_spread"] for r in people.values()], dtype=float
+        )
         self._has_suit = np.array([bool(r["suit"]) for r in people.values()], dtype=bool)
         self._ev_person = np.zeros((self.batch, k, 4), dtype=np.int64)
         self._ev_task = np.zeros((self.batch, t), dtype=np.int8)
@@ -339,6 +353,11 @@ class CrewModel(Model):
         s["move_scale"][:] = 1.0
         s["suit_worn"][:] = [bool(r["suit_worn"]) for r in people.values()]
         s["suit_area"][:] = self._suit_area
+        if self._suit_spread.any():
+            # Each run draws its own suit leaks (a Monte Carlo batch gives survival odds).
+            z = ctx.random.normal("suit_leak", (len(self.people_names),))
+            s["suit_area"][:] = self._suit_area * np.exp(self._suit_spread * z)
+        s["suit_area_drawn"][:] = s["suit_area"]
         s["suit_pending"][:] = s["suit_worn"]
         s["seen_hatch"][:] = [HATCH_STATES.index("CLOSED")] * len(self.hatch_names)
         s["breathing_pressure"][:] = np.nan
@@ -646,7 +665,7 @@ class CrewModel(Model):
         super().set_failure(name, {}, mask, active)
         s = self.state
         if not active:
-            s["suit_area"][mask] = self._suit_area
+            s["suit_area"][mask] = s["suit_area_drawn"][mask]
             return
         k = _find(self.people_names, args["person"], "person")
         s["suit_area"][mask, k] += float(args["area"])
