@@ -173,9 +173,11 @@ def test_apollo_docks_within_one_more_orbit_on_the_handed_over_vector() -> None:
 def test_apollo_obeying_the_order_home_never_docks() -> None:
     a = _night("decision.apollo=abort", until="2h30min")
     assert not _events(a, "apollo", r"^DOCKED")
+    # The abort comes during the transfer (TPI was at 00:50): the breakout burn takes Apollo
+    # off its intercept path, so it never comes within a kilometre of Soyuz.
     t, rng = _series(a, "apollo.rendezvous.range_m")
-    late = rng[t > 2.0 * HOUR].astype(float)
-    assert np.all(~np.isfinite(late) | (late > 1.0e3))
+    after = rng[t > 93 * MIN].astype(float)
+    assert np.all(~np.isfinite(after) | (after > 1.0e3))
 
 
 def test_the_documented_alternatives_are_valid_decisions() -> None:
