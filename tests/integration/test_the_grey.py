@@ -139,6 +139,10 @@ def test_pathfinder_crosses_the_blockade_line_and_is_lost_behind_the_moon() -> N
     a = _night()
     crossed = _first_true(a, "pathfinder.radar.inside_blockade")
     assert 1.9 * HOUR < crossed < 2.2 * HOUR  # "two hours away from the blockade line"
+    # The prediction the controllers read at the start agrees with the crossing (conics
+    # about the Moon over two hours: within a minute).
+    predicted = _at(a, "pathfinder.radar.time_to_blockade_s", 10e9)
+    assert predicted == pytest.approx(crossed / 1e9 - 10.0, abs=60.0)
     los = [e for e in _events(a, "pathfinder", r"^LOS .*geometry") if e[0] > 1.5 * 3600]
     aos = [e for e in _events(a, "pathfinder", r"^AOS ") if e[0] > 1.5 * 3600]
     assert los and aos
