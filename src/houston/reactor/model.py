@@ -69,6 +69,8 @@ from houston.core.model import (
     Telemetry,
 )
 from houston.core.sensors import SensorFaults, SensorSpec, read, vote
+from houston.core.time import format_get
+from houston.reactor import decay_heat as dh
 from houston.reactor import design, kernels
 from houston.reactor.loop import (
     N_NODES,
@@ -83,7 +85,15 @@ from houston.reactor.loop import (
     steady_state_K,
     stored_energy_J,
 )
-from houston.reactor.plant import DECAY_SHARE, Drive, PlantState, advance, initial_state
+from houston.reactor.plant import (
+    DECAY_ALPHA_OVER_LAMBDA,
+    DECAY_SHARE,
+    Drive,
+    PlantState,
+    advance,
+    initial_state,
+    kernel_params,
+)
 from houston.reactor.prediction import time_to_damage_s
 
 Array = NDArray[np.float64]
@@ -301,6 +311,16 @@ PARAMS: Final = (
     _p("prediction_interval", "s", "time between recomputations of the countdown", min=1.0),
     _p("prediction_horizon", "s", "how far ahead the countdown looks", min=60.0),
     _p("prediction_max_step", "s", "longest step of the countdown's integration", min=1.0),
+    Param(
+        "max_substep",
+        "s",
+        "longest internal step while the plant moves (a system stepped every 10 s takes ten "
+        "of 1 s; a quiet plant takes its whole step at once): the feedback and the regulation "
+        "are explicit, see docs/reactor.md for the accuracy",
+        1.0,
+        min=0.01,
+        max=10.0,
+    ),
 )
 
 
@@ -667,6 +687,19 @@ class SurfaceReactor(Model):
             dtype=np.float64,
         )
         self._energy = np.empty((5, batch))
+        self._max_substep_ns = max(1, round(float(self.p["max_substep"]) * 1e9))
+        self._step_constants = np.array(
+            [
+                REGULATION_FILTER_S,
+                QUIET_K_S,
+                QUIET_POWER_S,
+                self.p["clad_damage_temperature"],
+                self.p["meltdown_temperature"],
+                self.p["fuel_melting_temperature"],
+                self.p["prediction_interval"] - 1e-9,
+            ],
+            dtype=np.float64,
+        )
         self._drive_constants = np.array(
             [
                 self.p["drum_speed"],
@@ -859,10 +892,72 @@ class SurfaceReactor(Model):
     # -- the step ----------------------------------------------------------------------------
 
     def step(self, ctx: StepContext) -> None:
+        """Advance from ``ctx.t0_s`` to ``ctx.t1_s`` in sub-steps of at most ``max_substep``
+        (one compiled call, :func:`houston.reactor.kernels.substep_rows`): each sub-step is
+        what a frame of its length would be, with the sensors' draws of a step starting at
+        its start, so a step of 10 s in sub-steps of 1 s gives what ten frames of 1 s give.
+        A row that is calm at the start (quiet, drums at rest, pump steady) takes the whole
+        step at once. The countdown is recomputed after the sub-step in which it falls due,
+        events carry the time of their sub-step (``at_ns``)."""
         dt = ctx.dt_s
         if dt <= 0.0:
             return
-        st, pp = self.state, self._pp
+        st = self.state
+        self._inputs_and_drivers(ctx)
+        span = ctx.t1_ns - ctx.t0_ns
+        parts = max(1, -(-span // self._max_substep_ns))
+        bounds = [ctx.t0_ns + span * k // parts for k in range(parts + 1)]
+        h = np.array([(bounds[k + 1] - bounds[k]) * 1e-9 for k in range(parts)])
+        normal = np.empty((parts, self.batch, _N_CHANNELS))
+        normal[0] = ctx.random.normal("sensors", (_N_CHANNELS,))
+        calm = np.zeros(self.batch, dtype=bool)
+        when = np.full((3, self.batch), -1, dtype=np.int64)
+        const, caps, beta, lam, gen, af, ac = kernel_params(self._pp, self.batch)
+        args = (
+            normal,
+            st["T"],
+            st["precursors"],
+            st["decay_groups"],
+            tuple([st[key] for key in kernels.STEP_FLOATS]),
+            (*[st[key] for key in kernels.STEP_BOOLS], self._protecting(), calm),
+            tuple([st[key] for key in kernels.STEP_INTS]),
+            tuple([st[key] for key in _DRIFT_KEYS]),
+            tuple([st[key] for key in _LAST_KEYS]),
+            tuple([st[key] for key in _READING_KEYS]),
+            af,
+            ac,
+            beta,
+            lam,
+            gen,
+            caps,
+            dh.LAMBDA_PER_S,
+            DECAY_ALPHA_OVER_LAMBDA,
+            const,
+            self._drive_constants,
+            self._spec_table,
+            _CHANNEL_MAP,
+            _TRIP_COLUMNS,
+            self._trip_constants,
+            self._step_constants,
+            when,
+        )
+        kernel = kernels.compiled("substep_rows")
+        k = 0
+        while k < parts:
+            if k == 1:
+                if calm.all():
+                    break
+                for j in range(1, parts):
+                    ctx.random.at_step(bounds[j])
+                    normal[j] = ctx.random.normal("sensors", (_N_CHANNELS,))
+            k = kernel(k, 1 if k == 0 else parts, h, dt, *args)
+            self._recompute()
+        if (when >= 0).any():
+            self._step_events(ctx, when, calm, bounds)
+
+    def _inputs_and_drivers(self, ctx: StepContext) -> None:
+        """Read the inputs, decide who drives the pump and the drums, report changes."""
+        st = self.state
         np.greater(ctx.inputs["backup_elsewhere"], 0.5, out=st["backup_elsewhere"])
         np.logical_or(
             st["cross_cmd"],
@@ -873,6 +968,51 @@ class SurfaceReactor(Model):
         self._driver_events(ctx, pump, drums)
         st["pump_driver"][:] = pump
         st["drum_driver"][:] = drums
+
+    def _step_events(
+        self, ctx: StepContext, when: NDArray[np.int64], calm: NDArray[np.bool_], bounds: list[int]
+    ) -> None:
+        """The step's automatic scrams, core damage and meltdowns, from the sub-steps in which
+        they happened (``when``); each carries that sub-step's end (``at_ns``), and names it
+        when it is earlier than the step's end."""
+        st = self.state
+        ends = np.asarray(bounds, dtype=np.int64)[1:]
+        at = np.where(calm[None, :], ctx.t1_ns, ends[np.maximum(when, 0)])
+        texts = (
+            "",
+            "CORE DAMAGE: coolant boiling at the cladding, cladding failed; fission products "
+            "in the primary coolant",
+            "MELTDOWN: core structure melting, primary boundary breached",
+        )
+        for kind in range(3):
+            hit = when[kind] >= 0
+            if not hit.any():
+                continue
+            for t in np.unique(at[kind][hit]):
+                mask = hit & (at[kind] == t)
+                late = "" if t == ctx.t1_ns else f" (at {format_get(int(t))})"
+                if kind > 0:
+                    ctx.emit(texts[kind] + late, mask, "warning", at_ns=int(t))
+                    continue
+                for code in np.unique(st["scram_cause"][mask]):
+                    ctx.emit(
+                        f"SCRAM: automatic, {SCRAM_CAUSES[code].lower().replace('_', ' ')} "
+                        f"(backup computer){late}",
+                        mask & (st["scram_cause"] == code),
+                        "warning",
+                        cause=SCRAM_CAUSES[code],
+                        at_ns=int(t),
+                    )
+
+    def _step_reference(self, ctx: StepContext) -> None:
+        """One frame the way :meth:`step` took it before sub-steps, in numpy around the
+        compiled plant, sensors, drive and trips: what :meth:`step` gives for a step no
+        longer than ``max_substep`` (tests/reactor compares them)."""
+        dt = ctx.dt_s
+        if dt <= 0.0:
+            return
+        st, pp = self.state, self._pp
+        self._inputs_and_drivers(ctx)
         drive = self._drive(dt)
         res = advance(self._plant(), drive, pp, dt)
         st["flow"][:] = res.flow_kg_s
@@ -1050,10 +1190,18 @@ class SurfaceReactor(Model):
     # -- prediction ----------------------------------------------------------------------------
 
     def _predict(self, dt: float) -> None:
-        st, p = self.state, self.p
+        """Count the countdown down by ``dt``, then :meth:`_recompute`."""
+        st = self.state
         st["pred_age"] += dt
         for key in ("ttd", "ttd_early", "ttd_late"):
             np.maximum(np.subtract(st[key], dt, out=st[key]), 0.0, out=st[key])
+        self._recompute()
+
+    def _recompute(self) -> None:
+        """Recompute the countdown of the runs where it is due (a command or failure since,
+        or ``prediction_interval`` elapsed): ``inf`` for a quiet run, else the forward
+        integration of :func:`houston.reactor.prediction.time_to_damage_s`."""
+        st, p = self.state, self.p
         due = st["pred_due"] | (st["pred_age"] >= p["prediction_interval"] - 1e-9)
         if not due.any():
             return

@@ -56,6 +56,8 @@ Array = NDArray[np.float64]
 #: Share of the recoverable fission energy released later as decay heat (ANS-5.1-1979 fit).
 DECAY_SHARE: Final = float(dh.fraction(0.0, np.inf))
 _ALPHA_OVER_LAMBDA: Final = dh.ALPHA_MEV_PER_FISSION_S / dh.LAMBDA_PER_S / dh.Q_MEV_PER_FISSION
+#: The decay-heat groups' equilibrium per watt of fission power, s (alpha_i / lambda_i / Q).
+DECAY_ALPHA_OVER_LAMBDA: Final = _ALPHA_OVER_LAMBDA
 #: Largest drum reactivity change (dollars) allowed within one kinetics sub-step.
 _SUBSTEP_DOLLARS: Final = kernels.SUBSTEP_DOLLARS
 _MAX_SUBSTEPS: Final = kernels.MAX_SUBSTEPS
@@ -317,15 +319,24 @@ def _constants(params: PlantParams) -> tuple[Array, ...]:
     return got
 
 
-def _advance_compiled(
-    state: PlantState, drive: Drive, params: PlantParams, dt: float, *, implicit: bool = False
-) -> StepResult:
-    batch = state.n.shape[0]
+def kernel_params(params: PlantParams, batch: int) -> tuple[Array, ...]:
+    """What the compiled kernels take of ``params`` for a batch of ``batch`` rows: the
+    constants (:data:`houston.reactor.kernels.PLANT_CONSTANTS`), the heat capacities, the
+    kinetics' beta, lambda and generation time and the feedback coefficients (each one row,
+    or one per row)."""
     const, caps, beta, lam, gen, af, ac = _constants(params)
     if params.kinetics.batch_shape != ():
         beta = np.ascontiguousarray(np.broadcast_to(beta, (batch, beta.shape[-1])))
         lam = np.ascontiguousarray(np.broadcast_to(lam, (batch, lam.shape[-1])))
         gen = _rows(gen, batch)
+    return const, caps, beta, lam, gen, af, ac
+
+
+def _advance_compiled(
+    state: PlantState, drive: Drive, params: PlantParams, dt: float, *, implicit: bool = False
+) -> StepResult:
+    batch = state.n.shape[0]
+    const, caps, beta, lam, gen, af, ac = kernel_params(params, batch)
     live = (
         state.temperatures_K,
         state.n,
