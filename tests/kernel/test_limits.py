@@ -99,3 +99,91 @@ def test_session_limit_events(tank_world) -> None:  # type: ignore[no-untyped-de
     assert [a.parameter for a in s.alarms.active()] == ["a.tank.level_m"]
     assert s.acknowledge("a.tank.level_m") == 1
     assert s.log.events[-1].kind == EventKind.ALARM
+
+
+def _reference_levels(
+    x: np.ndarray, lim: dict[str, np.ndarray], margin: np.ndarray | float
+) -> np.ndarray:
+    level = np.zeros(x.shape, dtype=np.int8)
+    with np.errstate(invalid="ignore"):
+        level[x < lim["caution_low"] + margin] = -1
+        level[x < lim["warning_low"] + margin] = -2
+        level[x > lim["caution_high"] - margin] = 1
+        level[x > lim["warning_high"] - margin] = 2
+    return level
+
+
+class _Reference:
+    """The rule written with whole arrays: lower by hysteresis, then raise after persistence."""
+
+    def __init__(self, lim: dict[str, np.ndarray], batch: int) -> None:
+        self.lim = lim
+        self.persistence = lim["persistence"].astype(np.int64)
+        n = len(self.persistence)
+        self.level = np.zeros((batch, n), dtype=np.int8)
+        self.pending = np.zeros((batch, n), dtype=np.int64)
+        self.pending_level = np.zeros((batch, n), dtype=np.int8)
+
+    def check(self, x: np.ndarray) -> list[tuple[int, int, int, int, float]]:
+        """The transitions (run, column position, old, new, value) of one frame."""
+        raw = _reference_levels(x, self.lim, 0.0)
+        raw_h = _reference_levels(x, self.lim, self.lim["hysteresis"])
+        old = self.level.copy()
+        level = self.level
+        sign_l = np.sign(level)
+        lower = (level != 0) & ((np.sign(raw_h) != sign_l) | (np.abs(raw_h) < np.abs(level)))
+        level[lower] = np.where(np.sign(raw_h) == sign_l, raw_h, 0)[lower]
+        worse = (raw != 0) & ((np.abs(raw) > np.abs(level)) | (np.sign(raw) != np.sign(level)))
+        same = worse & (raw == self.pending_level)
+        self.pending = np.where(same, self.pending + 1, np.where(worse, 1, 0))
+        self.pending_level = np.where(worse, raw, 0).astype(np.int8)
+        fire = worse & (self.pending >= self.persistence)
+        level[fire] = raw[fire]
+        self.pending[fire] = 0
+        self.pending_level[fire] = 0
+        return [
+            (int(b), int(c), int(old[b, c]), int(level[b, c]), float(x[b, c]))
+            for b, c in np.argwhere(level != old)
+        ]
+
+
+def test_checker_follows_the_array_rule_sample_by_sample() -> None:
+    """Random walks across every limit (NaNs, held values, one-sided and absent limits,
+    persistence up to 4, hysteresis) in a batch of five: the same levels, counters and
+    transitions as the rule written with whole arrays, through a save and load of the state."""
+    rng = np.random.default_rng(11)
+    specs = [
+        Limits(caution_low=90.0, warning_low=80.0, caution_high=110.0, warning_high=120.0),
+        Limits(caution_low=90.0, warning_low=80.0, persistence=3, hysteresis=2.0),
+        Limits(caution_high=105.0, persistence=2, hysteresis=4.0),
+        Limits(warning_high=115.0, warning_low=85.0, persistence=4),
+        Limits(caution_low=95.0, caution_high=104.0, warning_high=112.0, hysteresis=1.0),
+        None,
+    ]
+    params = [
+        ParameterInfo(f"x.y.p{i}", i, "1", "", "float", (), lim, None, "x.y")
+        for i, lim in enumerate(specs)
+    ]
+    batch = 5
+    checker = LimitChecker(Catalog(params), batch)
+    ref = _Reference(checker.lim, batch)
+    x = np.full((batch, len(specs)), 100.0)
+    transitions = 0
+    for i in range(3000):
+        step = rng.normal(0.0, 4.0, size=x.shape) * (rng.random(x.shape) < 0.7)
+        x = np.clip(x + step, 60.0, 140.0)
+        frame = x.copy()
+        frame[rng.random(x.shape) < 0.03] = np.nan
+        got = [(t.run, t.column, t.old, t.new, repr(t.value)) for t in checker.check(frame)]
+        want = ref.check(frame[:, checker.columns])
+        want = [(b, int(checker.columns[c]), o, n, repr(v)) for b, c, o, n, v in want]
+        assert got == want, i
+        transitions += len(got)
+        assert np.array_equal(checker.level, ref.level)
+        assert np.array_equal(checker.pending, ref.pending)
+        assert np.array_equal(checker.pending_level, ref.pending_level)
+        if i % 500 == 250:
+            saved = {k: v.copy() for k, v in checker.state().items()}
+            checker = LimitChecker(Catalog(params), batch)
+            checker.load_state(saved)
+    assert transitions > 500

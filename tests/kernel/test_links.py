@@ -3,6 +3,8 @@ same way."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -163,3 +165,83 @@ def test_archive_keeps_what_the_ground_heard(tmp_path) -> None:  # type: ignore[
     assert age[t.index(30)] == 10.0  # last heard: the sample of 20 s, before the loss of signal
     assert age[t.index(33)] == 2.0  # heard again after the repair at 30 s
     assert g["ship.tank.level_m"][0] == 3.0  # no downlink: heard at once
+
+
+class _Reference:
+    """The ground's view computed the plain way: one packet per frame and asset, delivered in
+    the order sent, a packet overtaken by a newer one dropped."""
+
+    def __init__(self, batch: int, n_params: int, cols: dict[int, list[int]]) -> None:
+        self.values = np.full((batch, n_params), np.nan)
+        self.heard = np.full((batch, len(cols)), -1, dtype=np.int64)
+        self.cols = cols
+        self.inflight: list[list[Any]] = []
+        self.dropped = 0
+
+    def update(self, t: int, values: np.ndarray, up: np.ndarray, light_ns: np.ndarray) -> list[Any]:
+        for asset in sorted(self.cols):
+            if up[asset].any():
+                c = self.cols[asset]
+                self.inflight.append(
+                    [t, asset, values[:, c].copy(), t + light_ns[asset], up[asset].copy()]
+                )
+        got = []
+        for pkt in self.inflight:
+            t_sample, asset, vals, arrival, pending = pkt
+            due = pending & (arrival <= t)
+            self.dropped += int((due & (self.heard[:, asset] >= t_sample)).sum())
+            for r in np.flatnonzero(due & (self.heard[:, asset] < t_sample)):
+                self.values[r, self.cols[asset]] = vals[r]
+                self.heard[r, asset] = t_sample
+                got.append((int(r), f"a{asset}", t_sample, t))
+            pkt[4] = pending & ~due
+        self.inflight = [p for p in self.inflight if p[4].any()]
+        return got
+
+
+def test_ground_view_matches_the_plain_packet_by_packet_view() -> None:
+    """Random link states per run and light times that shrink and grow (so that samples are
+    overtaken), a batch of three, two linked assets and one heard directly, a truth parameter,
+    and a checkpoint round trip in flight."""
+    from houston.ops.catalog import Catalog, ParameterInfo
+    from houston.session.links import GroundView
+
+    def info(name: str, column: int, truth: bool = False) -> ParameterInfo:
+        return ParameterInfo(name, column, "1", "", "float", (), None, None, name, truth)
+
+    names = ["a0.s.x", "a0.s.y", "a0.s.t", "a1.s.x", "a2.s.x", "a2.s.y"]
+    catalog = Catalog(info(n, i, truth=n.endswith(".t")) for i, n in enumerate(names))
+    batch = 3
+    view = GroundView(catalog, batch, {"a0": "a0.radio", "a1": "a1.radio"})
+    ref = _Reference(batch, len(names), {0: [0, 1], 1: [3]})
+    rng = np.random.default_rng(7)
+    up = np.ones((2, batch), dtype=bool)
+    deliveries = 0
+    for frame in range(400):
+        t = frame * S
+        values = rng.normal(size=(batch, len(names)))
+        up ^= rng.random((2, batch)) < 0.1
+        light_s = rng.uniform(0.0, 3.5, size=(2, batch))
+        bus = {
+            "a0.radio.link_up": up[0].astype(float),
+            "a0.radio.light_time_s": light_s[0],
+            "a1.radio.link_up": up[1].astype(float),
+            "a1.radio.light_time_s": light_s[1],
+        }
+        view.update(t, values, bus)
+        want = ref.update(t, values, up, np.rint(light_s * 1e9).astype(np.int64))
+        got = [(r.run, r.asset, r.t_sample_ns, r.t_received_ns) for r in view.received]
+        view.received = []
+        assert got == want, frame
+        deliveries += len(got)
+        assert np.array_equal(view.values[:, [0, 1, 3]], ref.values[:, [0, 1, 3]], equal_nan=True)
+        assert np.array_equal(view.values[:, [4, 5]], values[:, [4, 5]])  # heard at once
+        assert np.isnan(view.values[:, 2]).all()  # truth stays on board
+        assert np.array_equal(view.heard_ns[:, [0, 1]], ref.heard)
+        assert (view.heard_ns[:, 2] == t).all()
+        if frame % 97 == 50:  # a checkpoint in flight restores to the same view
+            state = {k: np.array(v) for k, v in view.state().items()}
+            assert any(k.startswith("packet") for k in state)
+            view = GroundView(catalog, batch, {"a0": "a0.radio", "a1": "a1.radio"})
+            view.load_state(state)
+    assert deliveries > 300 and ref.dropped > 10

@@ -40,20 +40,93 @@ class Transition:
     value: float
 
 
-def _raw_levels(
-    x: NDArray[np.float64], lim: dict[str, NDArray[np.float64]], margin: NDArray[np.float64] | float
-) -> NDArray[np.int8]:
-    level = np.zeros(x.shape, dtype=np.int8)
-    with np.errstate(invalid="ignore"):
-        level[x < lim["caution_low"] + margin] = -1
-        level[x < lim["warning_low"] + margin] = -2
-        level[x > lim["caution_high"] - margin] = 1
-        level[x > lim["warning_high"] - margin] = 2
+def _raw_level(x: float, lim: NDArray[np.float64], k: int, margin: float) -> int:
+    """The level of ``x`` against the limits of column ``k`` moved inward by ``margin``
+    (an absent limit is NaN and never crossed)."""
+    level = 0
+    if x < lim[0, k] + margin:
+        level = -1
+    if x < lim[2, k] + margin:
+        level = -2
+    if x > lim[1, k] - margin:
+        level = 1
+    if x > lim[3, k] - margin:
+        level = 2
     return level
 
 
+def _sign(v: int) -> int:
+    return (v > 0) - (v < 0)
+
+
+def _check(
+    frame: NDArray[np.float64],
+    columns: NDArray[np.intp],
+    lim: NDArray[np.float64],
+    persistence: NDArray[np.int64],
+    level: NDArray[np.int8],
+    pending: NDArray[np.int64],
+    pending_level: NDArray[np.int8],
+    out: NDArray[np.int64],
+    out_value: NDArray[np.float64],
+) -> int:
+    """Update the levels of every run and limited column from one frame; the transitions go
+    to ``out`` (rows: run, column position, old level, new level) and ``out_value``, in run
+    then column order; returns how many there are."""
+    n = 0
+    for b in range(frame.shape[0]):
+        for k in range(columns.shape[0]):
+            x = frame[b, columns[k]]
+            old = int(level[b, k])
+            lv = old
+            raw = _raw_level(x, lim, k, 0.0)
+            # Lower the level once the value is back inside by the hysteresis margin.
+            if lv != 0:
+                raw_h = _raw_level(x, lim, k, lim[4, k])
+                if _sign(raw_h) != _sign(lv) or abs(raw_h) < abs(lv):
+                    lv = raw_h if _sign(raw_h) == _sign(lv) else 0
+            # Raise it once a worse level has persisted.
+            if raw != 0 and (abs(raw) > abs(lv) or _sign(raw) != _sign(lv)):
+                count = pending[b, k] + 1 if raw == pending_level[b, k] else 1
+                if count >= persistence[k]:
+                    lv = raw
+                    pending[b, k] = 0
+                    pending_level[b, k] = 0
+                else:
+                    pending[b, k] = count
+                    pending_level[b, k] = raw
+            else:
+                pending[b, k] = 0
+                pending_level[b, k] = 0
+            if lv != old:
+                level[b, k] = lv
+                out[0, n] = b
+                out[1, n] = k
+                out[2, n] = old
+                out[3, n] = lv
+                out_value[n] = x
+                n += 1
+    return n
+
+
+_KERNEL: Any = None
+
+
+def _kernel() -> Any:
+    """``_check`` compiled with numba (on first use, cached on disk)."""
+    global _KERNEL
+    if _KERNEL is None:
+        import numba
+
+        module = globals()
+        for helper in ("_raw_level", "_sign"):
+            module[helper] = numba.njit(inline="always", cache=True)(module[helper])
+        _KERNEL = numba.njit(cache=True, nogil=True)(_check)
+    return _KERNEL
+
+
 class LimitChecker:
-    """Checks every limited parameter of every run, each sample."""
+    """Checks every limited parameter of every run, each sample (one compiled pass)."""
 
     def __init__(self, catalog: Catalog, batch: int) -> None:
         arrays = catalog.limit_arrays()
@@ -63,64 +136,64 @@ class LimitChecker:
             & np.isnan(arrays["warning_low"])
             & np.isnan(arrays["warning_high"])
         )
-        self.columns = np.flatnonzero(has)
+        self.columns = np.flatnonzero(has).astype(np.intp)
         self.lim = {k: v[self.columns] for k, v in arrays.items()}
         self.persistence = self.lim["persistence"].astype(np.int64)
+        # Rows: caution-low, caution-high, warning-low, warning-high, hysteresis.
+        self._lim = np.ascontiguousarray(
+            np.stack(
+                [
+                    self.lim[k]
+                    for k in ("caution_low", "caution_high", "warning_low", "warning_high")
+                ]
+                + [self.lim["hysteresis"]]
+            )
+        )
         n = len(self.columns)
-        # The inner band: a value inside it is nominal at every level (absent limits are +-inf).
-        lows = np.stack([self.lim["caution_low"], self.lim["warning_low"]])
-        highs = np.stack([self.lim["caution_high"], self.lim["warning_high"]])
-        self._inner_low = np.where(np.isnan(lows), -np.inf, lows).max(axis=0)
-        self._inner_high = np.where(np.isnan(highs), np.inf, highs).min(axis=0)
-        self._quiet = True  # no level raised and nothing pending: the fast path applies
         self.level = np.zeros((batch, n), dtype=np.int8)
         self.pending = np.zeros((batch, n), dtype=np.int64)
         self.pending_level = np.zeros((batch, n), dtype=np.int8)
+        self._out = np.zeros((4, batch * n), dtype=np.int64)
+        self._out_value = np.zeros(batch * n)
 
     def check(self, frame: NDArray[np.float64]) -> list[Transition]:
         """Update the levels from one frame of values ``(batch, n_params)``."""
         if self.columns.size == 0:
             return []
-        x = frame[:, self.columns]
-        if self._quiet and not ((x < self._inner_low) | (x > self._inner_high)).any():
+        if frame.dtype != np.float64:
+            frame = frame.astype(np.float64)
+        n = _kernel()(
+            frame,
+            self.columns,
+            self._lim,
+            self.persistence,
+            self.level,
+            self.pending,
+            self.pending_level,
+            self._out,
+            self._out_value,
+        )
+        if not n:
             return []
-        raw = _raw_levels(x, self.lim, 0.0)
-        raw_h = _raw_levels(x, self.lim, self.lim["hysteresis"])
-        old = self.level.copy()
-        level = self.level
-
-        # Lower the level once the value is back inside by the hysteresis margin.
-        sign_l = np.sign(level)
-        lower = (level != 0) & ((np.sign(raw_h) != sign_l) | (np.abs(raw_h) < np.abs(level)))
-        level[lower] = np.where(np.sign(raw_h) == sign_l, raw_h, 0)[lower]
-
-        # Raise it once a worse level has persisted.
-        worse = (raw != 0) & ((np.abs(raw) > np.abs(level)) | (np.sign(raw) != np.sign(level)))
-        same = worse & (raw == self.pending_level)
-        self.pending = np.where(same, self.pending + 1, np.where(worse, 1, 0))
-        self.pending_level = np.where(worse, raw, 0).astype(np.int8)
-        fire = worse & (self.pending >= self.persistence)
-        level[fire] = raw[fire]
-        self.pending[fire] = 0
-        self.pending_level[fire] = 0
-
-        self._quiet = not (level.any() or self.pending.any())
-        changed = np.argwhere(level != old)
+        out, columns = self._out, self.columns
         return [
             Transition(
-                int(b), int(self.columns[c]), int(old[b, c]), int(level[b, c]), float(x[b, c])
+                int(out[0, i]),
+                int(columns[out[1, i]]),
+                int(out[2, i]),
+                int(out[3, i]),
+                float(self._out_value[i]),
             )
-            for b, c in changed
+            for i in range(n)
         ]
 
     def state(self) -> dict[str, NDArray[Any]]:
         return {"level": self.level, "pending": self.pending, "pending_level": self.pending_level}
 
     def load_state(self, state: dict[str, NDArray[Any]]) -> None:
-        self.level = state["level"].astype(np.int8)
-        self.pending = state["pending"].astype(np.int64)
-        self.pending_level = state["pending_level"].astype(np.int8)
-        self._quiet = not (self.level.any() or self.pending.any())
+        self.level = np.ascontiguousarray(state["level"], dtype=np.int8)
+        self.pending = np.ascontiguousarray(state["pending"], dtype=np.int64)
+        self.pending_level = np.ascontiguousarray(state["pending_level"], dtype=np.int8)
 
 
 @dataclass
