@@ -1074,20 +1074,33 @@ def _drive_one(
     """One row of :func:`drive_rows`: the pump powered, its capacity, the drums' target and
     rate, the converters."""
     drum_speed, rated_flow, beta, scram_rate = const[0], const[1], const[2], const[3]
-    full_speed, deadband, block_flow = const[4], const[5], const[6]
-    withdraw, insert = const[7], const[8]
+    gain, lowest, withdraw = const[4], const[5], const[6]
+    full_speed, deadband, block_flow, insert = const[7], const[8], const[9], const[10]
+    band = const[11]
     big = np.finfo(np.float64).max
     powered = pump_driver > 0 and pump_cmd and not power_bus_lost
     capacity = flow_fraction if pump_damaged else 1.0
     scram = scrammed and not stuck
     error = power_demand - power_filtered
-    x = error / full_speed
+    inside = error
+    if inside < -band:
+        inside = -band
+    elif inside > band:
+        inside = band
+    wanted = gain * (error - inside)
+    if wanted < lowest:
+        wanted = lowest
+    elif wanted > withdraw:
+        wanted = withdraw
+    dollars = reactivity / beta
+    gap = wanted - dollars
+    x = gap / full_speed
     if x < -1.0:
         x = -1.0
     elif x > 1.0:
         x = 1.0
     speed = drum_speed * x
-    if abs(error) < deadband:
+    if abs(gap) < deadband or gap != gap:
         speed = 0.0
     flow = flow_reading / rated_flow
     if flow != flow:
@@ -1096,8 +1109,7 @@ def _drive_one(
         flow = big
     elif flow == -np.inf:
         flow = -big
-    dollars = reactivity / beta
-    if (flow < block_flow or dollars > withdraw) and speed > 0.0:
+    if flow < block_flow and speed > 0.0:
         speed = 0.0
     if dollars > insert:
         speed = -drum_speed
@@ -1140,8 +1152,9 @@ def drive_rows(
 ) -> None:
     """The controllers' drive of every row: :meth:`houston.reactor.model.SurfaceReactor
     ._drive_reference`, with its arithmetic in its order. ``const``: drum speed, rated flow,
-    beta, scram rate, full-speed error, deadband, withdrawal-block flow, withdrawal and
-    insertion limits (dollars)."""
+    beta, scram rate, then the regulation's gain (dollars per unit of power error), the
+    lowest and highest reactivity it asks for, the reactivity gap of full speed, its deadband
+    (dollars), the withdrawal-block flow and the insertion limit (dollars)."""
     for row in range(pump_driver.shape[0]):
         powered[row], capacity[row], target[row], rate[row], converters[row] = _drive_one(
             pump_driver[row],

@@ -111,17 +111,23 @@ DRIVERS: Final = ("NONE", "PRIMARY", "BACKUP")
 DAMAGE_STATES: Final = ("OK", "CORE_DAMAGE", "MELTDOWN")
 SITE_STATES: Final = ("HABITABLE", "RESTRICTED", "UNINHABITABLE")
 #: Measured primary flow below which the primary computer blocks drum withdrawal.
-WITHDRAWAL_BLOCK_FLOW: Final = 0.8
-#: Power error (fraction of rated) at which the regulation drives the drums at full speed, and
-#: the deadband below which it leaves them alone.
-REGULATION_FULL_SPEED_ERROR: Final = 0.05
-REGULATION_DEADBAND: Final = 0.01
+WITHDRAWAL_BLOCK_FLOW: Final = 0.9
 #: Time constant of the filter on the measured power the regulation acts on, s.
 REGULATION_FILTER_S: Final = 10.0
-#: The regulation withdraws the drums only while the reactivity meter reads below this many
-#: dollars (a stable period of a few minutes at most) and drives them in above
-#: REGULATION_INSERT_DOLLARS: the period limiter of a reactor's control system.
-REGULATION_WITHDRAW_DOLLARS: Final = 0.05
+#: The regulation is a cascade on the reactivity meter: the power error (demand minus the
+#: filtered measured power, a fraction of rated) asks for REGULATION_GAIN_DOLLARS of reactivity
+#: per unit, held between REGULATION_LOWEST_DOLLARS and REGULATION_WITHDRAW_DOLLARS (the period
+#: limiter: +8 cents is a stable period of about 2 minutes), and the drums are driven toward
+#: that reactivity, at full speed once the meter is REGULATION_FULL_SPEED_DOLLARS from it, not
+#: at all within REGULATION_DEADBAND_DOLLARS; above REGULATION_INSERT_DOLLARS they go in at full
+#: speed whatever the demand. A steady power needs zero reactivity, so the power settles where
+#: the demand asks for none: on the demand, within the deadband over the gain (0.2 %).
+REGULATION_BAND: Final = 0.01
+REGULATION_GAIN_DOLLARS: Final = 1.0
+REGULATION_LOWEST_DOLLARS: Final = -0.5
+REGULATION_WITHDRAW_DOLLARS: Final = 0.08
+REGULATION_FULL_SPEED_DOLLARS: Final = 0.05
+REGULATION_DEADBAND_DOLLARS: Final = 0.002
 REGULATION_INSERT_DOLLARS: Final = 0.10
 #: A step is quiet (a steady state: the countdown is inf without integrating) when no node
 #: temperature moved faster than this (K/s) and the power not faster than QUIET_POWER_S (1/s).
@@ -706,11 +712,14 @@ class SurfaceReactor(Model):
                 self._pp.loop.rated_flow_kg_s,
                 float(self._pp.kinetics.beta_total),
                 self._scram_rate,
-                REGULATION_FULL_SPEED_ERROR,
-                REGULATION_DEADBAND,
-                WITHDRAWAL_BLOCK_FLOW,
+                REGULATION_GAIN_DOLLARS,
+                REGULATION_LOWEST_DOLLARS,
                 REGULATION_WITHDRAW_DOLLARS,
+                REGULATION_FULL_SPEED_DOLLARS,
+                REGULATION_DEADBAND_DOLLARS,
+                WITHDRAWAL_BLOCK_FLOW,
                 REGULATION_INSERT_DOLLARS,
+                REGULATION_BAND,
             ],
             dtype=np.float64,
         )
@@ -850,14 +859,19 @@ class SurfaceReactor(Model):
         theta = st["drum_angle"]
         stuck = self.failed("drums_stuck")
         scram = st["scrammed"] & ~stuck
-        # Regulation by the primary computer toward the power demand.
+        # Regulation by the primary computer toward the power demand, through the reactivity
+        # the power error asks for.
         error = st["power_demand"] - st["power_filtered"]
-        speed = p["drum_speed"] * np.clip(error / REGULATION_FULL_SPEED_ERROR, -1.0, 1.0)
-        speed = np.where(np.abs(error) < REGULATION_DEADBAND, 0.0, speed)
-        flow = np.nan_to_num(self._voted("flow") / self._pp.loop.rated_flow_kg_s, nan=0.0)
+        beyond = error - np.clip(error, -REGULATION_BAND, REGULATION_BAND)
+        wanted = np.clip(
+            REGULATION_GAIN_DOLLARS * beyond, REGULATION_LOWEST_DOLLARS, REGULATION_WITHDRAW_DOLLARS
+        )
         dollars = st["reactivity"] / float(self._pp.kinetics.beta_total)
-        block = (flow < WITHDRAWAL_BLOCK_FLOW) | (dollars > REGULATION_WITHDRAW_DOLLARS)
-        speed = np.where(block, np.minimum(speed, 0.0), speed)
+        gap = wanted - dollars
+        speed = p["drum_speed"] * np.clip(gap / REGULATION_FULL_SPEED_DOLLARS, -1.0, 1.0)
+        speed = np.where((np.abs(gap) < REGULATION_DEADBAND_DOLLARS) | np.isnan(gap), 0.0, speed)
+        flow = np.nan_to_num(self._voted("flow") / self._pp.loop.rated_flow_kg_s, nan=0.0)
+        speed = np.where(flow < WITHDRAWAL_BLOCK_FLOW, np.minimum(speed, 0.0), speed)
         speed = np.where(dollars > REGULATION_INSERT_DOLLARS, -p["drum_speed"], speed)
         regulating = (st["drum_driver"] == 1) & ~stuck & ~scram
         target = np.where(regulating, np.clip(theta + speed * dt, 0.0, np.pi), theta)
