@@ -465,69 +465,42 @@ def _neutronics_one(
     return nn, (e_prompt + e_decay) / dt, e_decay / dt, n_int / dt, rho_int / dt
 
 
-def _workspace(g: int, ng: int) -> tuple[Any, ...]:
-    """Scratch arrays of :func:`_advance_one` for ``g`` precursor groups and ``ng`` decay-heat
-    groups (the inhour roots remembered are its ninth)."""
-    k = g + 1
-    return (
-        np.empty(k),
-        np.empty((k, g)),
-        np.empty(k),
-        np.empty(k),
-        np.empty(g),
-        np.zeros((8, 8)),
-        np.empty(8),
-        np.empty(8),
-        _new_known(k),
-        np.empty((8, 8)),
-        np.empty(8),
-        np.empty(8),
-        np.empty(8),
-        np.empty(g),
-        np.empty(g),
-        np.empty(ng),
-        np.empty(ng),
-    )
-
-
-def _advance_one(
-    t: Array,
+def _advance_loop(
+    temps: Array,
+    n: Array,
     prec: Array,
     groups: Array,
-    n0: float,
-    w0: float,
-    drum: float,
-    fuel_ref: float,
-    coolant_ref: float,
-    on: bool,
-    pump_target: float,
-    capacity: float,
-    drum_target: float,
-    drum_rate: float,
-    sink: float,
-    converters: float,
-    alpha_fuel: float,
-    alpha_coolant: float,
-    bt: Array,
-    lm: Array,
-    gn: float,
+    pump_speed: Array,
+    drum: Array,
+    fuel_ref: Array,
+    coolant_ref: Array,
+    powered: NDArray[np.bool_],
+    pump_target: Array,
+    capacity: Array,
+    drum_target: Array,
+    drum_rate: Array,
+    sink: Array,
+    converters: Array,
+    alpha_fuel: Array,
+    alpha_coolant: Array,
+    beta: Array,
+    lam: Array,
+    gen: Array,
     heat_capacity: Array,
     decay_lambda: Array,
     decay_alpha_over_lambda: Array,
     const: Array,
-    dt: float,
+    dts: Array,
     implicit: bool,
-    ws: tuple[Any, ...],
-    res: Array,
-) -> tuple[float, float, float]:
-    """One plant's step (:func:`houston.reactor.plant._advance_reference` for one row): the
-    temperatures ``t``, precursors ``prec`` and decay-heat groups ``groups`` in place;
-    returns the power, the pump speed and the drum angle at the end; ``res`` (12) gets the
-    flow, the mean reactivity, the feedback, the mean power, heat and decay heat, the
-    electric, radiated, heat-exchanger and core-to-coolant powers, the largest temperature
-    change and the power change. ``ws`` is :func:`_workspace`."""
-    g = prec.shape[0]
-    ng = groups.shape[0]
+    skip: NDArray[np.bool_],
+    out: Array,
+) -> None:
+    """The plants' step (:func:`advance_rows`), each row over its own ``dts[row]``, the rows
+    where ``skip`` left as they are."""
+    m = n.shape[0]
+    g = prec.shape[1]
+    k = g + 1
+    ng = groups.shape[1]
     p0 = const[0]
     worth = const[1]
     cos_crit = math.cos(const[2])
@@ -536,222 +509,184 @@ def _advance_one(
     eta, stall, ramp_k, sea = const[10], const[11], const[12], const[13]
     cp, rated_flow, head_rated, friction_pa = const[14], const[15], const[16], const[17]
     lam_flow, buoyancy, prompt_share = const[18], const[19], const[20]
-    (
-        w,
-        inv,
-        coeff,
-        amp,
-        c_new,
-        a,
-        rhs,
-        t1,
-        known,
-        a2,
-        b2,
-        t_base,
-        u,
-        c_best,
-        c_try,
-        g_best,
-        g_try,
-    ) = ws
+    w = np.empty(k)
+    inv = np.empty((k, g))
+    coeff = np.empty(k)
+    amp = np.empty(k)
+    c_new = np.empty(g)
+    a = np.zeros((8, 8))
+    rhs = np.empty(8)
+    t1 = np.empty(8)
     ring = (_C, _H, _X, _K)
-    # Flow at the mid-step pump speed and the start-of-step temperatures.
-    w_mid = _pump_speed_one(w0, on, pump_target, spinup, friction, coast, 0.5 * dt)
-    dp = head_rated * w_mid * w_mid + buoyancy * (t[_H] - t[_K])
-    r = abs(dp) / friction_pa
-    x = math.sqrt(r) if r >= lam_flow * lam_flow else r / lam_flow
-    sign = 1.0 if dp > 0.0 else (-1.0 if dp < 0.0 else (0.0 if dp == 0.0 else dp))
-    flow = sign * x * capacity * rated_flow
-    # The backward-Euler system of the loop.
-    running = min(max((t[_D] - stall) / ramp_k, 0.0), 1.0)
-    gc = gconv * running * converters
-    tr0 = t[_R]
-    for i in range(8):
-        for j in range(8):
-            a[i, j] = 0.0
-        rhs[i] = heat_capacity[i] / dt * t[i]
-    for i, j, gg in ((_F, _S, gfs), (_S, _C, gsc), (_X, _D, gx)):
-        a[i, i] += gg
-        a[i, j] -= gg
-        a[j, j] += gg
-        a[j, i] -= gg
-    a[_D, _D] += gc
-    a[_D, _R] -= gc
-    a[_R, _D] -= (1.0 - eta) * gc
-    a[_R, _R] += (1.0 - eta) * gc
-    a[_R, _R] += 4.0 * sea * math.pow(tr0, 3.0)
-    rhs[_R] += 3.0 * sea * math.pow(tr0, 4.0) + sea * math.pow(sink, 4.0)
-    wp = max(flow, 0.0) * cp
-    wm = max(-flow, 0.0) * cp
-    for q in range(4):
-        node = ring[q]
-        up = ring[(q + 3) % 4]
-        down = ring[(q + 1) % 4]
-        a[node, node] += wp + wm
-        a[node, up] -= wp
-        a[node, down] -= wm
-    for i in range(8):
-        a[i, i] += heat_capacity[i] / dt
-    # Drums over the frame and the number of kinetics sub-steps.
-    th0 = drum
-    rate = drum_rate
-    target = drum_target
-    th1 = _drum_angle_one(th0, target, rate, dt)
-    bsum = bt[0]
-    for i in range(1, g):
-        bsum += bt[i]
-    swing = abs(0.5 * worth * (cos_crit - math.cos(th1)) - 0.5 * worth * (cos_crit - math.cos(th0)))
-    q = swing / (SUBSTEP_DOLLARS * bsum)
-    nsub = 1
-    if q > 1.0:
-        nsub = int(min(float(MAX_SUBSTEPS), np.ceil(q)))
-    x0 = alpha_fuel * (t[_F] - fuel_ref) + alpha_coolant * (t[_C] - coolant_ref)
-    # Kinetics and decay heat with the drums moving and the feedback held.
-    if not implicit:
-        nn, heat, decay_w, n_avg, react = _neutronics_one(
-            n0,
-            prec,
-            groups,
-            th0,
-            target,
-            rate,
-            x0,
-            dt,
-            nsub,
-            worth,
-            cos_crit,
-            p0,
-            prompt_share,
-            bt,
-            lm,
-            gn,
-            decay_lambda,
-            decay_alpha_over_lambda,
-            w,
-            inv,
-            coeff,
-            amp,
-            c_new,
-            known,
-            prec,
-            groups,
-        )
-        fb = x0
-        # The loop's step with that heat.
-        rhs[_F] += heat
-        _solve8(a, rhs, t1)
-    else:
-        # The end temperatures are t_base + Q u for a heat Q (two solves).
+    known = _new_known(k)
+    a2 = np.empty((8, 8))
+    b2 = np.empty(8)
+    t_base = np.empty(8)
+    u = np.empty(8)
+    c_best = np.empty(g)
+    c_try = np.empty(g)
+    g_best = np.empty(ng)
+    g_try = np.empty(ng)
+    for row in range(m):
+        if skip[row]:
+            continue
+        dt = dts[row]
+        t = temps[row]
+        pp = row if beta.shape[0] > 1 else 0
+        if pp > 0:
+            _forget(known)  # parameters of this row: the roots held are another's
+        bt, lm, gn = beta[pp], lam[pp], gen[pp]
+        pa = row if alpha_fuel.shape[0] > 1 else 0
+        pc = row if alpha_coolant.shape[0] > 1 else 0
+        on = powered[row]
+        w0 = pump_speed[row]
+        # Flow at the mid-step pump speed and the start-of-step temperatures.
+        w_mid = _pump_speed_one(w0, on, pump_target[row], spinup, friction, coast, 0.5 * dt)
+        dp = head_rated * w_mid * w_mid + buoyancy * (t[_H] - t[_K])
+        r = abs(dp) / friction_pa
+        x = math.sqrt(r) if r >= lam_flow * lam_flow else r / lam_flow
+        sign = 1.0 if dp > 0.0 else (-1.0 if dp < 0.0 else (0.0 if dp == 0.0 else dp))
+        flow = sign * x * capacity[row] * rated_flow
+        # The backward-Euler system of the loop.
+        running = min(max((t[_D] - stall) / ramp_k, 0.0), 1.0)
+        gc = gconv * running * converters[row]
+        tr0 = t[_R]
         for i in range(8):
             for j in range(8):
-                a2[i, j] = a[i, j]
-            b2[i] = rhs[i]
-        _solve8(a2, b2, t_base)
+                a[i, j] = 0.0
+            rhs[i] = heat_capacity[i] / dt * t[i]
+        for i, j, gg in ((_F, _S, gfs), (_S, _C, gsc), (_X, _D, gx)):
+            a[i, i] += gg
+            a[i, j] -= gg
+            a[j, j] += gg
+            a[j, i] -= gg
+        a[_D, _D] += gc
+        a[_D, _R] -= gc
+        a[_R, _D] -= (1.0 - eta) * gc
+        a[_R, _R] += (1.0 - eta) * gc
+        a[_R, _R] += 4.0 * sea * math.pow(tr0, 3.0)
+        rhs[_R] += 3.0 * sea * math.pow(tr0, 4.0) + sea * math.pow(sink[row], 4.0)
+        wp = max(flow, 0.0) * cp
+        wm = max(-flow, 0.0) * cp
+        for q in range(4):
+            node = ring[q]
+            up = ring[(q + 3) % 4]
+            down = ring[(q + 1) % 4]
+            a[node, node] += wp + wm
+            a[node, up] -= wp
+            a[node, down] -= wm
         for i in range(8):
-            for j in range(8):
-                a2[i, j] = a[i, j]
-            b2[i] = 0.0
-        b2[_F] = 1.0
-        _solve8(a2, b2, u)
-        mid_f = 0.5 * (t[_F] + t_base[_F])
-        mid_c = 0.5 * (t[_C] + t_base[_C])
-        af, ac = alpha_fuel, alpha_coolant
-        fb_base = af * (mid_f - fuel_ref) + ac * (mid_c - coolant_ref)
-        slope = 0.5 * (af * u[_F] + ac * u[_C])
-        # Bracketed secant (Illinois) on x = fb_base + slope Q(x); see plant._implicit.
-        best = _neutronics_one(
-            n0,
-            prec,
-            groups,
-            th0,
-            target,
-            rate,
-            x0,
-            dt,
-            nsub,
-            worth,
-            cos_crit,
-            p0,
-            prompt_share,
-            bt,
-            lm,
-            gn,
-            decay_lambda,
-            decay_alpha_over_lambda,
-            w,
-            inv,
-            coeff,
-            amp,
-            c_new,
-            known,
-            c_best,
-            g_best,
+            a[i, i] += heat_capacity[i] / dt
+        # Drums over the frame and the number of kinetics sub-steps.
+        th0 = drum[row]
+        rate = drum_rate[row]
+        target = drum_target[row]
+        th1 = _drum_angle_one(th0, target, rate, dt)
+        bsum = bt[0]
+        for i in range(1, g):
+            bsum += bt[i]
+        swing = abs(
+            0.5 * worth * (cos_crit - math.cos(th1)) - 0.5 * worth * (cos_crit - math.cos(th0))
         )
-        best = (best[0], _bounded_heat(best[1]), best[2], best[3], best[4])
-        g0v = x0 - fb_base - slope * best[1]
-        x1 = fb_base + slope * best[1]
-        trial = _neutronics_one(
-            n0,
-            prec,
-            groups,
-            th0,
-            target,
-            rate,
-            x1,
-            dt,
-            nsub,
-            worth,
-            cos_crit,
-            p0,
-            prompt_share,
-            bt,
-            lm,
-            gn,
-            decay_lambda,
-            decay_alpha_over_lambda,
-            w,
-            inv,
-            coeff,
-            amp,
-            c_new,
-            known,
-            c_try,
-            g_try,
+        q = swing / (SUBSTEP_DOLLARS * bsum)
+        nsub = 1
+        if q > 1.0:
+            nsub = int(min(float(MAX_SUBSTEPS), np.ceil(q)))
+        x0 = alpha_fuel[pa] * (t[_F] - fuel_ref[row]) + alpha_coolant[pc] * (
+            t[_C] - coolant_ref[row]
         )
-        trial = (trial[0], _bounded_heat(trial[1]), trial[2], trial[3], trial[4])
-        g1v = x1 - fb_base - slope * trial[1]
-        if g0v <= 0.0:
-            lo, glo, hi, ghi = x0, g0v, x1, g1v
-        else:
-            lo, glo, hi, ghi = x1, g1v, x0, g0v
-        best_x = x0
-        best_g = min(abs(g0v), abs(g1v))
-        if not (abs(g0v) <= abs(g1v)):
-            best_x = x1
-            best = trial
-            for i in range(g):
-                c_best[i] = c_try[i]
-            for j in range(ng):
-                g_best[j] = g_try[j]
-        side = 0.0
-        for _ in range(IMPLICIT_ITERATIONS):
-            if best_g <= IMPLICIT_TOLERANCE:
-                break
-            if ghi != glo:
-                xs = hi - ghi * (hi - lo) / (ghi - glo)
-            else:
-                xs = 0.5 * (lo + hi)
-            if not (xs > lo and xs < hi):
-                xs = 0.5 * (lo + hi)
-            trial = _neutronics_one(
-                n0,
-                prec,
-                groups,
+        # Kinetics and decay heat with the drums moving and the feedback held.
+        if not implicit:
+            nn, heat, decay_w, n_avg, react = _neutronics_one(
+                n[row],
+                prec[row],
+                groups[row],
                 th0,
                 target,
                 rate,
-                xs,
+                x0,
+                dt,
+                nsub,
+                worth,
+                cos_crit,
+                p0,
+                prompt_share,
+                bt,
+                lm,
+                gn,
+                decay_lambda,
+                decay_alpha_over_lambda,
+                w,
+                inv,
+                coeff,
+                amp,
+                c_new,
+                known,
+                prec[row],
+                groups[row],
+            )
+            fb = x0
+            # The loop's step with that heat.
+            rhs[_F] += heat
+            _solve8(a, rhs, t1)
+        else:
+            # The end temperatures are t_base + Q u for a heat Q (two solves).
+            for i in range(8):
+                for j in range(8):
+                    a2[i, j] = a[i, j]
+                b2[i] = rhs[i]
+            _solve8(a2, b2, t_base)
+            for i in range(8):
+                for j in range(8):
+                    a2[i, j] = a[i, j]
+                b2[i] = 0.0
+            b2[_F] = 1.0
+            _solve8(a2, b2, u)
+            mid_f = 0.5 * (t[_F] + t_base[_F])
+            mid_c = 0.5 * (t[_C] + t_base[_C])
+            af, ac = alpha_fuel[pa], alpha_coolant[pc]
+            fb_base = af * (mid_f - fuel_ref[row]) + ac * (mid_c - coolant_ref[row])
+            slope = 0.5 * (af * u[_F] + ac * u[_C])
+            # Bracketed secant (Illinois) on x = fb_base + slope Q(x); see plant._implicit.
+            best = _neutronics_one(
+                n[row],
+                prec[row],
+                groups[row],
+                th0,
+                target,
+                rate,
+                x0,
+                dt,
+                nsub,
+                worth,
+                cos_crit,
+                p0,
+                prompt_share,
+                bt,
+                lm,
+                gn,
+                decay_lambda,
+                decay_alpha_over_lambda,
+                w,
+                inv,
+                coeff,
+                amp,
+                c_new,
+                known,
+                c_best,
+                g_best,
+            )
+            best = (best[0], _bounded_heat(best[1]), best[2], best[3], best[4])
+            g0v = x0 - fb_base - slope * best[1]
+            x1 = fb_base + slope * best[1]
+            trial = _neutronics_one(
+                n[row],
+                prec[row],
+                groups[row],
+                th0,
+                target,
+                rate,
+                x1,
                 dt,
                 nsub,
                 worth,
@@ -773,58 +708,113 @@ def _advance_one(
                 g_try,
             )
             trial = (trial[0], _bounded_heat(trial[1]), trial[2], trial[3], trial[4])
-            gs = xs - fb_base - slope * trial[1]
-            if abs(gs) < best_g:
+            g1v = x1 - fb_base - slope * trial[1]
+            if g0v <= 0.0:
+                lo, glo, hi, ghi = x0, g0v, x1, g1v
+            else:
+                lo, glo, hi, ghi = x1, g1v, x0, g0v
+            best_x = x0
+            best_g = min(abs(g0v), abs(g1v))
+            if not (abs(g0v) <= abs(g1v)):
+                best_x = x1
                 best = trial
-                best_x = xs
-                best_g = abs(gs)
                 for i in range(g):
                     c_best[i] = c_try[i]
                 for j in range(ng):
                     g_best[j] = g_try[j]
-            if gs <= 0.0:
-                lo = xs
-                glo = gs
-                if side < 0.0:
-                    ghi = 0.5 * ghi
-                side = -1.0
-            else:
-                if side > 0.0:
-                    glo = 0.5 * glo
-                hi = xs
-                ghi = gs
-                side = 1.0
-        nn, heat, decay_w, n_avg, react = best
-        fb = best_x
-        for i in range(g):
-            prec[i] = c_best[i]
-        for j in range(ng):
-            groups[j] = g_best[j]
+            side = 0.0
+            for _ in range(IMPLICIT_ITERATIONS):
+                if best_g <= IMPLICIT_TOLERANCE:
+                    break
+                if ghi != glo:
+                    xs = hi - ghi * (hi - lo) / (ghi - glo)
+                else:
+                    xs = 0.5 * (lo + hi)
+                if not (xs > lo and xs < hi):
+                    xs = 0.5 * (lo + hi)
+                trial = _neutronics_one(
+                    n[row],
+                    prec[row],
+                    groups[row],
+                    th0,
+                    target,
+                    rate,
+                    xs,
+                    dt,
+                    nsub,
+                    worth,
+                    cos_crit,
+                    p0,
+                    prompt_share,
+                    bt,
+                    lm,
+                    gn,
+                    decay_lambda,
+                    decay_alpha_over_lambda,
+                    w,
+                    inv,
+                    coeff,
+                    amp,
+                    c_new,
+                    known,
+                    c_try,
+                    g_try,
+                )
+                trial = (trial[0], _bounded_heat(trial[1]), trial[2], trial[3], trial[4])
+                gs = xs - fb_base - slope * trial[1]
+                if abs(gs) < best_g:
+                    best = trial
+                    best_x = xs
+                    best_g = abs(gs)
+                    for i in range(g):
+                        c_best[i] = c_try[i]
+                    for j in range(ng):
+                        g_best[j] = g_try[j]
+                if gs <= 0.0:
+                    lo = xs
+                    glo = gs
+                    if side < 0.0:
+                        ghi = 0.5 * ghi
+                    side = -1.0
+                else:
+                    if side > 0.0:
+                        glo = 0.5 * glo
+                    hi = xs
+                    ghi = gs
+                    side = 1.0
+            nn, heat, decay_w, n_avg, react = best
+            fb = best_x
+            for i in range(g):
+                prec[row, i] = c_best[i]
+            for j in range(ng):
+                groups[row, j] = g_best[j]
+            for i in range(8):
+                t1[i] = t_base[i] + heat * u[i]
+        electric = eta * gc * (t1[_D] - t1[_R])
+        radiated = sea * (math.pow(tr0, 4.0) - math.pow(sink[row], 4.0)) + 4.0 * sea * math.pow(
+            tr0, 3.0
+        ) * (t1[_R] - tr0)
+        change_t = 0.0
         for i in range(8):
-            t1[i] = t_base[i] + heat * u[i]
-    electric = eta * gc * (t1[_D] - t1[_R])
-    radiated = sea * (math.pow(tr0, 4.0) - math.pow(sink, 4.0)) + 4.0 * sea * math.pow(tr0, 3.0) * (
-        t1[_R] - tr0
-    )
-    change_t = 0.0
-    for i in range(8):
-        d = abs(t1[i] - t[i])
-        if d > change_t or d != d:
-            change_t = d
-        t[i] = t1[i]
-    res[10] = change_t
-    res[11] = abs(nn - n0)
-    res[0] = flow
-    res[1] = react
-    res[2] = fb
-    res[3] = n_avg
-    res[4] = heat
-    res[5] = decay_w
-    res[6] = electric
-    res[7] = radiated
-    res[8] = gx * (t1[_X] - t1[_D])
-    res[9] = gsc * (t1[_S] - t1[_C])
-    return nn, _pump_speed_one(w0, on, pump_target, spinup, friction, coast, dt), th1
+            d = abs(t1[i] - t[i])
+            if d > change_t or d != d:
+                change_t = d
+            t[i] = t1[i]
+        out[10, row] = change_t
+        out[11, row] = abs(nn - n[row])
+        n[row] = nn
+        pump_speed[row] = _pump_speed_one(w0, on, pump_target[row], spinup, friction, coast, dt)
+        drum[row] = th1
+        out[0, row] = flow
+        out[1, row] = react
+        out[2, row] = fb
+        out[3, row] = n_avg
+        out[4, row] = heat
+        out[5, row] = decay_w
+        out[6, row] = electric
+        out[7, row] = radiated
+        out[8, row] = gx * (t1[_X] - t1[_D])
+        out[9, row] = gsc * (t1[_S] - t1[_C])
 
 
 def advance_rows(
@@ -857,58 +847,44 @@ def advance_rows(
     out: Array,
 ) -> None:
     """One frame of every plant: :func:`houston.reactor.plant._advance_reference`, except
-    that the kinetics sub-steps are counted per row (:func:`_advance_one`). Updates the state
-    arrays in place; ``out`` ``(12, batch)`` gets the flow, the mean reactivity, the
-    feedback, the mean power, heat and decay heat, the electric, radiated, heat-exchanger
-    and core-to-coolant powers, the largest temperature change and the power change."""
-    ws = _workspace(prec.shape[1], groups.shape[1])
-    known = ws[8]
-    res = np.empty(12)
-    for row in range(n.shape[0]):
-        pp = row if beta.shape[0] > 1 else 0
-        if pp > 0:
-            _forget(known)  # parameters of this row: the roots held are another's
-        pa = row if alpha_fuel.shape[0] > 1 else 0
-        pc = row if alpha_coolant.shape[0] > 1 else 0
-        nn, w1, th1 = _advance_one(
-            temps[row],
-            prec[row],
-            groups[row],
-            n[row],
-            pump_speed[row],
-            drum[row],
-            fuel_ref[row],
-            coolant_ref[row],
-            powered[row],
-            pump_target[row],
-            capacity[row],
-            drum_target[row],
-            drum_rate[row],
-            sink[row],
-            converters[row],
-            alpha_fuel[pa],
-            alpha_coolant[pc],
-            beta[pp],
-            lam[pp],
-            gen[pp],
-            heat_capacity,
-            decay_lambda,
-            decay_alpha_over_lambda,
-            const,
-            dt,
-            implicit,
-            ws,
-            res,
-        )
-        n[row] = nn
-        pump_speed[row] = w1
-        drum[row] = th1
-        for q in range(12):
-            out[q, row] = res[q]
+    that the kinetics sub-steps are counted per row. Updates the state arrays in place;
+    ``out`` ``(12, batch)`` gets the flow, the mean reactivity, the feedback, the mean power,
+    heat and decay heat, the electric, radiated, heat-exchanger and core-to-coolant powers,
+    the largest temperature change and the power change."""
+    m = n.shape[0]
+    _advance_loop(
+        temps,
+        n,
+        prec,
+        groups,
+        pump_speed,
+        drum,
+        fuel_ref,
+        coolant_ref,
+        powered,
+        pump_target,
+        capacity,
+        drum_target,
+        drum_rate,
+        sink,
+        converters,
+        alpha_fuel,
+        alpha_coolant,
+        beta,
+        lam,
+        gen,
+        heat_capacity,
+        decay_lambda,
+        decay_alpha_over_lambda,
+        const,
+        np.full(m, dt),
+        implicit,
+        np.zeros(m, dtype=np.bool_),
+        out,
+    )
 
 
-def _read_row(
-    row: int,
+def _read_loop(
     temps: Array,
     flow: Array,
     n: Array,
@@ -920,52 +896,59 @@ def _read_row(
     flow_stuck: NDArray[np.bool_],
     tc_stuck: NDArray[np.bool_],
     tc_channel: Array,
-    dt: float,
+    dts: Array,
+    skip: NDArray[np.bool_],
     drift: tuple[Array, ...],
     last: tuple[Array, ...],
     reading: tuple[Array, ...],
 ) -> None:
-    """Every channel of row ``row`` (see :func:`read_sensors`; ``normal`` is the row's
-    draws)."""
-    for j in range(normal.shape[0]):
-        sensor = channel[0, j]
-        col = channel[1, j]
-        src = channel[2, j]
-        if src < 8:
-            truth = temps[row, src]
-        elif src == 8:
-            truth = flow[row]
-        elif src == 9:
-            truth = n[row]
-        elif src == 10:
-            truth = pump_speed[row]
-        else:
-            truth = electric[row]
-        d = drift[sensor]
-        rate = spec[2, j] + 0.0
-        d[row, col] += rate * dt
-        value = truth + spec[1, j] + d[row, col] + spec[0, j] * normal[j]
-        fault = channel[3, j]
-        if fault > 0:
-            value = value + 0.0
-        if value < spec[4, j]:
-            value = spec[4, j]
-        elif value > spec[5, j]:
-            value = spec[5, j]
-        res = spec[3, j]
-        if res > 0.0:
-            value = np.rint(value / res) * res
-        held = last[sensor]
-        if fault == 1:
-            stuck = flow_stuck[row]
-        elif fault == 2:
-            stuck = tc_stuck[row] and int(tc_channel[row]) == col
-        else:
-            stuck = False
-        if stuck and np.isfinite(held[row, col]):
-            value = held[row, col]
-        held[row, col] = value
-        reading[sensor][row, col] = value
+    """Every channel of every row not in ``skip`` (:func:`read_sensors`), each row's drift over
+    its own ``dts[row]``."""
+    m = n.shape[0]
+    nch = normal.shape[1]
+    for row in range(m):
+        if skip[row]:
+            continue
+        dt = dts[row]
+        for j in range(nch):
+            sensor = channel[0, j]
+            col = channel[1, j]
+            src = channel[2, j]
+            if src < 8:
+                truth = temps[row, src]
+            elif src == 8:
+                truth = flow[row]
+            elif src == 9:
+                truth = n[row]
+            elif src == 10:
+                truth = pump_speed[row]
+            else:
+                truth = electric[row]
+            d = drift[sensor]
+            rate = spec[2, j] + 0.0
+            d[row, col] += rate * dt
+            value = truth + spec[1, j] + d[row, col] + spec[0, j] * normal[row, j]
+            fault = channel[3, j]
+            if fault > 0:
+                value = value + 0.0
+            if value < spec[4, j]:
+                value = spec[4, j]
+            elif value > spec[5, j]:
+                value = spec[5, j]
+            res = spec[3, j]
+            if res > 0.0:
+                value = np.rint(value / res) * res
+            held = last[sensor]
+            if fault == 1:
+                stuck = flow_stuck[row]
+            elif fault == 2:
+                stuck = tc_stuck[row] and int(tc_channel[row]) == col
+            else:
+                stuck = False
+            if stuck and np.isfinite(held[row, col]):
+                value = held[row, col]
+            held[row, col] = value
+            reading[sensor][row, col] = value
 
 
 def read_sensors(
@@ -998,25 +981,26 @@ def read_sensors(
     sensor's mid-value select (a single channel's reading; the middle one of three), and
     ``nan_seen`` marks the sensors with a NaN among several channels (whose mid-value is then
     not computed here)."""
-    for row in range(n.shape[0]):
-        _read_row(
-            row,
-            temps,
-            flow,
-            n,
-            pump_speed,
-            electric,
-            normal[row],
-            spec,
-            channel,
-            flow_stuck,
-            tc_stuck,
-            tc_channel,
-            dt,
-            drift,
-            last,
-            reading,
-        )
+    m = n.shape[0]
+    _read_loop(
+        temps,
+        flow,
+        n,
+        pump_speed,
+        electric,
+        normal,
+        spec,
+        channel,
+        flow_stuck,
+        tc_stuck,
+        tc_channel,
+        np.full(m, dt),
+        np.zeros(m, dtype=np.bool_),
+        drift,
+        last,
+        reading,
+    )
+    for row in range(m):
         for sensor in range(len(reading)):
             r = reading[sensor]
             if r.shape[1] == 1:
@@ -1053,78 +1037,90 @@ def _vote_one(r: Array, row: int) -> float:
     return (min(valid[0], valid[1]) + max(valid[0], valid[1])) / 2.0
 
 
-def _drive_one(
-    pump_driver: int,
-    pump_cmd: bool,
-    power_bus_lost: bool,
-    pump_damaged: bool,
-    flow_fraction: float,
-    theta: float,
-    stuck: bool,
-    scrammed: bool,
-    power_demand: float,
-    power_filtered: float,
-    flow_reading: float,
-    reactivity: float,
-    drum_driver: int,
-    converters_lost: bool,
+def _drive_loop(
+    pump_driver: NDArray[np.int64],
+    pump_cmd: NDArray[np.bool_],
+    power_bus_lost: NDArray[np.bool_],
+    pump_damaged: NDArray[np.bool_],
+    flow_fraction: Array,
+    drum_angle: Array,
+    drums_stuck: NDArray[np.bool_],
+    scrammed: NDArray[np.bool_],
+    power_demand: Array,
+    power_filtered: Array,
+    flow_reading: Array,
+    reactivity: Array,
+    drum_driver: NDArray[np.int64],
+    converters_lost: NDArray[np.bool_],
     const: Array,
-    dt: float,
-) -> tuple[bool, float, float, float, float]:
-    """One row of :func:`drive_rows`: the pump powered, its capacity, the drums' target and
-    rate, the converters."""
+    dts: Array,
+    skip: NDArray[np.bool_],
+    powered: NDArray[np.bool_],
+    capacity: Array,
+    target: Array,
+    rate: Array,
+    converters: Array,
+) -> None:
+    """The drive (:func:`drive_rows`) of every row not in ``skip``, over its own ``dts[row]``."""
     drum_speed, rated_flow, beta, scram_rate = const[0], const[1], const[2], const[3]
     gain, lowest, withdraw = const[4], const[5], const[6]
     full_speed, deadband, block_flow, insert = const[7], const[8], const[9], const[10]
     band = const[11]
     big = np.finfo(np.float64).max
-    powered = pump_driver > 0 and pump_cmd and not power_bus_lost
-    capacity = flow_fraction if pump_damaged else 1.0
-    scram = scrammed and not stuck
-    error = power_demand - power_filtered
-    inside = error
-    if inside < -band:
-        inside = -band
-    elif inside > band:
-        inside = band
-    wanted = gain * (error - inside)
-    if wanted < lowest:
-        wanted = lowest
-    elif wanted > withdraw:
-        wanted = withdraw
-    dollars = reactivity / beta
-    gap = wanted - dollars
-    x = gap / full_speed
-    if x < -1.0:
-        x = -1.0
-    elif x > 1.0:
-        x = 1.0
-    speed = drum_speed * x
-    if abs(gap) < deadband or gap != gap:
-        speed = 0.0
-    flow = flow_reading / rated_flow
-    if flow != flow:
-        flow = 0.0
-    elif flow == np.inf:
-        flow = big
-    elif flow == -np.inf:
-        flow = -big
-    if flow < block_flow and speed > 0.0:
-        speed = 0.0
-    if dollars > insert:
-        speed = -drum_speed
-    regulating = drum_driver == 1 and not stuck and not scram
-    aim = theta
-    if regulating:
-        aim = theta + speed * dt
-        if aim < 0.0:
+    for row in range(pump_driver.shape[0]):
+        if skip[row]:
+            continue
+        dt = dts[row]
+        powered[row] = pump_driver[row] > 0 and pump_cmd[row] and not power_bus_lost[row]
+        capacity[row] = flow_fraction[row] if pump_damaged[row] else 1.0
+        theta = drum_angle[row]
+        stuck = drums_stuck[row]
+        scram = scrammed[row] and not stuck
+        error = power_demand[row] - power_filtered[row]
+        inside = error
+        if inside < -band:
+            inside = -band
+        elif inside > band:
+            inside = band
+        wanted = gain * (error - inside)
+        if wanted < lowest:
+            wanted = lowest
+        elif wanted > withdraw:
+            wanted = withdraw
+        dollars = reactivity[row] / beta
+        gap = wanted - dollars
+        x = gap / full_speed
+        if x < -1.0:
+            x = -1.0
+        elif x > 1.0:
+            x = 1.0
+        speed = drum_speed * x
+        if abs(gap) < deadband or gap != gap:
+            speed = 0.0
+        flow = flow_reading[row] / rated_flow
+        if flow != flow:
+            flow = 0.0
+        elif flow == np.inf:
+            flow = big
+        elif flow == -np.inf:
+            flow = -big
+        if flow < block_flow and speed > 0.0:
+            speed = 0.0
+        if dollars > insert:
+            speed = -drum_speed
+        regulating = drum_driver[row] == 1 and not stuck and not scram
+        aim = theta
+        if regulating:
+            aim = theta + speed * dt
+            if aim < 0.0:
+                aim = 0.0
+            elif aim > np.pi:
+                aim = np.pi
+        if scram:
             aim = 0.0
-        elif aim > np.pi:
-            aim = np.pi
-    if scram:
-        aim = 0.0
-    rate = scram_rate if scram else abs(speed)
-    return powered, capacity, aim, rate, 0.0 if converters_lost else 1.0
+        target[row] = aim
+        rate[row] = scram_rate if scram else abs(speed)
+        converters[row] = 0.0 if converters_lost[row] else 1.0
 
 
 def drive_rows(
@@ -1152,28 +1148,35 @@ def drive_rows(
 ) -> None:
     """The controllers' drive of every row: :meth:`houston.reactor.model.SurfaceReactor
     ._drive_reference`, with its arithmetic in its order. ``const``: drum speed, rated flow,
-    beta, scram rate, then the regulation's gain (dollars per unit of power error), the
-    lowest and highest reactivity it asks for, the reactivity gap of full speed, its deadband
-    (dollars), the withdrawal-block flow and the insertion limit (dollars)."""
-    for row in range(pump_driver.shape[0]):
-        powered[row], capacity[row], target[row], rate[row], converters[row] = _drive_one(
-            pump_driver[row],
-            pump_cmd[row],
-            power_bus_lost[row],
-            pump_damaged[row],
-            flow_fraction[row],
-            drum_angle[row],
-            drums_stuck[row],
-            scrammed[row],
-            power_demand[row],
-            power_filtered[row],
-            flow_reading[row],
-            reactivity[row],
-            drum_driver[row],
-            converters_lost[row],
-            const,
-            dt,
-        )
+    beta, scram rate, then the regulation's gain (dollars per unit of power error beyond its
+    band), the lowest and highest reactivity it asks for, the reactivity gap of full speed,
+    its deadband (dollars), the withdrawal-block flow, the insertion limit (dollars) and the
+    band (a fraction of rated power)."""
+    m = pump_driver.shape[0]
+    _drive_loop(
+        pump_driver,
+        pump_cmd,
+        power_bus_lost,
+        pump_damaged,
+        flow_fraction,
+        drum_angle,
+        drums_stuck,
+        scrammed,
+        power_demand,
+        power_filtered,
+        flow_reading,
+        reactivity,
+        drum_driver,
+        converters_lost,
+        const,
+        np.full(m, dt),
+        np.zeros(m, dtype=np.bool_),
+        powered,
+        capacity,
+        target,
+        rate,
+        converters,
+    )
 
 
 def _trip_code(fuel: float, outlet: float, flow: float, power: float, const: Array) -> int:
@@ -1310,9 +1313,9 @@ def substep_rows(
     when: NDArray[np.int64],
 ) -> int:
     """Sub-steps ``k0`` to ``k1 - 1`` of the model's step (:meth:`houston.reactor.model
-    .SurfaceReactor.step`), every row: the controllers' drive (:func:`_drive_one`), the
-    plant (:func:`_advance_one`, explicit feedback), the step's bookkeeping, the sensors
-    (:func:`_read_row`, with the draws ``normal[k]`` of sub-step ``k``), the regulation's
+    .SurfaceReactor.step`), every row: the controllers' drive (:func:`_drive_loop`), the
+    plant (:func:`_advance_loop`, explicit feedback), the step's bookkeeping, the sensors
+    (:func:`_read_loop`, with the draws ``normal[k]`` of sub-step ``k``), the regulation's
     filter, the protection's trips (:func:`_trip_code`), the damage and the countdown's
     clock, in the order and with the arithmetic of a frame of length ``h[k]``.
 
@@ -1374,109 +1377,125 @@ def substep_rows(
     interval = step_const[6]
     rated_flow = trip_const[0]
     big = np.finfo(np.float64).max
-    ws = _workspace(prec.shape[1], groups.shape[1])
-    known = ws[8]
-    res = np.empty(12)
+    m = n.shape[0]
+    parts = h.shape[0]
+    dts = np.empty(m)
+    skip = np.zeros(m, dtype=np.bool_)
+    powered = np.empty(m, dtype=np.bool_)
+    capacity = np.empty(m)
+    target = np.empty(m)
+    rate = np.empty(m)
+    conv = np.empty(m)
+    ones = np.ones(m)
+    out = np.empty((12, m))
     flow_sensor = reading[columns[2]]
     for k in range(k0, k1):
-        stop = False
-        for row in range(n.shape[0]):
-            if k > 0 and calm[row]:
-                continue
-            dt = h[k]
-            powered, capacity, target, rate, conv = _drive_one(
-                pump_driver[row],
-                pump_cmd[row],
-                bus_lost[row],
-                damaged[row],
-                flow_fraction[row],
-                drum[row],
-                stuck[row],
-                scrammed[row],
-                demand[row],
-                filtered[row],
-                flow_sensor[row, 0],
-                reactivity[row],
-                drum_driver[row],
-                conv_lost[row],
-                drive_const,
-                dt,
-            )
-            if k == 0:
+        for row in range(m):
+            skip[row] = k > 0 and calm[row]
+            dts[row] = h[k]
+        _drive_loop(
+            pump_driver,
+            pump_cmd,
+            bus_lost,
+            damaged,
+            flow_fraction,
+            drum,
+            stuck,
+            scrammed,
+            demand,
+            filtered,
+            flow_sensor[:, 0],
+            reactivity,
+            drum_driver,
+            conv_lost,
+            drive_const,
+            dts,
+            skip,
+            powered,
+            capacity,
+            target,
+            rate,
+            conv,
+        )
+        if k == 0:
+            for row in range(m):
                 still = False
-                if h.shape[0] > 1 and quiet[row] and not scrammed[row] and target == drum[row]:
+                if parts > 1 and quiet[row] and not scrammed[row] and target[row] == drum[row]:
                     w = pump_speed[row]
-                    still = abs(w - 1.0) <= PUMP_STEADY if powered else w == 0.0
+                    still = abs(w - 1.0) <= PUMP_STEADY if powered[row] else w == 0.0
                 calm[row] = still
                 if still:
-                    dt = whole
-            pp = row if beta.shape[0] > 1 else 0
-            if pp > 0:
-                _forget(known)  # parameters of this row: the roots held are another's
-            pa = row if alpha_fuel.shape[0] > 1 else 0
-            pc = row if alpha_coolant.shape[0] > 1 else 0
-            nn, w1, th1 = _advance_one(
-                temps[row],
-                prec[row],
-                groups[row],
-                n[row],
-                pump_speed[row],
-                drum[row],
-                fuel_ref[row],
-                coolant_ref[row],
-                powered,
-                1.0,
-                capacity,
-                target,
-                rate,
-                sink[row],
-                conv,
-                alpha_fuel[pa],
-                alpha_coolant[pc],
-                beta[pp],
-                lam[pp],
-                gen[pp],
-                heat_capacity,
-                decay_lambda,
-                decay_alpha_over_lambda,
-                plant_const,
-                dt,
-                False,
-                ws,
-                res,
+                    dts[row] = whole
+        _advance_loop(
+            temps,
+            n,
+            prec,
+            groups,
+            pump_speed,
+            drum,
+            fuel_ref,
+            coolant_ref,
+            powered,
+            ones,
+            capacity,
+            target,
+            rate,
+            sink,
+            conv,
+            alpha_fuel,
+            alpha_coolant,
+            beta,
+            lam,
+            gen,
+            heat_capacity,
+            decay_lambda,
+            decay_alpha_over_lambda,
+            plant_const,
+            dts,
+            False,
+            skip,
+            out,
+        )
+        for row in range(m):
+            if skip[row]:
+                continue
+            dt = dts[row]
+            flow[row] = out[0, row]
+            reactivity[row] = out[1, row]
+            feedback[row] = out[2, row]
+            heat[row] = out[4, row]
+            decay[row] = out[5, row]
+            electric[row] = out[6, row]
+            radiated[row] = out[7, row]
+            e_gen[row] += out[4, row] * dt
+            e_el[row] += out[6, row] * dt
+            e_rad[row] += out[7, row] * dt
+            quiet[row] = (
+                out[10, row] < quiet_k * dt and out[11, row] < quiet_p * dt and not scrammed[row]
             )
-            n[row] = nn
-            pump_speed[row] = w1
-            drum[row] = th1
-            flow[row] = res[0]
-            reactivity[row] = res[1]
-            feedback[row] = res[2]
-            heat[row] = res[4]
-            decay[row] = res[5]
-            electric[row] = res[6]
-            radiated[row] = res[7]
-            e_gen[row] += res[4] * dt
-            e_el[row] += res[6] * dt
-            e_rad[row] += res[7] * dt
-            quiet[row] = res[10] < quiet_k * dt and res[11] < quiet_p * dt and not scrammed[row]
-            _read_row(
-                row,
-                temps,
-                flow,
-                n,
-                pump_speed,
-                electric,
-                normal[k, row],
-                spec,
-                channel,
-                flow_stuck,
-                tc_stuck,
-                tc_channel,
-                dt,
-                drift,
-                last,
-                reading,
-            )
+        _read_loop(
+            temps,
+            flow,
+            n,
+            pump_speed,
+            electric,
+            normal[k],
+            spec,
+            channel,
+            flow_stuck,
+            tc_stuck,
+            tc_channel,
+            dts,
+            skip,
+            drift,
+            last,
+            reading,
+        )
+        stop = False
+        for row in range(m):
+            if skip[row]:
+                continue
+            dt = dts[row]
             power_mid = _vote_one(reading[columns[3]], row)
             power = power_mid
             if power != power:
@@ -1508,11 +1527,12 @@ def substep_rows(
                 damage[row] = 2
                 when[2, row] = k
             age[row] += dt
-            for left in (ttd, ttd_early, ttd_late):
-                v = left[row] - dt
-                if v < 0.0:
-                    v = 0.0
-                left[row] = v
+            v = ttd[row] - dt
+            ttd[row] = v if not v < 0.0 else 0.0
+            v = ttd_early[row] - dt
+            ttd_early[row] = v if not v < 0.0 else 0.0
+            v = ttd_late[row] - dt
+            ttd_late[row] = v if not v < 0.0 else 0.0
             if due[row] or age[row] >= interval:
                 stop = True
         if stop:
@@ -1701,6 +1721,8 @@ def compiled(name: str) -> Any:
                 "_pump_speed_one",
                 "_drum_angle_one",
                 "_bounded_heat",
+                "_vote_one",
+                "_trip_code",
             ):
                 module[helper] = numba.njit(inline="always", **options)(module[helper])
             for helper in (
@@ -1709,13 +1731,10 @@ def compiled(name: str) -> Any:
                 "_mean_cos_one",
                 "_solve8",
                 "_mid3",
-                "_read_row",
-                "_vote_one",
-                "_drive_one",
-                "_trip_code",
                 "_neutronics_one",
-                "_workspace",
-                "_advance_one",
+                "_advance_loop",
+                "_read_loop",
+                "_drive_loop",
                 "_new_known",
                 "_forget",
                 "_known_roots",

@@ -321,11 +321,11 @@ PARAMS: Final = (
         "max_substep",
         "s",
         "longest internal step while the plant moves (a system stepped every 10 s takes ten "
-        "of 1 s; a quiet plant takes its whole step at once): the feedback and the regulation "
-        "are explicit, see docs/reactor.md for the accuracy",
+        "of 1 s; a quiet plant takes its whole step at once); the feedback and the drums' "
+        "moves are explicit, stable up to 2 s (accuracy by sub-step: docs/reactor.md)",
         1.0,
         min=0.01,
-        max=10.0,
+        max=2.0,
     ),
 )
 
