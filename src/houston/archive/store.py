@@ -279,25 +279,21 @@ class ArchiveWriter:
         n = self._n
         block = self._block[:n]
         bits = block.view(np.int64)
-        changed = np.empty(bits.shape, dtype=bool)
-        if self._last is None:
-            changed[0] = True
-        else:
-            np.not_equal(bits[0], self._last, out=changed[0])
-        np.not_equal(bits[1:], bits[:-1], out=changed[1:])
-        f, r, c = np.nonzero(changed)
+        size = bits.size
+        frame = np.empty(size, dtype=np.int64)
+        run = np.empty(size, dtype=np.int32)
+        column = np.empty(size, dtype=np.int32)
+        value = np.empty(size)
+        first = self._last is None
+        last = bits[0] if self._last is None else self._last
+        k = _changes_kernel()(block, bits, last, first, self._frame_seq, frame, run, column, value)
         seq = self._frame_seq
         frames = np.arange(seq, seq + n, dtype=np.int64)
         con = self._con
         _insert(con, "frames", pa.table({"frame": frames, "t_ns": self._times[:n]}))
-        if f.size:
+        if k:
             samples = pa.table(
-                {
-                    "frame": f + seq,
-                    "run": r.astype(np.int32),
-                    "column_index": c.astype(np.int32),
-                    "value": block[f, r, c],
-                }
+                {"frame": frame[:k], "run": run[:k], "column_index": column[:k], "value": value[:k]}
             )
             _insert(con, "samples", samples)
         self._last = bits[n - 1].copy()
@@ -310,6 +306,51 @@ class ArchiveWriter:
         self.flush()
         self._con.close()
         self.closed = True
+
+
+def _changes(
+    values: NDArray[np.float64],
+    bits: NDArray[np.int64],
+    last: NDArray[np.int64],
+    first: bool,
+    seq: int,
+    frame: NDArray[np.int64],
+    run: NDArray[np.int32],
+    column: NDArray[np.int32],
+    value: NDArray[np.float64],
+) -> int:
+    """The samples of a block of frames ``values`` ``(frames, batch, params)`` (``bits``: the
+    same memory as integers): each value that differs from the run's previous frame (``last`` before the
+    block; every value when ``first``), in frame, run, column order. Returns how many."""
+    k = 0
+    for f in range(bits.shape[0]):
+        for r in range(bits.shape[1]):
+            for c in range(bits.shape[2]):
+                b = bits[f, r, c]
+                if f == 0:
+                    changed = first or b != last[r, c]
+                else:
+                    changed = b != bits[f - 1, r, c]
+                if changed:
+                    frame[k] = seq + f
+                    run[k] = r
+                    column[k] = c
+                    value[k] = values[f, r, c]
+                    k += 1
+    return k
+
+
+_CHANGES: Any = None
+
+
+def _changes_kernel() -> Any:
+    """``_changes`` compiled with numba (on first use, cached on disk)."""
+    global _CHANGES
+    if _CHANGES is None:
+        import numba
+
+        _CHANGES = numba.njit(cache=True, nogil=True)(_changes)
+    return _CHANGES
 
 
 def _insert(con: Any, table: str, data: Any) -> None:

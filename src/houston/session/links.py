@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -22,8 +22,7 @@ from numpy.typing import NDArray
 from houston.ops.catalog import Catalog
 
 
-@dataclass(frozen=True, slots=True)
-class Reception:
+class Reception(NamedTuple):
     """A frame of ``asset`` sampled at ``t_sample_ns`` reached the ground by ``t_received_ns``
     (the frame at which the ground had it)."""
 
@@ -44,31 +43,106 @@ class Packet:
     pending: NDArray[np.bool_]  # (batch,): runs for which it is still in flight
 
 
-@dataclass
-class Burst:
-    """One frame of every linked asset's telemetry on its way down: the asset of link ``l``
-    is in ``values[:, spans[l]]`` and, for run ``r``, arrives at ``arrival_ns[l, r]`` if
-    ``pending[l, r]``."""
+def _frame(
+    t_ns: int,
+    values: NDArray[np.float64],
+    ground: NDArray[np.float64],
+    heard: NDArray[np.int64],
+    direct_cols: NDArray[np.intp],
+    direct_assets: NDArray[np.intp],
+    up: NDArray[np.float64],
+    light_s: NDArray[np.float64],
+    send_cols: NDArray[np.intp],
+    link_assets: NDArray[np.intp],
+    spans: NDArray[np.intp],
+    ring_t: NDArray[np.int64],
+    ring_values: NDArray[np.float64],
+    ring_arrival: NDArray[np.int64],
+    ring_pending: NDArray[np.bool_],
+    head: int,
+    count: int,
+    out: NDArray[np.int64],
+) -> tuple[int, int, int]:
+    """One frame of the ground's view (see ``GroundView.update``); returns the new ring
+    ``(head, count)`` and how many deliveries were written to ``out`` (rows: run, link,
+    sample time)."""
+    batch = values.shape[0]
+    for b in range(batch):
+        for j in range(direct_cols.shape[0]):
+            ground[b, direct_cols[j]] = values[b, direct_cols[j]]
+        for j in range(direct_assets.shape[0]):
+            heard[b, direct_assets[j]] = t_ns
+    n_links = link_assets.shape[0]
+    if n_links == 0:
+        return head, count, 0
+    capacity = ring_t.shape[0]
+    sent = False
+    for lk in range(n_links):
+        for b in range(batch):
+            if up[lk, b] != 0:
+                sent = True
+    if sent:  # one burst: every linked asset's samples, pending for the runs whose link is up
+        slot = (head + count) % capacity
+        ring_t[slot] = t_ns
+        for b in range(batch):
+            for j in range(send_cols.shape[0]):
+                ring_values[slot, b, j] = values[b, send_cols[j]]
+        for lk in range(n_links):
+            for b in range(batch):
+                ring_arrival[slot, lk, b] = t_ns + np.int64(np.rint(light_s[lk, b] * 1e9))
+                ring_pending[slot, lk, b] = up[lk, b] != 0
+        count += 1
+    n = 0
+    for i in range(count):  # oldest first; a sample overtaken by a newer one is dropped
+        slot = (head + i) % capacity
+        t_sample = ring_t[slot]
+        for lk in range(n_links):
+            asset = link_assets[lk]
+            for b in range(batch):
+                if ring_pending[slot, lk, b] and ring_arrival[slot, lk, b] <= t_ns:
+                    ring_pending[slot, lk, b] = False
+                    if heard[b, asset] < t_sample:
+                        for j in range(spans[lk], spans[lk + 1]):
+                            ground[b, send_cols[j]] = ring_values[slot, b, j]
+                        heard[b, asset] = t_sample
+                        out[0, n] = b
+                        out[1, n] = lk
+                        out[2, n] = t_sample
+                        n += 1
+    while count > 0:  # bursts delivered to every run leave the ring
+        slot = head
+        done = True
+        for lk in range(n_links):
+            for b in range(batch):
+                if ring_pending[slot, lk, b]:
+                    done = False
+        if not done:
+            break
+        head = (head + 1) % capacity
+        count -= 1
+    return head, count, n
 
-    t_sample_ns: int
-    values: NDArray[np.float64]  # (batch, columns of every linked asset)
-    arrival_ns: NDArray[np.int64]  # (links, batch)
-    pending: NDArray[np.bool_]  # (links, batch)
+
+_KERNEL: Any = None
 
 
-def _index(cols: NDArray[np.intp]) -> slice | NDArray[np.intp]:
-    """A slice when the columns are contiguous (cheaper to copy), else the columns."""
-    if cols.size and cols[-1] - cols[0] == cols.size - 1:
-        return slice(int(cols[0]), int(cols[-1]) + 1)
-    return cols
+def _kernel() -> Any:
+    """``_frame`` compiled with numba (on first use, cached on disk)."""
+    global _KERNEL
+    if _KERNEL is None:
+        import numba
+
+        _KERNEL = numba.njit(cache=True, nogil=True)(_frame)
+    return _KERNEL
 
 
 class GroundView:
     """The ground's latest value of every parameter and the age of each asset's data.
 
-    Each frame sends one ``Burst`` (every linked asset's samples, for the runs whose link is
-    up) and delivers, oldest first, what has arrived; a sample overtaken by a newer one
-    (shorter light time) is dropped.
+    Each frame sends one burst (the samples of every linked asset, pending for the runs whose
+    link is up) into a ring of bursts in flight, and delivers, oldest first, what has arrived
+    by then; a sample overtaken by a newer one (shorter light time) is dropped. The frame is
+    one compiled pass over runs, links and bursts.
     """
 
     def __init__(self, catalog: Catalog, batch: int, downlinks: Mapping[str, str]) -> None:
@@ -81,83 +155,90 @@ class GroundView:
         cols = {a: [p.column for p in catalog if p.asset == a and not p.truth] for a in self.assets}
         self.cols = {a: np.asarray(c, dtype=np.intp) for a, c in cols.items()}
         direct = [a for a in self.assets if a not in downlinks]
-        direct_cols = np.concatenate([self.cols[a] for a in direct] or [np.zeros(0, np.intp)])
-        self.direct_cols = _index(np.sort(direct_cols)) if direct_cols.size else None
-        self.direct_assets = _index(np.asarray([self.asset_index[a] for a in direct], np.intp))
-        self._any_direct = bool(direct)
+        self._direct_cols = np.concatenate(
+            [self.cols[a] for a in direct] or [np.zeros(0, np.intp)]
+        ).astype(np.intp)
+        self._direct_assets = np.asarray([self.asset_index[a] for a in direct], dtype=np.intp)
         links = sorted(downlinks.items())
         self.link_of = {a: (f"{path}.link_up", f"{path}.light_time_s") for a, path in links}
         self._up_keys = [f"{path}.link_up" for _, path in links]
         self._light_keys = [f"{path}.light_time_s" for _, path in links]
-        self._link_asset = [self.asset_index[a] for a, _ in links]
         self._link_name = [a for a, _ in links]
-        self._link_assets = np.asarray(self._link_asset, dtype=np.intp)
-        # Each link's columns in the ground view and its span in a burst's values.
-        self._link_cols: list[slice | NDArray[np.intp]] = []
-        self._spans: list[slice] = []
-        start = 0
-        for a, _ in links:
-            c = self.cols[a]
-            self._link_cols.append(_index(c))
-            self._spans.append(slice(start, start + c.size))
-            start += c.size
-        self._send_cols = _index(
-            np.concatenate([self.cols[a] for a, _ in links] or [np.zeros(0, np.intp)])
-        )
-        self.inflight: list[Burst] = []
+        self._link_assets = np.asarray([self.asset_index[a] for a, _ in links], dtype=np.intp)
+        # A burst's values: the columns of each linked asset, link after link.
+        link_cols = [self.cols[a] for a, _ in links]
+        self._send_cols = np.concatenate(link_cols or [np.zeros(0, np.intp)]).astype(np.intp)
+        self._spans = np.cumsum([0, *(c.size for c in link_cols)]).astype(np.intp)
+        n_links = len(links)
+        self._up = np.zeros((n_links, batch))
+        self._light = np.zeros((n_links, batch))
+        self._head = 0
+        self._count = 0
+        self._ring_t = np.zeros(0, dtype=np.int64)
+        self._ring_values = np.zeros((0, batch, self._send_cols.size))
+        self._ring_arrival = np.zeros((0, n_links, batch), dtype=np.int64)
+        self._ring_pending = np.zeros((0, n_links, batch), dtype=bool)
+        self._out = np.zeros((3, 0), dtype=np.int64)
+        self._allocate(4)
         #: deliveries of this frame, for the sinks (the session empties it)
         self.received: list[Reception] = []
 
+    def _allocate(self, capacity: int) -> None:
+        """A ring of ``capacity`` bursts (the ones in flight kept, oldest first)."""
+        n_links, batch, width = len(self._link_name), self.batch, self._send_cols.size
+        old = [(self._head + i) % len(self._ring_t) for i in range(self._count)]
+        ring_t = np.zeros(capacity, dtype=np.int64)
+        ring_values = np.zeros((capacity, batch, width))
+        ring_arrival = np.zeros((capacity, n_links, batch), dtype=np.int64)
+        ring_pending = np.zeros((capacity, n_links, batch), dtype=bool)
+        if old:
+            ring_t[: len(old)] = self._ring_t[old]
+            ring_values[: len(old)] = self._ring_values[old]
+            ring_arrival[: len(old)] = self._ring_arrival[old]
+            ring_pending[: len(old)] = self._ring_pending[old]
+        self._ring_t, self._ring_values = ring_t, ring_values
+        self._ring_arrival, self._ring_pending = ring_arrival, ring_pending
+        self._head = 0
+        self._out = np.zeros((3, capacity * max(n_links, 1) * batch), dtype=np.int64)
+
     def update(self, t_ns: int, values: NDArray[np.float64], bus: Mapping[str, Any]) -> None:
         """Send this frame's samples down and deliver whatever has arrived by ``t_ns``."""
-        if self.direct_cols is not None:
-            self.values[:, self.direct_cols] = values[:, self.direct_cols]
-        if self._any_direct:
-            self.heard_ns[:, self.direct_assets] = t_ns
-        if not self._up_keys:
-            return
-        up = np.asarray([bus[k] for k in self._up_keys]) != 0  # (links, batch)
-        if up.any():
-            light = np.asarray([bus[k] for k in self._light_keys], dtype=np.float64)
-            arrival = t_ns + np.rint(light * 1e9).astype(np.int64)
-            sent = values[:, self._send_cols]
-            if isinstance(self._send_cols, slice):
-                sent = sent.copy()
-            self.inflight.append(Burst(t_ns, sent, arrival, up))
-        if not self.inflight:
-            return
-        emptied = False
-        for burst in self.inflight:
-            due = burst.pending & (burst.arrival_ns <= t_ns)
-            if not due.any():
-                continue
-            t_sample = burst.t_sample_ns
-            fresh = due & (self.heard_ns[:, self._link_assets].T < t_sample)
-            for link in np.flatnonzero(fresh.any(axis=1)).tolist():
-                self._deliver(burst, link, fresh[link], t_ns)
-            burst.pending &= ~due
-            emptied = emptied or not burst.pending.any()
-        if emptied:
-            self.inflight = [b for b in self.inflight if b.pending.any()]
-
-    def _deliver(self, burst: Burst, link: int, rows_mask: NDArray[np.bool_], t_ns: int) -> None:
-        asset = self._link_asset[link]
-        name = self._link_name[link]
-        cols = self._link_cols[link]
-        sent = burst.values[:, self._spans[link]]
-        t_sample = burst.t_sample_ns
-        if rows_mask.all():
-            self.values[:, cols] = sent
-            self.heard_ns[:, asset] = t_sample
-            self.received += [Reception(r, name, t_sample, t_ns) for r in range(self.batch)]
-            return
-        rows = np.flatnonzero(rows_mask)
-        if isinstance(cols, slice):
-            self.values[rows, cols] = sent[rows]
-        else:
-            self.values[np.ix_(rows, cols)] = sent[rows]
-        self.heard_ns[rows, asset] = t_sample
-        self.received += [Reception(r, name, t_sample, t_ns) for r in rows.tolist()]
+        up, light = self._up, self._light
+        for i, key in enumerate(self._up_keys):
+            up[i] = bus[key]
+        for i, key in enumerate(self._light_keys):
+            light[i] = bus[key]
+        if self._count == len(self._ring_t):
+            self._allocate(2 * len(self._ring_t))
+        if values.dtype != np.float64 or not values.flags.c_contiguous:
+            values = np.ascontiguousarray(values, dtype=np.float64)
+        self._head, self._count, n = _kernel()(
+            t_ns,
+            values,
+            self.values,
+            self.heard_ns,
+            self._direct_cols,
+            self._direct_assets,
+            up,
+            light,
+            self._send_cols,
+            self._link_assets,
+            self._spans,
+            self._ring_t,
+            self._ring_values,
+            self._ring_arrival,
+            self._ring_pending,
+            self._head,
+            self._count,
+            self._out,
+        )
+        if n:
+            runs, links, samples = self._out[:, :n].tolist()
+            names = self._link_name
+            self.received += [
+                Reception(r, names[lk], ts, t_ns)
+                for r, lk, ts in zip(runs, links, samples, strict=True)
+            ]
 
     def uplink(
         self, asset: str, bus: Mapping[str, Any]
@@ -181,16 +262,19 @@ class GroundView:
     def packets(self) -> list[Packet]:
         """What is in flight, one packet per frame and asset still pending for some run."""
         out = []
-        for b in self.inflight:
-            for link, span in enumerate(self._spans):
-                if b.pending[link].any():
+        for i in range(self._count):
+            slot = (self._head + i) % len(self._ring_t)
+            for lk in range(len(self._link_name)):
+                pending = self._ring_pending[slot, lk]
+                if pending.any():
+                    span = slice(int(self._spans[lk]), int(self._spans[lk + 1]))
                     out.append(
                         Packet(
-                            b.t_sample_ns,
-                            self._link_asset[link],
-                            b.values[:, span],
-                            b.arrival_ns[link],
-                            b.pending[link],
+                            int(self._ring_t[slot]),
+                            int(self._link_assets[lk]),
+                            self._ring_values[slot, :, span].copy(),
+                            self._ring_arrival[slot, lk].copy(),
+                            pending.copy(),
                         )
                     )
         return out
@@ -205,25 +289,24 @@ class GroundView:
         return out
 
     def load_state(self, state: Mapping[str, NDArray[Any]]) -> None:
-        self.values = np.array(state["values"])
-        self.heard_ns = np.array(state["heard_ns"])
-        self.inflight = []
-        link_of_asset = {a: link for link, a in enumerate(self._link_asset)}
-        n_links, width = len(self._link_asset), self._spans[-1].stop if self._spans else 0
+        self.values = np.array(state["values"], dtype=np.float64)
+        self.heard_ns = np.array(state["heard_ns"], dtype=np.int64)
+        packets = []
         i = 0
         while f"packet{i}/meta" in state:
             t_sample, asset = (int(x) for x in state[f"packet{i}/meta"])
-            if not self.inflight or self.inflight[-1].t_sample_ns != t_sample:
-                self.inflight.append(
-                    Burst(
-                        t_sample,
-                        np.full((self.batch, width), np.nan),
-                        np.zeros((n_links, self.batch), dtype=np.int64),
-                        np.zeros((n_links, self.batch), dtype=bool),
-                    )
-                )
-            burst, link = self.inflight[-1], link_of_asset[asset]
-            burst.values[:, self._spans[link]] = state[f"packet{i}/values"]
-            burst.arrival_ns[link] = state[f"packet{i}/arrival_ns"]
-            burst.pending[link] = state[f"packet{i}/pending"]
+            packets.append((t_sample, asset, i))
             i += 1
+        times = sorted({t for t, _, _ in packets})
+        self._count = 0
+        self._allocate(max(4, 2 * len(times)))
+        self._ring_t[: len(times)] = times
+        self._count = len(times)
+        slot_of = {t: k for k, t in enumerate(times)}
+        link_of_asset = {int(a): lk for lk, a in enumerate(self._link_assets)}
+        for t_sample, asset, i in packets:
+            slot, lk = slot_of[t_sample], link_of_asset[asset]
+            span = slice(int(self._spans[lk]), int(self._spans[lk + 1]))
+            self._ring_values[slot, :, span] = state[f"packet{i}/values"]
+            self._ring_arrival[slot, lk] = state[f"packet{i}/arrival_ns"]
+            self._ring_pending[slot, lk] = state[f"packet{i}/pending"]
