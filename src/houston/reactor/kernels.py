@@ -1,7 +1,10 @@
 """Compiled row kernels of the reactor: the exact point-kinetics step
 (:func:`houston.reactor.kinetics.step`), the plant's step (:func:`houston.reactor.plant
 .advance`, explicit or implicit feedback), and the model's sensor readings, controllers'
-drive, protection trips and telemetry (:mod:`houston.reactor.model`).
+drive, protection trips and telemetry (:mod:`houston.reactor.model`), and the model's whole
+step in sub-steps (:func:`substep_rows`), which runs the row loops of the frame kernels
+(:func:`_drive_loop`, :func:`_advance_loop`, :func:`_read_loop`) so that both give the same
+bits.
 
 The functions work on one row at a time and are written for numba. They are plain Python
 until :func:`compiled` runs (on the first step): it imports numba and compiles them

@@ -8,11 +8,12 @@ parameter set in :mod:`houston.reactor.design`.
 Controllers (what each does)
 ----------------------------
 * **Primary computer**: runs the plant. It drives the primary pump through its own cables,
-  and regulates the drums toward the power demand, acting on the measured power through a
-  10 s filter; withdrawal is blocked while the measured primary flow is below 80 % of rated
-  or the reactivity meter reads above +5 cents, and the drums go in above +10 cents (a
-  period limiter). It is the control system, not the protection system: it never scrams by
-  itself, though it executes a commanded scram.
+  and regulates the drums toward the power demand by a cascade: the measured power through a
+  10 s filter, beyond a 1 % band, asks for a reactivity (at most +8 cents: the period
+  limiter), and the drums are driven toward it on the reactivity meter (REGULATION_*);
+  withdrawal is blocked while the measured primary flow is below 90 % of rated, and the
+  drums go in above +10 cents. It is the control system, not the protection system: it never
+  scrams by itself, though it executes a commanded scram.
 * **Backup computer**: the reactor protection system when it is connected to this reactor
   (``connect_backup``): it scrams automatically on high fuel temperature, high core outlet
   temperature, low primary flow or high power, and executes commanded scrams; if the primary
@@ -38,6 +39,13 @@ primary coolant: the loop and its surroundings are a radiation area) and to ``UN
 (the primary boundary is breached by molten core: the site is contaminated). Past core damage
 the lumped liquid-coolant model is outside its validity (no boiling, no relocation): the
 temperatures it shows are indications only.
+
+Sub-steps
+---------
+A step longer than ``max_substep`` (1 s; a system with ``step = "10s"``) is taken in sub-steps
+of at most that, each what a frame of its length is (the sensors' draws keyed by its start),
+in one compiled call (:func:`houston.reactor.kernels.substep_rows`); a calm plant (quiet,
+drums at rest, pump steady) takes its whole step at once. See :meth:`SurfaceReactor.step`.
 
 Prediction
 ----------

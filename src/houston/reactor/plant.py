@@ -26,7 +26,8 @@ The feedback is that of the start of the step at the 1 s frame (explicit: the fr
 shorter than the feedback's time scale, and tests/reactor/test_plant.py compares 1 s frames
 with 0.25 s frames through a loss of flow), or that of the step's own mid-point temperatures,
 found by a bracketed secant, for the prediction's steps of minutes (``implicit=True``, see
-:func:`advance`): explicit feedback over such steps is unstable at power.
+:func:`advance`): explicit feedback over such steps is unstable at power. The kernel model
+never takes an explicit step longer than its ``max_substep`` (1 s) while the plant moves.
 """
 
 from __future__ import annotations
