@@ -133,6 +133,11 @@ class Session:
         #: Each system's step (ns) and own clock: the time it has been stepped to.
         self.step_ns: list[int] = [s.step_ns or world.frame_ns for s in world.systems]
         self.t_sys: list[int] = [0] * len(self.models)
+        # The systems stepped every frame, and a lower bound of the time at which a slower
+        # one has a whole step accumulated (until then, only the first ones need a look).
+        self._every_frame = [i for i, st in enumerate(self.step_ns) if st == world.frame_ns]
+        self._slow = len(self._every_frame) < len(self.models)
+        self._slow_due = 0
         # Systems whose telemetry changed since it was last sampled (the others hold).
         self._fresh: list[bool] = [True] * len(self.models)
         self.catalog = Catalog.from_models(self.models, {s.path: s.limits for s in world.systems})
@@ -154,6 +159,8 @@ class Session:
                 wires.append((sig.name, src, np.full((self.batch, *sig.shape), sig.default)))
             self._wiring.append(wires)
         self.bus: dict[str, NDArray[Any]] = {}
+        # Each system's outputs go on the bus as "path.signal".
+        self._bus_prefix = [f"{m.path}." if m.outputs else None for m in self.models]
         self._model_events: list[ModelEvent] = []
         self._contexts = [
             StepContext(
@@ -268,31 +275,43 @@ class Session:
     def _step_models(self, t: int, frame_end: bool, final: bool) -> None:
         """Step to ``t`` the systems due: those stepped every frame, and at a frame end the
         slower ones with a whole step accumulated (every one that lags, if ``final``)."""
-        frame = self.world.frame_ns
         t_sys = self.t_sys
+        if not (self._slow and frame_end and (final or t >= self._slow_due)):
+            for i in self._every_frame:
+                if t_sys[i] < t:
+                    self._step_one(i, t)
+            return
+        frame = self.world.frame_ns
+        due = None  # when the next slower system will have a whole step accumulated
         for i, step in enumerate(self.step_ns):
             ts = t_sys[i]
-            if ts < t and (step == frame or (frame_end and (final or ts + step <= t))):
+            if ts < t and (step == frame or final or ts + step <= t):
                 self._step_one(i, t)
+            if step != frame and (due is None or t_sys[i] + step < due):
+                due = t_sys[i] + step
+        assert due is not None
+        self._slow_due = due
 
     def _step_one(self, i: int, t1: int) -> None:
         """Step system ``i`` from its own clock to ``t1``; publish its outputs."""
         m = self.models[i]
-        ctx = self._contexts[i]
         bus = self.bus
         inputs = {
             name: (bus[src] if src is not None else default)
             for name, src, default in self._wiring[i]
         }
-        ctx.reset(self.t_sys[i], t1, self.frame_index, inputs)
-        m.step(ctx)
+        self._contexts[i].reset(self.t_sys[i], t1, self.frame_index, inputs)
+        m.step(self._contexts[i])
         self.t_sys[i] = t1
         self._fresh[i] = True
         events = self._model_events
         if events:
             self._log_model_events(events, t1, m.path)
             events.clear()
-        self._publish(m)
+        prefix = self._bus_prefix[i]
+        if prefix is not None:
+            for name, value in m.output_values().items():
+                bus[prefix + name] = value
 
     def _catch_up(self, i: int) -> None:
         """Bring system ``i`` to the session's time before an entry touches it."""
