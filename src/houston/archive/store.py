@@ -205,6 +205,8 @@ class ArchiveWriter:
         """Buffer one frame of telemetry ``(batch, n_params)``; flush when due."""
         block = self._block
         if block is None:
+            if not self._begun:
+                raise RuntimeError("ArchiveWriter.begin() must come before the first frame")
             frame_bytes = max(1, values.size * 8)
             capacity = max(1, min(self.flush_frames, self.buffer_bytes // frame_bytes))
             block = self._block = np.empty((capacity, *values.shape))
