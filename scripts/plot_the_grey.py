@@ -124,9 +124,9 @@ def moon(a: Any) -> None:
         "pathfinder.radar.range_m",
         "pathfinder.radar.radar_view",
         "buran.missiles.range_m",
-        "pathfinder.comms.link_up",
-        "buran.tracking.link_up",
-        "sea_dragon.comms.link_up",
+        "pathfinder.comms.link",
+        "buran.tracking.link",
+        "sea_dragon.comms.link",
     ]
     tab = a.telemetry(names, run=0, start_ns=int(1.5 * HOUR_NS))
     t = _col(tab, "t_ns") / HOUR_NS
@@ -147,7 +147,7 @@ def moon(a: Any) -> None:
     for i, (n, label) in enumerate(
         ((names[4], "Pathfinder"), (names[5], "Buran"), (names[6], "Sea Dragon 17"))
     ):
-        up = _col(tab, n) > 0.5
+        up = _col(tab, n) == 0  # LinkState.UP
         ax_l.fill_between(t, i, i + 0.8 * up, step="post", color=f"C{i}", alpha=0.7)
         ax_l.text(t[0], i + 0.3, f" {label}", fontsize=8)
     ax_l.set_yticks([])
