@@ -649,7 +649,8 @@ class Archive:
             if n not in known:
                 raise KeyError(f"no parameter {n!r} in this archive")
         links = self.downlinks()
-        tel = self.telemetry(list(dict.fromkeys(names)) or None, run=run)
+        index = {n: i for i, (n, _) in enumerate(self._catalog())}
+        tel = self._read([index[n] for n in dict.fromkeys(names)], None, None, run)
         t = tel.column("t_ns")
         now = t.to_numpy()
         columns: dict[str, Any] = {"t_ns": t}
