@@ -54,3 +54,33 @@ def test_distribution_moments() -> None:
 def test_negative_seed_refused() -> None:
     with pytest.raises(ValueError, match="non-negative"):
         run_seeds(-1, 2)
+
+
+def test_normal_many_equals_separate_draws() -> None:
+    """One draw for several counters is, bit for bit, the separate draws stacked."""
+    for batch, shape in ((1, (17,)), (5, (17,)), (3, (2, 3)), (4, ())):
+        r = BatchRandom(run_seeds(11, batch))
+        counters = [0, 1, 1024 * 7, 10**15 + 3, 2**53]
+        many = r.normal_many("m/sensors", counters, shape)
+        assert many.shape == (len(counters), batch, *shape)
+        for j, c in enumerate(counters):
+            assert np.array_equal(many[j], r.normal("m/sensors", c, shape))
+
+
+def test_model_normal_steps_equals_step_by_step() -> None:
+    """ModelRandom.normal_steps gives what at_step + normal gives step by step, and leaves the
+    generator where those calls leave it."""
+    from houston.core.model import ModelRandom
+
+    rng = BatchRandom(run_seeds(3, 4))
+    keys = [10**9 * k for k in range(1, 10)]
+    for first in (0, keys[0]):
+        a, b = ModelRandom(rng, "x.y", first), ModelRandom(rng, "x.y", first)
+        a.normal("sensors", (5,))
+        b.normal("sensors", (5,))
+        many = a.normal_steps("sensors", keys, (5,))
+        for j, k in enumerate(keys):
+            b.at_step(k)
+            assert np.array_equal(many[j], b.normal("sensors", (5,)))
+        assert np.array_equal(a.normal("sensors", (5,)), b.normal("sensors", (5,)))
+        assert np.array_equal(a.uniform("other", (2,)), b.uniform("other", (2,)))

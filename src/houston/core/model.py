@@ -330,6 +330,18 @@ class ModelRandom:
         key, counter = self._key(stream)
         return self._rng.uniform(key, counter, shape)
 
+    def normal_steps(
+        self, stream: str, keys: Sequence[int], shape: tuple[int, ...] = ()
+    ) -> NDArray[np.float64]:
+        """What ``at_step(k); normal(stream, shape)`` gives for each step key ``k`` of
+        ``keys`` in turn, stacked (shape ``(len(keys), batch, *shape)``), in one draw; the
+        generator is left as those calls leave it."""
+        counters = []
+        for k in keys:
+            self.at_step(k)
+            counters.append(self._key(stream)[1])
+        return self._rng.normal_many(f"{self._path}/{stream}", counters, shape)
+
 
 class Model:
     """Base class of every simulated system. See the module docstring for the contract."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -94,6 +95,26 @@ class BatchRandom:
         """Standard normal draws (Box–Muller), shape ``(batch, *shape)``."""
         u = self.uniform(stream, counter, (2, *shape))
         u1, u2 = u[:, 0], u[:, 1]
+        return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
+
+    def normal_many(
+        self, stream: str, counters: Sequence[int], shape: tuple[int, ...] = ()
+    ) -> NDArray[np.float64]:
+        """``normal(stream, c, shape)`` for each counter ``c`` of ``counters``, stacked:
+        shape ``(len(counters), batch, *shape)``, bit for bit the separate draws (the same
+        keys and the same element-wise arithmetic, in one pass)."""
+        n = 2 * math.prod(shape)
+        sk = stream_key(stream)
+        keys = np.array(
+            [_mix_int(sk ^ (int(c) * 0xD1B54A32D192ED03 & _MASK)) for c in counters],
+            dtype=np.uint64,
+        )
+        base = self._seed_keys[None, :, None] ^ keys[:, None, None]
+        z = _mix(base + _offsets(n)[None])
+        u = ((z >> _S11).astype(np.float64) * 2.0**-53 + 2.0**-54).reshape(
+            (len(keys), self.batch, 2, *shape)
+        )
+        u1, u2 = u[:, :, 0], u[:, :, 1]
         return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
 
     def subset(self, rows: NDArray[np.intp]) -> BatchRandom:

@@ -969,9 +969,8 @@ class SurfaceReactor(Model):
             if k == 1:
                 if calm.all():
                     break
-                for j in range(1, parts):
-                    ctx.random.at_step(bounds[j])
-                    normal[j] = ctx.random.normal("sensors", (_N_CHANNELS,))
+                # The draws of sub-steps 1.. as separate steps starting there draw them.
+                normal[1:] = ctx.random.normal_steps("sensors", bounds[1:parts], (_N_CHANNELS,))
             k = kernel(k, 1 if k == 0 else parts, h, dt, *args)
             self._recompute()
         if (when >= 0).any():
