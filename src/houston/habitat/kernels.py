@@ -18,6 +18,7 @@ from numba import njit
 from numpy.typing import NDArray
 
 from houston.core.constants import R_GAS_J_MOL_K
+from houston.habitat.fastnet import advance
 from houston.habitat.instruments import leak_row, read_row, vote_row
 
 _F = NDArray[np.float64]
@@ -314,3 +315,241 @@ def post(
                 flags += 1
             e += 1
     return flags
+
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_S30 = np.uint64(30)
+_S27 = np.uint64(27)
+_S31 = np.uint64(31)
+_S11 = np.uint64(11)
+_TWO_PI = 2.0 * np.pi
+
+
+@njit(cache=True)
+def _uniform_bits(base: np.uint64, element: int) -> float:
+    """The uniform draw of :meth:`houston.core.random.BatchRandom.uniform` for a run's key
+    ``base`` (its seed key xor the stream and counter key) and a 0-based element."""
+    z = base + np.uint64(element + 1) * _GOLDEN
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    z = z ^ (z >> _S31)
+    return float(z >> _S11) * 2.0**-53 + 2.0**-54
+
+
+@njit(cache=True)
+def box_muller_inputs(seed_keys: NDArray[np.uint64], key: np.uint64, u1: _F, angle: _F) -> None:
+    """The two uniform halves of a standard normal draw of shape (B, C) (``u1``, and the
+    angle ``2 pi u2``), exactly as :meth:`houston.core.random.BatchRandom.normal` forms them
+    from its counter key ``key``; the normal is ``sqrt(-2 log u1) cos(angle)``, with ``log``
+    and ``cos`` taken by numpy so that the bits are numpy's (see :func:`normal_from`)."""
+    c = u1.shape[1]
+    for row in range(u1.shape[0]):
+        base = seed_keys[row] ^ key
+        for e in range(c):
+            u1[row, e] = _uniform_bits(base, e)
+        for e in range(c):
+            angle[row, e] = _TWO_PI * _uniform_bits(base, c + e)
+
+
+@njit(cache=True)
+def step(
+    hatch_state: NDArray[np.int8],
+    valve_open: _B,
+    tank_open: _B,
+    tank_failed: _B,
+    tank_position: _F,
+    tank_feeding: _B,
+    hole_area: _F,
+    hatch_kc: _F,
+    valve_kc: _F,
+    tank_kc: _F,
+    tank_max: _F,
+    tank_set: _F,
+    tank_deadband: _F,
+    tank_node: _I,
+    area: _F,
+    cap: _F,
+    mass: _F,
+    temperature: _F,
+    volume: _F,
+    vac: _B,
+    link_a: _I,
+    link_b: _I,
+    one_way: _B,
+    molar_mass: _F,
+    cp: _F,
+    dt_s: float,
+    dp_t: float,
+    rtol: float,
+    atol: float,
+    max_iterations: int,
+    max_halvings: int,
+    max_halvings_dt: int,
+    picard: int,
+    moved: _F,
+    iterations: NDArray[np.int64],
+    converged: _B,
+    residual: _F,
+    substeps: NDArray[np.int64],
+    log_u1: _F,
+    cos_angle: _F,
+    normal: _F,
+    drawn: bool,
+    o2: int,
+    ch_block: _I,
+    ch_node: _I,
+    noise: _F,
+    zeros: _F,
+    resolution: _F,
+    low: _F,
+    high: _F,
+    drift: _F,
+    last: _F,
+    stuck: _B,
+    dropout: _B,
+    bias: _F,
+    drift_rate: _F,
+    reading: _F,
+    vote_first: _I,
+    vote_count: _I,
+    voted: _F,
+    spread: _F,
+    ema_short: _F,
+    ema_long: _F,
+    leak: _F,
+    nominal_t: _F,
+    tau_short: float,
+    tau_long: float,
+    true_pressure: _F,
+    true_ppo2: _F,
+    link_flow: _F,
+    hatch_a: _I,
+    hatch_b: _I,
+    tank_volume: _F,
+    tank_mm: _F,
+    off: _I,
+    tm: _F,
+    seen_hatch: NDArray[np.int8],
+    seen_hole: _F,
+    seen_tank_empty: _B,
+    tank_empty_mass: _F,
+    seen_depressurised: _B,
+    depress_low: float,
+    depress_high: float,
+    events: NDArray[np.int8],
+) -> int:
+    """One whole step of the model in one call: :func:`links`, the network step
+    (:func:`houston.habitat.fastnet.advance`, masses in place), the sensor noise
+    ``sqrt(-2 log u1) cos(angle)`` from numpy's ``log_u1`` and ``cos_angle`` (the arithmetic
+    of :meth:`houston.core.random.BatchRandom.normal`; when ``drawn`` is False, ``normal``
+    already holds the draw), then :func:`post`. Returns
+    :func:`post`'s count of event flags."""
+    links(
+        hatch_state,
+        valve_open,
+        tank_open,
+        tank_failed,
+        tank_position,
+        tank_feeding,
+        hole_area,
+        true_pressure,
+        hatch_kc,
+        valve_kc,
+        tank_kc,
+        tank_max,
+        tank_set,
+        tank_deadband,
+        tank_node,
+        area,
+        cap,
+    )
+    advance(
+        mass,
+        temperature,
+        volume,
+        vac,
+        link_a,
+        link_b,
+        one_way,
+        area,
+        cap,
+        molar_mass,
+        cp,
+        dt_s,
+        dp_t,
+        rtol,
+        atol,
+        max_iterations,
+        max_halvings,
+        max_halvings_dt,
+        picard,
+        mass,
+        moved,
+        iterations,
+        converged,
+        residual,
+        substeps,
+    )
+    if drawn:
+        for row in range(normal.shape[0]):
+            for c in range(normal.shape[1]):
+                normal[row, c] = math.sqrt(-2.0 * log_u1[row, c]) * cos_angle[row, c]
+    return post(
+        mass,
+        temperature,
+        moved,
+        dt_s,
+        volume,
+        molar_mass,
+        o2,
+        ch_block,
+        ch_node,
+        noise,
+        zeros,
+        resolution,
+        low,
+        high,
+        drift,
+        last,
+        normal,
+        stuck,
+        dropout,
+        bias,
+        drift_rate,
+        reading,
+        vote_first,
+        vote_count,
+        voted,
+        spread,
+        ema_short,
+        ema_long,
+        leak,
+        nominal_t,
+        tau_short,
+        tau_long,
+        true_pressure,
+        true_ppo2,
+        link_flow,
+        hatch_state,
+        hatch_a,
+        hatch_b,
+        valve_open,
+        tank_open,
+        tank_failed,
+        tank_volume,
+        tank_mm,
+        iterations,
+        off,
+        tm,
+        hole_area,
+        seen_hatch,
+        seen_hole,
+        seen_tank_empty,
+        tank_empty_mass,
+        seen_depressurised,
+        depress_low,
+        depress_high,
+        events,
+    )

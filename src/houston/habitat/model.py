@@ -58,12 +58,14 @@ from houston.core.model import (
     Failure,
     Limits,
     Model,
+    ModelRandom,
     Param,
     Signal,
     State,
     StepContext,
     Telemetry,
 )
+from houston.core.random import _MASK, BatchRandom, _mix_int, stream_key
 from houston.habitat.gas import DRY_AIR_MOLE_FRACTION, MOLAR_MASS_KG_MOL, N_SPECIES, O2
 from houston.habitat.labels import (
     CLOSED,
@@ -74,6 +76,9 @@ from houston.habitat.labels import (
     hatch_frame,
     node_frame,
 )
+
+# The counter multiplier of houston.core.random.BatchRandom.bits (a test keeps them equal).
+_COUNTER_MULTIPLIER = 0xD1B54A32D192ED03
 
 VALVE_STATES = ("CLOSED", "OPEN")
 TANK_VALVE_STATES = ("CLOSED", "OPEN", "FAILED")
@@ -604,6 +609,13 @@ class GasNetworkModel(Model):
         self._tm_offsets = np.array([x.start for x in self._tm_slices.values()], dtype=np.intp)
         n_events = 3 * n + len(lay.hatches) + t
         self._events_buf = np.zeros((self.batch, n_events), dtype=np.int8)
+        c = len(kinds)
+        self._log_u1 = np.zeros((self.batch, c))
+        self._cos_angle = np.zeros((self.batch, c))
+        self._normal = np.zeros((self.batch, c))
+        self._leak_window = float(p["leak_window"])
+        self._depress_limit = float(p["depressurised_below"])
+        self._tank_empty_mass = TANK_EMPTY_FRACTION * self._tank_mass0
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -643,10 +655,15 @@ class GasNetworkModel(Model):
         self._events_buf[...] = 0
 
     def step(self, ctx: StepContext) -> None:
-        s, k = self.state, self._kernels
+        s, k, fast = self.state, self._kernels, self._fast
         if k is None:
             k = self._load_kernels()
-        k.links(
+            fast = self._fast
+        drawn = self._draw_noise(ctx)
+        dp_t, rtol, atol, max_it, max_halvings, max_halvings_dt, picard = fast._scalars
+        window = self._leak_window
+        limit = self._depress_limit
+        flags = k.step(
             s["hatch_state"],
             s["valve_open"],
             s["tank_open"],
@@ -654,7 +671,6 @@ class GasNetworkModel(Model):
             s["tank_failed_position"],
             s["tank_feeding"],
             s["hole_area"],
-            s["true_pressure"],
             self._hatch_kc,
             self._valve_kc,
             self._tank_kc,
@@ -664,18 +680,93 @@ class GasNetworkModel(Model):
             self._tank_node,
             self._area,
             self._cap,
-        )
-        self._fast.advance(
             s["mass"],
             s["temperature"],
-            self._area,
-            self._cap,
+            fast.volume,
+            fast.vac,
+            fast.a,
+            fast.b,
+            fast.one_way,
+            fast.molar_mass,
+            fast.cp,
             ctx.dt_s,
-            s["mass"],
+            dp_t,
+            rtol,
+            atol,
+            max_it,
+            max_halvings,
+            max_halvings_dt,
+            picard,
             self._moved,
-            (s["iterations"], *self._results),
+            s["iterations"],
+            *self._results,
+            self._log_u1,
+            self._cos_angle,
+            self._normal,
+            drawn,
+            O2,
+            self._ch_block,
+            self.layout.sensor_node,
+            self._noise,
+            self._zeros_c,
+            self._resolution,
+            self._low,
+            self._high,
+            s["sensor_drift"],
+            s["sensor_last"],
+            s["sensor_stuck"],
+            s["sensor_dropout"],
+            s["sensor_bias"],
+            s["sensor_drift_rate"],
+            s["reading"],
+            self._vote_first,
+            self._vote_count,
+            s["voted"],
+            s["spread"],
+            s["ema_short"],
+            s["ema_long"],
+            s["leak"],
+            self._nominal_t,
+            window / 6.0,
+            window,
+            s["true_pressure"],
+            s["true_ppo2"],
+            s["link_flow"],
+            self._hatch_a,
+            self._hatch_b,
+            self._tank_volume,
+            self._tank_mm,
+            self._tm_offsets,
+            s["tm"],
+            s["seen_hatch"],
+            s["seen_hole"],
+            s["seen_tank_empty"],
+            self._tank_empty_mass,
+            s["seen_depressurised"],
+            limit,
+            1.05 * limit,
+            self._events_buf,
         )
-        self._post(ctx, ctx.dt_s)
+        if flags:
+            self._emit(ctx, limit)
+
+    def _draw_noise(self, ctx: StepContext) -> bool:
+        """The step's sensor noise, ``ctx.random.normal("sensors", (C,))`` bit for bit: with
+        the session's generator, the uniforms come from a compiled loop and only ``log`` and
+        ``cos`` from numpy (into ``_log_u1`` and ``_cos_angle``; returns True); with any other
+        generator, the draw itself goes into ``_normal`` (returns False)."""
+        rnd = ctx.random
+        if type(rnd) is not ModelRandom or type(rnd._rng) is not BatchRandom:
+            self._normal[...] = rnd.normal("sensors", (len(self.layout.sensors),))
+            return False
+        stream, counter = rnd._key("sensors")
+        key = _mix_int(stream_key(stream) ^ (counter * _COUNTER_MULTIPLIER & _MASK))
+        self._kernels.box_muller_inputs(
+            rnd._rng._seed_keys, np.uint64(key), self._log_u1, self._cos_angle
+        )
+        np.log(self._log_u1, out=self._log_u1)
+        np.cos(self._cos_angle, out=self._cos_angle)
+        return True
 
     def _load_kernels(self) -> Any:
         from houston.habitat import kernels
