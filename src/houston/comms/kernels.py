@@ -150,3 +150,87 @@ def choose(
             link[b] = DOWN_GEOMETRY
         else:
             link[b] = DOWN_FAILURE
+
+
+@njit(cache=True)
+def links(
+    sin_el: _F,
+    sin_site: _F,
+    clear: _B,
+    rng: _F,
+    sin_mask: _F,
+    surface: bool,
+    sin_antenna_mask: _F,
+    selected: _I,
+    antenna: _I,
+    lost: _B,
+    transmitter_failed: _B,
+    antenna_up: int,
+    inv_c: float,
+    station: _I,
+    best: _I,
+    link: _I,
+    station_link: _I,
+    up: _F,
+    light_time: _F,
+    reported_up: _B,
+    reported_station: _I,
+) -> bool:
+    """The link model's ``_links`` in one pass: each run's equipment (the antenna in use
+    is ``antenna_up`` and not lost, the transmitter works; a surface site's mask is that
+    antenna's), :func:`choose`, ``up`` and the ``light_time`` to the reported station
+    (``range * inv_c``). Returns whether any run's link changed from what was last
+    announced (``reported_up``, ``reported_station``): whether there is an event to emit."""
+    nb = sin_el.shape[0]
+    ok = np.empty(nb, dtype=np.bool_)
+    site_mask = np.empty(nb)
+    current = station.copy()
+    for b in range(nb):
+        k = selected[b]
+        ok[b] = (antenna[b, k] == antenna_up) and not lost[b, k] and not transmitter_failed[b]
+        site_mask[b] = sin_antenna_mask[k] if surface else -2.0
+    choose(
+        sin_el, sin_site, clear, sin_mask, site_mask, ok, current, station, best, link, station_link
+    )
+    changed = False
+    for b in range(nb):
+        st = station[b]
+        is_up = st >= 0
+        up[b] = 1.0 if is_up else 0.0
+        light_time[b] = rng[b, best[b]] * inv_c
+        if is_up != reported_up[b] or (is_up and st != reported_station[b]):
+            changed = True
+    return changed
+
+
+@njit(cache=True)
+def telemetry_rows(
+    out: _F,
+    link: _I,
+    station: _I,
+    light_time: _F,
+    rng: _F,
+    best: _I,
+    selected: _I,
+    transmitter_failed: _B,
+    antenna: _I,
+    lost: _B,
+    antenna_lost: int,
+    earth_elevation: _F,
+    surface: bool,
+) -> None:
+    """The link model's telemetry into ``out`` ``(batch, n_telemetry)`` in declared order,
+    but for the elevation (column 3, taken with numpy's arcsine by the caller)."""
+    nb = out.shape[0]
+    na = antenna.shape[1]
+    for b in range(nb):
+        out[b, 0] = link[b]
+        out[b, 1] = station[b] + 1
+        out[b, 2] = light_time[b]
+        out[b, 4] = rng[b, best[b]]
+        out[b, 5] = selected[b]
+        out[b, 6] = 1.0 if transmitter_failed[b] else 0.0
+        for k in range(na):
+            out[b, 7 + k] = antenna_lost if lost[b, k] else antenna[b, k]
+        if surface:
+            out[b, 7 + na] = earth_elevation[b]

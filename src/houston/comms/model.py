@@ -82,6 +82,7 @@ __all__ = ["AntennaState", "CommsLink", "LinkState"]
 
 #: "Never evaluated", for the time of the last geometry.
 _NEVER = -(2**62)
+_INV_C = 1.0 / C_M_S
 #: Kernel time zero when a model is stepped without a scenario epoch (J2000.0 TT, in TAI).
 _J2000_EPOCH = Epoch(2_451_545.0, -32.184 / 86_400.0, "2000-01-01T11:58:55.816Z")
 
@@ -374,6 +375,7 @@ class CommsLink(Model):
             )
         self.telemetry = tuple(tm)
         super().__init__(path, p, batch)
+        self._rows = np.arange(self.batch)
 
     # -- geometry and links --------------------------------------------------------------
 
@@ -407,29 +409,36 @@ class CommsLink(Model):
         )
         s["geometry_t_ns"][:] = t_ns
 
-    def _links(self) -> None:
-        """Combine geometry and equipment into the link state, the station and the outputs."""
+    def _links(self) -> bool:
+        """Combine geometry and equipment into the link state, the station and the outputs
+        (one compiled pass, :func:`houston.comms.kernels.links`); returns whether any run's
+        link changed from what was last announced."""
         s = self.state
-        rows = np.arange(self.batch)
-        sel = s["selected"]
-        working = (s["antenna"][rows, sel] == AntennaState.UP) & ~s["lost"][rows, sel]
-        equipment_ok = working & ~self.failed("transmitter_failed")
-        site_mask = self._sin_antenna_mask[sel] if self.surface else np.full(self.batch, -2.0)
-        kernels.choose(
-            s["sin_elevation"],
-            s["sin_site"],
-            s["clear"],
-            self._sin_station_mask,
-            site_mask,
-            equipment_ok,
-            s["station"].copy(),
-            s["station"],
-            s["best"],
-            s["link"],
-            s["station_link"],
+        return bool(
+            kernels.links(
+                s["sin_elevation"],
+                s["sin_site"],
+                s["clear"],
+                s["range"],
+                self._sin_station_mask,
+                self.surface,
+                self._sin_antenna_mask,
+                s["selected"],
+                s["antenna"],
+                s["lost"],
+                s["failure.transmitter_failed"],
+                int(AntennaState.UP),
+                _INV_C,
+                s["station"],
+                s["best"],
+                s["link"],
+                s["station_link"],
+                s["up"],
+                s["light_time"],
+                s["reported_up"],
+                s["reported_station"],
+            )
         )
-        s["up"][:] = s["station"] >= 0
-        s["light_time"][:] = s["range"][rows, s["best"]] * (1.0 / C_M_S)
 
     def _announce(self, ctx: StepContext) -> None:
         """AOS, LOS and handover events for the runs whose link changed."""
@@ -496,8 +505,8 @@ class CommsLink(Model):
     def step(self, ctx: StepContext) -> None:
         if ctx.t1_ns - int(self.state["geometry_t_ns"][0]) >= self._interval_ns:
             self._geometry(ctx, ctx.t1_ns)
-        self._links()
-        self._announce(ctx)
+        if self._links():
+            self._announce(ctx)
 
     def output_values(self) -> Mapping[str, NDArray[Any]]:
         s = self.state
@@ -506,6 +515,29 @@ class CommsLink(Model):
             "light_time_s": s["light_time"],
             "station_link": s["station_link"],
         }
+
+    def sample(self, out: NDArray[np.float64]) -> None:
+        """:meth:`telemetry_values` into ``out`` in one compiled pass (the elevation's
+        arcsine with numpy's, as there)."""
+        s = self.state
+        best = s["best"]
+        kernels.telemetry_rows(
+            out,
+            s["link"],
+            s["station"],
+            s["light_time"],
+            s["range"],
+            best,
+            s["selected"],
+            s["failure.transmitter_failed"],
+            s["antenna"],
+            s["lost"],
+            int(AntennaState.LOST),
+            s["earth_elevation"],
+            self.surface,
+        )
+        sin_el = s["sin_elevation"]
+        out[:, 3] = np.arcsin(np.clip(sin_el[self._rows, best], -1.0, 1.0))
 
     def telemetry_values(self) -> Mapping[str, NDArray[Any]]:
         s = self.state
