@@ -670,6 +670,9 @@ class SurfaceReactor(Model):
 
     def __init__(self, path: str, params: Mapping[str, Any], batch: int) -> None:
         super().__init__(path, params, batch)
+        #: Whether the last step longer than a sub-step moved (a hint for drawing the sensors'
+        #: noise of a step at once; never changes a result).
+        self._moved = True
         try:
             self._pp = design.plant_params(self.p)
         except ValueError as exc:
@@ -930,8 +933,17 @@ class SurfaceReactor(Model):
         parts = max(1, -(-span // self._max_substep_ns))
         bounds = [ctx.t0_ns + span * k // parts for k in range(parts + 1)]
         h = np.array([(bounds[k + 1] - bounds[k]) * 1e-9 for k in range(parts)])
-        normal = np.empty((parts, self.batch, _N_CHANNELS))
-        normal[0] = ctx.random.normal("sensors", (_N_CHANNELS,))
+        # The sensors' draws of sub-step k are those of a step starting at bounds[k]. Those
+        # of sub-steps 1.. are needed only if a row moves: drawn with sub-step 0's in one
+        # call when the last step moved, else after sub-step 0 if it is not calm (either
+        # way the same numbers).
+        if parts > 1 and self._moved:
+            normal = ctx.random.normal_steps("sensors", bounds[:parts], (_N_CHANNELS,))
+            drawn = True
+        else:
+            normal = np.empty((parts, self.batch, _N_CHANNELS))
+            normal[0] = ctx.random.normal("sensors", (_N_CHANNELS,))
+            drawn = False
         calm = np.zeros(self.batch, dtype=bool)
         when = np.full((3, self.batch), -1, dtype=np.int64)
         const, caps, beta, lam, gen, af, ac = kernel_params(self._pp, self.batch)
@@ -969,10 +981,12 @@ class SurfaceReactor(Model):
             if k == 1:
                 if calm.all():
                     break
-                # The draws of sub-steps 1.. as separate steps starting there draw them.
-                normal[1:] = ctx.random.normal_steps("sensors", bounds[1:parts], (_N_CHANNELS,))
+                if not drawn:
+                    normal[1:] = ctx.random.normal_steps("sensors", bounds[1:parts], (_N_CHANNELS,))
             k = kernel(k, 1 if k == 0 else parts, h, dt, *args)
             self._recompute()
+        if parts > 1:
+            self._moved = not calm.all()
         if (when >= 0).any():
             self._step_events(ctx, when, calm, bounds)
 
