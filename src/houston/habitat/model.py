@@ -616,6 +616,38 @@ class GasNetworkModel(Model):
         self._leak_window = float(p["leak_window"])
         self._depress_limit = float(p["depressurised_below"])
         self._tank_empty_mass = TANK_EMPTY_FRACTION * self._tank_mass0
+        self._pack_state()
+
+    def _pack_state(self) -> None:
+        """The states of :data:`kernels.STATE_F`, ``STATE_B`` and ``STATE_I8` become views of
+        one buffer per dtype, and the area, flow cap and residual of one scratch buffer."""
+        from houston.habitat import kernels
+
+        shapes = {st.name: st.shape for st in self.states}
+        b = self.batch
+        state = dict(self.state)
+        buffers, offsets = [], []
+        for names, dtype in (
+            (kernels.STATE_F, np.float64),
+            (kernels.STATE_B, np.bool_),
+            (kernels.STATE_I8, np.int8),
+        ):
+            sizes = [int(np.prod(shapes[x])) for x in names]
+            off = np.cumsum([0, *sizes]).astype(np.intp)
+            buf = np.zeros((b, int(off[-1])), dtype=dtype)
+            for x, o, size in zip(names, off, sizes, strict=False):
+                state[x] = buf[:, o : o + size].reshape((b, *shapes[x]))
+            buffers.append(buf)
+            offsets.append(off)
+        self._state_buffers = tuple(buffers)
+        self._state_offsets = tuple(offsets)
+        self.state = _FixedState(state, frozenset(shapes))
+        nl = self.network.n_links
+        self._scratch_offsets = np.array([0, nl, 2 * nl, 2 * nl + 1], dtype=np.intp)
+        self._scratch = np.zeros((b, 2 * nl + 1))
+        self._area = self._scratch[:, :nl]
+        self._cap = self._scratch[:, nl : 2 * nl]
+        self._cap[...] = np.inf
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -655,100 +687,12 @@ class GasNetworkModel(Model):
         self._events_buf[...] = 0
 
     def step(self, ctx: StepContext) -> None:
-        s, k, fast = self.state, self._kernels, self._fast
+        k = self._kernels
         if k is None:
             k = self._load_kernels()
-            fast = self._fast
         drawn = self._draw_noise(ctx)
-        dp_t, rtol, atol, max_it, max_halvings, max_halvings_dt, picard = fast._scalars
-        window = self._leak_window
-        limit = self._depress_limit
-        flags = k.step(
-            s["hatch_state"],
-            s["valve_open"],
-            s["tank_open"],
-            s["tank_failed"],
-            s["tank_failed_position"],
-            s["tank_feeding"],
-            s["hole_area"],
-            self._hatch_kc,
-            self._valve_kc,
-            self._tank_kc,
-            self._tank_max,
-            self._tank_set,
-            self._tank_deadband,
-            self._tank_node,
-            self._area,
-            self._cap,
-            s["mass"],
-            s["temperature"],
-            fast.volume,
-            fast.vac,
-            fast.a,
-            fast.b,
-            fast.one_way,
-            fast.molar_mass,
-            fast.cp,
-            ctx.dt_s,
-            dp_t,
-            rtol,
-            atol,
-            max_it,
-            max_halvings,
-            max_halvings_dt,
-            picard,
-            self._moved,
-            s["iterations"],
-            *self._results,
-            self._log_u1,
-            self._cos_angle,
-            self._normal,
-            drawn,
-            O2,
-            self._ch_block,
-            self.layout.sensor_node,
-            self._noise,
-            self._zeros_c,
-            self._resolution,
-            self._low,
-            self._high,
-            s["sensor_drift"],
-            s["sensor_last"],
-            s["sensor_stuck"],
-            s["sensor_dropout"],
-            s["sensor_bias"],
-            s["sensor_drift_rate"],
-            s["reading"],
-            self._vote_first,
-            self._vote_count,
-            s["voted"],
-            s["spread"],
-            s["ema_short"],
-            s["ema_long"],
-            s["leak"],
-            self._nominal_t,
-            window / 6.0,
-            window,
-            s["true_pressure"],
-            s["true_ppo2"],
-            s["link_flow"],
-            self._hatch_a,
-            self._hatch_b,
-            self._tank_volume,
-            self._tank_mm,
-            self._tm_offsets,
-            s["tm"],
-            s["seen_hatch"],
-            s["seen_hole"],
-            s["seen_tank_empty"],
-            self._tank_empty_mass,
-            s["seen_depressurised"],
-            limit,
-            1.05 * limit,
-            self._events_buf,
-        )
-        if flags:
-            self._emit(ctx, limit)
+        if k.step_packed(*self._packed_args, ctx.dt_s, drawn):
+            self._emit(ctx, self._depress_limit)
 
     def _draw_noise(self, ctx: StepContext) -> bool:
         """The step's sensor noise, ``ctx.random.normal("sensors", (C,))`` bit for bit: with
@@ -772,8 +716,69 @@ class GasNetworkModel(Model):
         from houston.habitat import kernels
         from houston.habitat.fastnet import FastNetwork
 
-        self._fast = FastNetwork(self.network)
+        self._fast = fast = FastNetwork(self.network)
         self._kernels = kernels
+        dp_t, rtol, atol, max_it, max_halvings, max_halvings_dt, picard = fast._scalars
+        window = self._leak_window
+        limit = self._depress_limit
+        const_f = {
+            "hatch_kc": self._hatch_kc,
+            "valve_kc": self._valve_kc,
+            "tank_kc": self._tank_kc,
+            "tank_max": self._tank_max,
+            "tank_set": self._tank_set,
+            "tank_deadband": self._tank_deadband,
+            "volume": fast.volume,
+            "molar_mass": fast.molar_mass,
+            "cp": fast.cp,
+            "noise": self._noise,
+            "zeros": self._zeros_c,
+            "resolution": self._resolution,
+            "low": self._low,
+            "high": self._high,
+            "nominal_t": self._nominal_t,
+            "tank_volume": self._tank_volume,
+            "tank_mm": self._tank_mm,
+            "tank_empty_mass": self._tank_empty_mass,
+            "scalars": [dp_t, rtol, atol, window / 6.0, window, limit, 1.05 * limit],
+        }
+        const_i = {
+            "tank_node": self._tank_node,
+            "link_a": fast.a,
+            "link_b": fast.b,
+            "ch_block": self._ch_block,
+            "ch_node": self.layout.sensor_node,
+            "vote_first": self._vote_first,
+            "vote_count": self._vote_count,
+            "hatch_a": self._hatch_a,
+            "hatch_b": self._hatch_b,
+            "off": self._tm_offsets,
+            "scalars": [max_it, max_halvings, max_halvings_dt, picard, O2],
+        }
+        const_b = {"vac": fast.vac, "one_way": fast.one_way}
+        s = self.state
+        self._packed_args = (
+            s["mass"],
+            self._moved,
+            s["iterations"],
+            self._state_buffers[0],
+            self._state_offsets[0],
+            self._state_buffers[1],
+            self._state_offsets[1],
+            self._state_buffers[2],
+            self._state_offsets[2],
+            *_flat(const_f, kernels.CONST_F, np.float64),
+            *_flat(const_i, kernels.CONST_I, np.intp),
+            *_flat(const_b, kernels.CONST_B, np.bool_),
+            self._scratch,
+            self._scratch_offsets,
+            self._results[0],
+            self._results[2],
+            self._log_u1,
+            self._cos_angle,
+            self._normal,
+            self._events_buf,
+        )
         return kernels
 
     def _post(self, ctx: StepContext, dt: float, emit: bool = True) -> None:
@@ -1030,6 +1035,40 @@ class GasNetworkModel(Model):
 
 
 # -- helpers ---------------------------------------------------------------------------------
+
+
+def _flat(
+    arrays: Mapping[str, Any], order: tuple[str, ...], dtype: Any
+) -> tuple[NDArray[Any], NDArray[np.intp]]:
+    """The arrays named in ``order`` end to end in one flat array, and their offsets."""
+    parts = [np.asarray(arrays[name], dtype=dtype).ravel() for name in order]
+    offsets = np.cumsum([0, *(x.size for x in parts)]).astype(np.intp)
+    flat = np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+    return np.ascontiguousarray(flat, dtype=dtype), offsets
+
+
+class _FixedState(dict):  # type: ignore[type-arg]
+    """A model's state whose declared arrays keep their identity: assigning one (a restored
+    checkpoint does) copies the values into it, so that the views and the compiled step's
+    arguments built once stay those of the state."""
+
+    def __init__(self, state: Mapping[str, NDArray[Any]], fixed: frozenset[str]) -> None:
+        super().__init__(state)
+        self._fixed = fixed
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        if name in self._fixed and name in self:
+            target = dict.__getitem__(self, name)
+            value = np.asarray(value)
+            if value.shape != target.shape:
+                raise ValueError(f"state {name!r}: shape {value.shape}, expected {target.shape}")
+            target[...] = value
+        else:
+            dict.__setitem__(self, name, value)
+
+    def update(self, *args: Any, **kw: Any) -> None:
+        for name, value in dict(*args, **kw).items():
+            self[name] = value
 
 
 def _plural(what: str) -> str:
