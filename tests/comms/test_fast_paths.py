@@ -55,3 +55,24 @@ def test_surface_sample_equals_telemetry_values() -> None:
     m.command("switch_to_backup", {}, everyone)
     m.step(ctx(m, S, 2 * S, {}, 3))
     _same_sample(m)
+
+
+def test_compiled_site_position_equals_site_gcrf() -> None:
+    """The surface site's GCRF position and vertical, compiled, equal
+    :func:`houston.comms.visibility.site_gcrf` bit for bit (at knots and between them)."""
+    from houston.comms import kernels, lunar
+    from houston.comms.visibility import environment_at, site_gcrf
+    from tests.comms.test_model import EPOCH
+
+    rng = np.random.default_rng(4)
+    for t_s in (0, 10, 60, 3_590, 86_400 + 25):
+        env = environment_at(EPOCH, t_s * S)
+        for _ in range(20):
+            lat, lon = rng.uniform(-1.5, 1.5), rng.uniform(-3.1, 3.1)
+            site = lunar.SurfaceSite("s", lat, lon, rng.uniform(-2e3, 5e3))
+            r, up = kernels.site_gcrf(
+                env.moon_matrix, site.r_fixed_m, site.up_fixed, env.r_moon_gcrf_m
+            )
+            r0, up0 = site_gcrf(env, site.r_fixed_m, site.up_fixed)
+            np.testing.assert_array_equal(r, r0)
+            np.testing.assert_array_equal(up, up0)

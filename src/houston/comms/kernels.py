@@ -234,3 +234,23 @@ def telemetry_rows(
             out[b, 7 + k] = antenna_lost if lost[b, k] else antenna[b, k]
         if surface:
             out[b, 7 + na] = earth_elevation[b]
+
+
+@njit(cache=True)
+def site_gcrf(moon_matrix: _F, r_fixed: _F, up_fixed: _F, r_moon: _F) -> tuple[_F, _F]:
+    """:func:`houston.comms.visibility.site_gcrf` at one time, ``(3,)`` each: the same sums
+    in the same order (``Mᵀ r_fixed + r_moon``, ``Mᵀ up_fixed``)."""
+    r = np.empty(3)
+    up = np.empty(3)
+    for i in range(3):
+        r[i] = (
+            moon_matrix[0, i] * r_fixed[0]
+            + moon_matrix[1, i] * r_fixed[1]
+            + moon_matrix[2, i] * r_fixed[2]
+        ) + r_moon[i]
+        up[i] = (
+            moon_matrix[0, i] * up_fixed[0]
+            + moon_matrix[1, i] * up_fixed[1]
+            + moon_matrix[2, i] * up_fixed[2]
+        )
+    return r, up

@@ -63,7 +63,7 @@ from numpy.typing import NDArray
 
 from houston.comms import kernels, lunar
 from houston.comms.networks import NETWORKS, StationSet, select_stations
-from houston.comms.visibility import environment_at, site_gcrf, stations_gcrf
+from houston.comms.visibility import environment_at, stations_gcrf
 from houston.core.constants import C_M_S, R_MOON_M
 from houston.core.model import (
     Command,
@@ -386,7 +386,9 @@ class CommsLink(Model):
         st_r, st_up = stations_gcrf(env, self.stations)
         s = self.state
         if self.surface:
-            r, up = site_gcrf(env, self._site_r, self._site_up)
+            r, up = kernels.site_gcrf(
+                env.moon_matrix, self._site_r, self._site_up, env.r_moon_gcrf_m
+            )
             s["earth_elevation"][:] = np.arcsin(np.clip(-(r @ up) / np.sqrt(r @ r), -1.0, 1.0))
             r, up = r[None, :], up[None, :]
         else:
