@@ -277,9 +277,7 @@ def test_compiled_physiology_equals_the_reference_module() -> None:
 def test_a_suit_breach_adds_to_the_leak_and_a_repair_restores_it() -> None:
     # A 1 mm^2 suit breached by 9 mm^2 before the wearer steps into vacuum behaves exactly as a
     # 10 mm^2 suit (the same orifice law on the summed area): same times to each status.
-    model = _crew(
-        {"x": {"node": "cabin", "suit": True, "suit_worn": True, "suit_leak_area": 1e-6}}
-    )
+    model = _crew({"x": {"node": "cabin", "suit": True, "suit_worn": True, "suit_leak_area": 1e-6}})
     model.initialize(_ctx(model, 0, 0, P0_PA))
     model.step(_ctx(model, 0, 1, P0_PA))
     mask = np.ones(1, dtype=bool)

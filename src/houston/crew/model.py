@@ -59,6 +59,7 @@ from houston.crew.physiology import IMPAIRED, STATUS_NAMES
 from houston.habitat.gas import CP_J_MOL_K, MOLAR_MASS_KG_MOL, N_SPECIES, O2
 from houston.habitat.labels import HATCH_STATES, OPEN, OUTSIDE, hatch_frame, node_frame
 from houston.habitat.model import normalise_records
+from houston.habitat.packing import flat, pack_states
 
 SUIT_STATES = ("NONE", "STOWED", "WORN")
 
@@ -335,13 +336,25 @@ class CrewModel(Model):
         self._pace = np.array([r["pace"] for r in people.values()], dtype=float)
         self._suit_volume = np.array([r["suit_volume"] for r in people.values()], dtype=float)
         self._suit_area = np.array([r["suit_leak_area"] for r in people.values()], dtype=float)
-        self._suit_spread = np.array(
-            [r["suit_leak_spread"] for r in people.values()], dtype=float
-        )
+        self._suit_spread = np.array([r["suit_leak_spread"] for r in people.values()], dtype=float)
         self._has_suit = np.array([bool(r["suit"]) for r in people.values()], dtype=bool)
         self._ev_person = np.zeros((self.batch, k, 4), dtype=np.int64)
         self._ev_task = np.zeros((self.batch, t), dtype=np.int8)
         self._kernels: Any = None
+        self._packed_args: tuple[Any, ...] = ()
+        from houston.crew import kernels
+
+        self.state, self._state_buffers, self._state_offsets = pack_states(
+            self.state,
+            self.states,
+            self.batch,
+            (
+                (kernels.STATE_F, np.float64),
+                (kernels.STATE_I, np.int64),
+                (kernels.STATE_I8, np.int8),
+                (kernels.STATE_B, np.bool_),
+            ),
+        )
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -369,6 +382,50 @@ class CrewModel(Model):
         from houston.crew import kernels
 
         self._kernels = kernels
+        const_f = {
+            "hatch_dist": self._hatch_dist,
+            "path_dist": self._path_dist,
+            "task_duration": self._task_duration,
+            "pace": self._pace,
+            "suit_volume": self._suit_volume,
+            "molar_mass": MOLAR_MASS_KG_MOL,
+            "cp": CP_J_MOL_K,
+            "scalars": [
+                float(self.p["suit_temperature"]),
+                float(self.p["impaired_pace"]),
+                float(self.p["impaired_work_rate"]),
+            ],
+        }
+        const_i = {
+            "hatch_a": self._hatch_a,
+            "hatch_b": self._hatch_b,
+            "exit_hatch": self._exit_hatch,
+            "path_from": self._path_from,
+            "path_to_node": self._path_to_node,
+            "path_to_site": self._path_to_site,
+            "scalars": [self._sites_offset],
+        }
+        s = self.state
+        fs, is_, i8s, bs = self._state_buffers
+        fo, io, i8o, bo = self._state_offsets
+        self._packed_args = (
+            *flat(const_f, kernels.CONST_F, np.float64),
+            *flat(const_i, kernels.CONST_I, np.int64),
+            np.ascontiguousarray(self._has_suit),
+            fs,
+            fo,
+            is_,
+            io,
+            i8s,
+            i8o,
+            bs,
+            bo,
+            s["route"],
+            s["suit_mass"],
+            s["suit_exchange"],
+            self._ev_person,
+            self._ev_task,
+        )
         return kernels
 
     def _telemetry_now(self) -> None:
@@ -415,60 +472,12 @@ class CrewModel(Model):
         if s["suit_pending"].any():
             self._fill_suits(s["suit_pending"].copy(), p_in, o2_in)
             s["suit_pending"][:] = False
-        flags = k.step(
+        flags = k.step_packed(
             ctx.dt_s,
             np.ascontiguousarray(p_in, dtype=float),
             np.ascontiguousarray(o2_in, dtype=float),
             np.ascontiguousarray(ctx.inputs["hatch_state"], dtype=float),
-            self._hatch_a,
-            self._hatch_b,
-            self._hatch_dist,
-            self._exit_hatch,
-            self._path_from,
-            self._path_to_node,
-            self._path_to_site,
-            self._path_dist,
-            self._task_duration,
-            self._pace,
-            self._suit_volume,
-            s["suit_area"],
-            float(self.p["suit_temperature"]),
-            self._has_suit,
-            float(self.p["impaired_pace"]),
-            float(self.p["impaired_work_rate"]),
-            MOLAR_MASS_KG_MOL,
-            CP_J_MOL_K,
-            s["seen_hatch"],
-            s["seen_pressure"],
-            s["seen_ppo2"],
-            s["node"],
-            s["path"],
-            s["pos"],
-            s["direction"],
-            s["waiting"],
-            s["route"],
-            s["route_len"],
-            s["route_pos"],
-            s["leg_progress"],
-            s["move_scale"],
-            s["task"],
-            s["task_progress"],
-            s["task_done"],
-            s["suit_worn"],
-            s["suit_mass"],
-            s["suit_exchange"],
-            s["suit_pressure"],
-            s["hypoxia"],
-            s["ebullism"],
-            s["injury"],
-            s["exposure"],
-            s["status"],
-            s["breathing_pressure"],
-            s["breathing_ppo2"],
-            self._sites_offset,
-            s["tm"],
-            self._ev_person,
-            self._ev_task,
+            *self._packed_args,
         )
         if flags:
             self._emit(ctx)

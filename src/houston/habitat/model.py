@@ -76,6 +76,7 @@ from houston.habitat.labels import (
     hatch_frame,
     node_frame,
 )
+from houston.habitat.packing import flat, pack_states
 
 # The counter multiplier of houston.core.random.BatchRandom.bits (a test keeps them equal).
 _COUNTER_MULTIPLIER = 0xD1B54A32D192ED03
@@ -619,32 +620,25 @@ class GasNetworkModel(Model):
         self._pack_state()
 
     def _pack_state(self) -> None:
-        """The states of :data:`kernels.STATE_F`, ``STATE_B`` and ``STATE_I8` become views of
+        """The states of :data:`kernels.STATE_F`, ``STATE_B`` and ``STATE_I8`` become views of
         one buffer per dtype, and the area, flow cap and residual of one scratch buffer."""
         from houston.habitat import kernels
 
-        shapes = {st.name: st.shape for st in self.states}
-        b = self.batch
-        state = dict(self.state)
-        buffers, offsets = [], []
-        for names, dtype in (
-            (kernels.STATE_F, np.float64),
-            (kernels.STATE_B, np.bool_),
-            (kernels.STATE_I8, np.int8),
-        ):
-            sizes = [int(np.prod(shapes[x])) for x in names]
-            off = np.cumsum([0, *sizes]).astype(np.intp)
-            buf = np.zeros((b, int(off[-1])), dtype=dtype)
-            for x, o, size in zip(names, off, sizes, strict=False):
-                state[x] = buf[:, o : o + size].reshape((b, *shapes[x]))
-            buffers.append(buf)
-            offsets.append(off)
+        self.state, buffers, offsets = pack_states(
+            self.state,
+            self.states,
+            self.batch,
+            (
+                (kernels.STATE_F, np.float64),
+                (kernels.STATE_B, np.bool_),
+                (kernels.STATE_I8, np.int8),
+            ),
+        )
         self._state_buffers = tuple(buffers)
         self._state_offsets = tuple(offsets)
-        self.state = _FixedState(state, frozenset(shapes))
         nl = self.network.n_links
         self._scratch_offsets = np.array([0, nl, 2 * nl, 2 * nl + 1], dtype=np.intp)
-        self._scratch = np.zeros((b, 2 * nl + 1))
+        self._scratch = np.zeros((self.batch, 2 * nl + 1))
         self._area = self._scratch[:, :nl]
         self._cap = self._scratch[:, nl : 2 * nl]
         self._cap[...] = np.inf
@@ -767,9 +761,9 @@ class GasNetworkModel(Model):
             self._state_offsets[1],
             self._state_buffers[2],
             self._state_offsets[2],
-            *_flat(const_f, kernels.CONST_F, np.float64),
-            *_flat(const_i, kernels.CONST_I, np.intp),
-            *_flat(const_b, kernels.CONST_B, np.bool_),
+            *flat(const_f, kernels.CONST_F, np.float64),
+            *flat(const_i, kernels.CONST_I, np.intp),
+            *flat(const_b, kernels.CONST_B, np.bool_),
             self._scratch,
             self._scratch_offsets,
             self._results[0],
@@ -1035,40 +1029,6 @@ class GasNetworkModel(Model):
 
 
 # -- helpers ---------------------------------------------------------------------------------
-
-
-def _flat(
-    arrays: Mapping[str, Any], order: tuple[str, ...], dtype: Any
-) -> tuple[NDArray[Any], NDArray[np.intp]]:
-    """The arrays named in ``order`` end to end in one flat array, and their offsets."""
-    parts = [np.asarray(arrays[name], dtype=dtype).ravel() for name in order]
-    offsets = np.cumsum([0, *(x.size for x in parts)]).astype(np.intp)
-    flat = np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
-    return np.ascontiguousarray(flat, dtype=dtype), offsets
-
-
-class _FixedState(dict):  # type: ignore[type-arg]
-    """A model's state whose declared arrays keep their identity: assigning one (a restored
-    checkpoint does) copies the values into it, so that the views and the compiled step's
-    arguments built once stay those of the state."""
-
-    def __init__(self, state: Mapping[str, NDArray[Any]], fixed: frozenset[str]) -> None:
-        super().__init__(state)
-        self._fixed = fixed
-
-    def __setitem__(self, name: str, value: Any) -> None:
-        if name in self._fixed and name in self:
-            target = dict.__getitem__(self, name)
-            value = np.asarray(value)
-            if value.shape != target.shape:
-                raise ValueError(f"state {name!r}: shape {value.shape}, expected {target.shape}")
-            target[...] = value
-        else:
-            dict.__setitem__(self, name, value)
-
-    def update(self, *args: Any, **kw: Any) -> None:
-        for name, value in dict(*args, **kw).items():
-            self[name] = value
 
 
 def _plural(what: str) -> str:
