@@ -342,6 +342,7 @@ class CrewModel(Model):
         self._ev_task = np.zeros((self.batch, t), dtype=np.int8)
         self._kernels: Any = None
         self._packed_args: tuple[Any, ...] = ()
+        self._outputs: dict[str, NDArray[Any]] = {}
         from houston.crew import kernels
 
         self.state, self._state_buffers, self._state_offsets = pack_states(
@@ -563,10 +564,16 @@ class CrewModel(Model):
     # -- published values ------------------------------------------------------------------
 
     def output_values(self) -> Mapping[str, NDArray[Any]]:
-        s = self.state
-        out: dict[str, NDArray[Any]] = {"status": s["status"].astype(np.float64)}
+        """The outputs, into arrays kept from step to step."""
+        s, out = self.state, self._outputs
+        if not out:
+            out["status"] = np.zeros(s["status"].shape)
+            for name in self.task_names:
+                out[f"{name}_done"] = np.zeros(self.batch)
+        np.copyto(out["status"], s["status"])
+        done = s["task_done"]
         for t, name in enumerate(self.task_names):
-            out[f"{name}_done"] = s["task_done"][:, t].astype(np.float64)
+            np.copyto(out[f"{name}_done"], done[:, t])
         return out
 
     def sample(self, out: NDArray[np.float64]) -> None:

@@ -618,6 +618,7 @@ class GasNetworkModel(Model):
         self._depress_limit = float(p["depressurised_below"])
         self._tank_empty_mass = TANK_EMPTY_FRACTION * self._tank_mass0
         self._pack_state()
+        self._outputs: dict[str, NDArray[Any]] = {}
 
     def _pack_state(self) -> None:
         """The states of :data:`kernels.STATE_F`, ``STATE_B`` and ``STATE_I8`` become views of
@@ -880,13 +881,21 @@ class GasNetworkModel(Model):
     # -- published values ------------------------------------------------------------------
 
     def output_values(self) -> Mapping[str, NDArray[Any]]:
-        s = self.state
-        return {
-            "node_pressure_Pa": s["true_pressure"],
-            "node_ppo2_Pa": s["true_ppo2"],
-            "hatch_state": s["hatch_state"].astype(np.float64),
-            "hatch_open": (s["hatch_state"] == OPEN).astype(np.float64),
-        }
+        """The outputs, into arrays kept from step to step (the states keep their identity:
+        see :class:`houston.habitat.packing.FixedState`)."""
+        out = self._outputs
+        if not out:
+            s, h = self.state, len(self.layout.hatches)
+            out["node_pressure_Pa"] = s["true_pressure"]
+            out["node_ppo2_Pa"] = s["true_ppo2"]
+            out["hatch_state"] = np.zeros((self.batch, h))
+            out["hatch_open"] = np.zeros((self.batch, h))
+            self._hatch_is_open = np.zeros((self.batch, h), dtype=bool)
+        hatch = self.state["hatch_state"]
+        np.copyto(out["hatch_state"], hatch)
+        np.equal(hatch, OPEN, out=self._hatch_is_open)
+        np.copyto(out["hatch_open"], self._hatch_is_open)
+        return out
 
     def sample(self, out: NDArray[np.float64]) -> None:
         out[...] = self.state["tm"]
