@@ -46,9 +46,10 @@ follows it.
 Cost: the Earth's rotation and the Moon's position and rotation are built once per step time
 and shared by every link model (:func:`houston.comms.visibility.environment_at`: in full
 once a minute, carried to the other times); the per-pair work is one compiled loop over runs
-× stations (:mod:`houston.comms.kernels`; ``bench/comms.py``). ``geometry_interval`` (s)
-reuses the geometry for that long (0: every step); equipment changes still take effect at
-once.
+× stations (:mod:`houston.comms.kernels`; ``bench/comms.py``), and so are the link states
+(events are only looked for when a link changed) and the telemetry (``sample``).
+``geometry_interval`` (s) reuses the geometry for that long (0: every step); equipment
+changes still take effect at once.
 """
 
 from __future__ import annotations

@@ -1709,10 +1709,48 @@ def telemetry_rows(
     return clean
 
 
+def driver_rows(
+    primary_lost: NDArray[np.bool_],
+    backup_lost: NDArray[np.bool_],
+    pump_cut: NDArray[np.bool_],
+    cross_connect: NDArray[np.bool_],
+    backup_connected: NDArray[np.bool_],
+    backup_elsewhere: NDArray[np.bool_],
+    pump_driver: NDArray[np.int64],
+    drum_driver: NDArray[np.int64],
+    pump: NDArray[np.int64],
+    drums: NDArray[np.int64],
+) -> bool:
+    """Which computer drives the pump and the drums (0 none, 1 primary, 2 backup), into
+    ``pump`` and ``drums``: :meth:`houston.reactor.model.SurfaceReactor._drivers` per row.
+    Returns whether any row differs from ``pump_driver`` / ``drum_driver``."""
+    changed = False
+    for b in range(pump.shape[0]):
+        primary = not primary_lost[b]
+        backup = not backup_lost[b]
+        if primary and not pump_cut[b]:
+            p = 1
+        elif backup and cross_connect[b]:
+            p = 2
+        else:
+            p = 0
+        if primary:
+            d = 1
+        elif backup_connected[b] and backup and not backup_elsewhere[b]:
+            d = 2
+        else:
+            d = 0
+        pump[b] = p
+        drums[b] = d
+        if p != pump_driver[b] or d != drum_driver[b]:
+            changed = True
+    return changed
+
+
 def compiled(name: str) -> Any:
     """The compiled kernel ``name`` (``step_rows``, ``advance_rows``, ``read_sensors``,
-    ``drive_rows``, ``trip_rows``, ``telemetry_rows`` or ``substep_rows``), built (or loaded
-    from numba's cache) on first use."""
+    ``drive_rows``, ``trip_rows``, ``telemetry_rows``, ``substep_rows`` or ``driver_rows``), built
+    (or loaded from numba's cache) on first use."""
     with _LOCK:
         if not _KERNELS:
             import numba
@@ -1751,6 +1789,7 @@ def compiled(name: str) -> Any:
                 "trip_rows",
                 "telemetry_rows",
                 "substep_rows",
+                "driver_rows",
             ):
                 _KERNELS[kernel] = numba.njit(**options)(module[kernel])
         return _KERNELS[name]

@@ -999,10 +999,23 @@ class SurfaceReactor(Model):
             np.greater(ctx.inputs["cross_connect_restored"], 0.5),
             out=st["cross_connect"],
         )
-        pump, drums = self._drivers()
-        self._driver_events(ctx, pump, drums)
-        st["pump_driver"][:] = pump
-        st["drum_driver"][:] = drums
+        pump = np.empty(self.batch, dtype=np.int64)
+        drums = np.empty(self.batch, dtype=np.int64)
+        if kernels.compiled("driver_rows")(
+            self.failed("primary_computer_lost"),
+            self.failed("backup_computer_lost"),
+            self.failed("pump_drive_cut"),
+            st["cross_connect"],
+            st["backup_connected"],
+            st["backup_elsewhere"],
+            st["pump_driver"],
+            st["drum_driver"],
+            pump,
+            drums,
+        ):
+            self._driver_events(ctx, pump, drums)
+            st["pump_driver"][:] = pump
+            st["drum_driver"][:] = drums
 
     def _step_events(
         self, ctx: StepContext, when: NDArray[np.int64], calm: NDArray[np.bool_], bounds: list[int]
