@@ -470,7 +470,7 @@ class CrewModel(Model):
         k = self._kernels or self._load()
         p_in = ctx.inputs["node_pressure_Pa"]
         o2_in = ctx.inputs["node_ppo2_Pa"]
-        if s["suit_pending"].any():
+        if np.count_nonzero(s["suit_pending"]):
             self._fill_suits(s["suit_pending"].copy(), p_in, o2_in)
             s["suit_pending"][:] = False
         flags = k.step_packed(
