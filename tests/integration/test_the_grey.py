@@ -114,9 +114,12 @@ def test_the_swap_made_outside_saves_the_reactor() -> None:
     done = _first_true(a, "jamestown.crew.cable_swap_done")
     assert 98 * MIN < done < 101 * MIN
     assert np.max(_series(a, "jamestown.reactor_a.damage_state")[1]) == 0
-    # The runners were exposed: both lost consciousness in the airlock (taped-up suits).
+    # The runners were exposed: both lost consciousness in the airlock (taped-up suits) and
+    # came round as it was refilled (docs/the-grey.md: the synopsis has them die).
     for who in ("gordo", "tracy"):
         assert _at(a, f"jamestown.crew.{who}_exposure_s", 2 * HOUR) > 60.0
+        status = _series(a, f"jamestown.crew.{who}_status")[1]
+        assert status.max() == 2 and status[-1] <= 1
 
 
 def test_without_the_swap_the_core_is_damaged_about_45_minutes_after_the_pump_stops() -> None:

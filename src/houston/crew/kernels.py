@@ -40,6 +40,7 @@ from houston.crew.physiology import (
     WATER_VAPOUR_PRESSURE_37C_PA,
 )
 from houston.habitat.fastnet import _forward
+from houston.habitat.kernels import _cols, _part  # the packed buffers' views, shared
 
 _F = NDArray[np.float64]
 _I = NDArray[np.int64]
@@ -559,16 +560,6 @@ CONST_I = (
     "path_to_site",
     "scalars",  # the sites' offset in the location telemetry
 )
-
-
-@njit(cache=True)
-def _cols(buf: _F, off: _I, k: int) -> _F:
-    return buf[:, off[k] : off[k + 1]]
-
-
-@njit(cache=True)
-def _part(buf: _F, off: _I, k: int) -> _F:
-    return buf[off[k] : off[k + 1]]
 
 
 @njit(cache=True)
