@@ -343,6 +343,7 @@ class CrewModel(Model):
         self._kernels: Any = None
         self._packed_args: tuple[Any, ...] = ()
         self._outputs: dict[str, NDArray[Any]] = {}
+        self._published = b""
         from houston.crew import kernels
 
         self.state, self._state_buffers, self._state_offsets = pack_states(
@@ -570,10 +571,15 @@ class CrewModel(Model):
             out["status"] = np.zeros(s["status"].shape)
             for name in self.task_names:
                 out[f"{name}_done"] = np.zeros(self.batch)
-        np.copyto(out["status"], s["status"])
-        done = s["task_done"]
-        for t, name in enumerate(self.task_names):
-            np.copyto(out[f"{name}_done"], done[:, t])
+            self._published = b""
+        # Status and tasks change seldom: copy them when they have.
+        seen = s["status"].tobytes() + s["task_done"].tobytes()
+        if seen != self._published:
+            self._published = seen
+            np.copyto(out["status"], s["status"])
+            done = s["task_done"]
+            for t, name in enumerate(self.task_names):
+                np.copyto(out[f"{name}_done"], done[:, t])
         return out
 
     def sample(self, out: NDArray[np.float64]) -> None:

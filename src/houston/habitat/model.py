@@ -619,6 +619,7 @@ class GasNetworkModel(Model):
         self._tank_empty_mass = TANK_EMPTY_FRACTION * self._tank_mass0
         self._pack_state()
         self._outputs: dict[str, NDArray[Any]] = {}
+        self._hatch_published = b""
 
     def _pack_state(self) -> None:
         """The states of :data:`kernels.STATE_F`, ``STATE_B`` and ``STATE_I8`` become views of
@@ -891,10 +892,15 @@ class GasNetworkModel(Model):
             out["hatch_state"] = np.zeros((self.batch, h))
             out["hatch_open"] = np.zeros((self.batch, h))
             self._hatch_is_open = np.zeros((self.batch, h), dtype=bool)
+            self._hatch_published = b""
         hatch = self.state["hatch_state"]
-        np.copyto(out["hatch_state"], hatch)
-        np.equal(hatch, OPEN, out=self._hatch_is_open)
-        np.copyto(out["hatch_open"], self._hatch_is_open)
+        # The hatches change only with commands and failures: copy them when they have.
+        seen = hatch.tobytes()
+        if seen != self._hatch_published:
+            self._hatch_published = seen
+            np.copyto(out["hatch_state"], hatch)
+            np.equal(hatch, OPEN, out=self._hatch_is_open)
+            np.copyto(out["hatch_open"], self._hatch_is_open)
         return out
 
     def sample(self, out: NDArray[np.float64]) -> None:
