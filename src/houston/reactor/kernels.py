@@ -1233,6 +1233,128 @@ def trip_rows(
     return trips
 
 
+def countdown_rows(
+    temps: Array,
+    n: Array,
+    prec: Array,
+    groups: Array,
+    pump_speed: Array,
+    drum: Array,
+    fuel_ref: Array,
+    coolant_ref: Array,
+    powered: NDArray[np.bool_],
+    pump_target: Array,
+    capacity: Array,
+    drum_target: Array,
+    drum_rate: Array,
+    sink: Array,
+    converters: Array,
+    alpha_fuel: Array,
+    alpha_coolant: Array,
+    beta: Array,
+    lam: Array,
+    gen: Array,
+    heat_capacity: Array,
+    decay_lambda: Array,
+    decay_alpha_over_lambda: Array,
+    const: Array,
+    steps: Array,
+    damage_K: float,
+    protected: NDArray[np.bool_],
+    trip_const: Array,
+    scram_rate: float,
+    t_hit: Array,
+) -> int:
+    """The countdown's forward integration (:func:`houston.reactor.prediction
+    .time_to_damage_s`) of every row in one call: the plant's implicit steps
+    (:func:`_advance_loop`) of lengths ``steps`` until each row's cladding (node S) reaches
+    ``damage_K``, its crossing time interpolated linearly within the step into ``t_hit``
+    (``inf`` if the steps end first, 0 if it starts there). Before each step a row where
+    ``protected`` whose true fuel and outlet temperatures, flow (at the present pump speed)
+    or power trip the protection (``trip_const`` as in :func:`trip_rows`) has its drums sent
+    in at ``scram_rate`` and is no longer protected. The state and drive arrays are updated in
+    place; a row stops being stepped once it has crossed. Returns the number of steps taken.
+    """
+    m = n.shape[0]
+    head_rated, buoyancy = const[16], const[19]
+    friction_pa, lam_flow, rated_flow = const[17], const[18], const[15]
+    dts = np.empty(m)
+    skip = np.zeros(m, dtype=np.bool_)
+    before = np.empty(m)
+    out = np.empty((12, m))
+    for row in range(m):
+        t_hit[row] = 0.0 if temps[row, _S] >= damage_K else np.inf
+    t = 0.0
+    taken = 0
+    for step in steps:
+        done = True
+        for row in range(m):
+            if not np.isfinite(t_hit[row]):
+                done = False
+        if done:
+            break
+        for row in range(m):
+            if not protected[row]:
+                continue
+            tr = temps[row]
+            w = pump_speed[row]
+            dp = head_rated * w * w + buoyancy * (tr[_H] - tr[_K])
+            r = abs(dp) / friction_pa
+            x = math.sqrt(r) if r >= lam_flow * lam_flow else r / lam_flow
+            sign = 1.0 if dp > 0.0 else (-1.0 if dp < 0.0 else (0.0 if dp == 0.0 else dp))
+            flow = sign * x * capacity[row] * rated_flow / rated_flow
+            if _trip_code(tr[_F], tr[_C], flow, n[row], trip_const) > 0:
+                drum_target[row] = 0.0
+                drum_rate[row] = scram_rate
+                protected[row] = False
+        for row in range(m):
+            skip[row] = np.isfinite(t_hit[row])
+            dts[row] = step
+            before[row] = temps[row, _S]
+        _advance_loop(
+            temps,
+            n,
+            prec,
+            groups,
+            pump_speed,
+            drum,
+            fuel_ref,
+            coolant_ref,
+            powered,
+            pump_target,
+            capacity,
+            drum_target,
+            drum_rate,
+            sink,
+            converters,
+            alpha_fuel,
+            alpha_coolant,
+            beta,
+            lam,
+            gen,
+            heat_capacity,
+            decay_lambda,
+            decay_alpha_over_lambda,
+            const,
+            dts,
+            True,
+            skip,
+            out,
+        )
+        for row in range(m):
+            after = temps[row, _S]
+            if not skip[row] and after >= damage_K:
+                frac = (damage_K - before[row]) / (after - before[row])
+                if frac < 0.0:
+                    frac = 0.0
+                elif frac > 1.0:
+                    frac = 1.0
+                t_hit[row] = t + step * frac
+        t += step
+        taken += 1
+    return taken
+
+
 #: The ``(batch,)`` float state arrays :func:`substep_rows` takes, in its order (names in the
 #: model's state).
 STEP_FLOATS: Final = (
@@ -1749,7 +1871,8 @@ def driver_rows(
 
 def compiled(name: str) -> Any:
     """The compiled kernel ``name`` (``step_rows``, ``advance_rows``, ``read_sensors``,
-    ``drive_rows``, ``trip_rows``, ``telemetry_rows``, ``substep_rows`` or ``driver_rows``), built
+    ``drive_rows``, ``trip_rows``, ``telemetry_rows``, ``substep_rows``, ``driver_rows`` or
+    ``countdown_rows``), built
     (or loaded from numba's cache) on first use."""
     with _LOCK:
         if not _KERNELS:
@@ -1790,6 +1913,7 @@ def compiled(name: str) -> Any:
                 "telemetry_rows",
                 "substep_rows",
                 "driver_rows",
+                "countdown_rows",
             ):
                 _KERNELS[kernel] = numba.njit(**options)(module[kernel])
         return _KERNELS[name]

@@ -1263,6 +1263,19 @@ class SurfaceReactor(Model):
         if not due.any():
             return
         rows = np.flatnonzero(due)
+        state, drive, kw = self._countdown_inputs(rows)
+        nominal, early, late = time_to_damage_s(state, drive, self._pp, **kw)
+        st["ttd"][rows] = nominal
+        st["ttd_early"][rows] = early
+        st["ttd_late"][rows] = late
+        st["pred_age"][rows] = 0.0
+        st["pred_due"][rows] = False
+
+    def _countdown_inputs(self, rows: NDArray[np.intp]) -> tuple[PlantState, Drive, dict[str, Any]]:
+        """What :func:`houston.reactor.prediction.time_to_damage_s` takes for the runs
+        ``rows``: a copy of their plant, the drive it holds (the pump as now, the drums where
+        they are or going in if a scram is under way) and its keyword arguments."""
+        st, p = self.state, self.p
         sub = self._plant().take(rows)
         drive = self._drive(0.0)
         held = Drive(**{k: np.asarray(v)[rows] for k, v in drive.__dict__.items()})
@@ -1270,28 +1283,16 @@ class SurfaceReactor(Model):
             st["scrammed"][rows] & ~self.failed("drums_stuck")[rows], 0.0, held.drum_target_rad
         )
         held.drum_rate_rad_s = np.where(held.drum_target_rad == 0.0, self._scram_rate, 0.0)
-
-        def trips(state: PlantState, flow: Array, power: Array) -> NDArray[np.bool_]:
-            t = state.temperatures_K
-            return self._trips(t[:, F], t[:, C], flow, power) > 0
-
-        nominal, early, late = time_to_damage_s(
-            sub,
-            held,
-            self._pp,
-            p["clad_damage_temperature"],
-            horizon_s=p["prediction_horizon"],
-            max_step_s=p["prediction_max_step"],
-            uncertainty=p["feedback_uncertainty"],
-            trips=trips,
-            protected=(self._protecting() & ~st["scrammed"])[rows],
-            scram_rate_rad_s=self._scram_rate,
-        )
-        st["ttd"][rows] = nominal
-        st["ttd_early"][rows] = early
-        st["ttd_late"][rows] = late
-        st["pred_age"][rows] = 0.0
-        st["pred_due"][rows] = False
+        kw = {
+            "damage_K": p["clad_damage_temperature"],
+            "horizon_s": p["prediction_horizon"],
+            "max_step_s": p["prediction_max_step"],
+            "uncertainty": p["feedback_uncertainty"],
+            "trip_limits": self._trip_constants,
+            "protected": (self._protecting() & ~st["scrammed"])[rows],
+            "scram_rate_rad_s": self._scram_rate,
+        }
+        return sub, held, kw
 
     # -- commands and failures -----------------------------------------------------------------
 

@@ -28,14 +28,22 @@ the simulated one (tests/reactor/test_model.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
 
-from houston.reactor.loop import S, flow_kg_s
-from houston.reactor.plant import Drive, PlantParams, PlantState, advance
+from houston.reactor import decay_heat as dh
+from houston.reactor import kernels
+from houston.reactor.loop import C, F, S, flow_kg_s
+from houston.reactor.plant import (
+    DECAY_ALPHA_OVER_LAMBDA,
+    Drive,
+    PlantParams,
+    PlantState,
+    advance,
+    kernel_params,
+)
 
 Array = NDArray[np.float64]
 
@@ -65,17 +73,78 @@ def time_to_damage_s(
     horizon_s: float,
     max_step_s: float,
     uncertainty: float,
-    trips: Callable[[PlantState, Array, Array], NDArray[np.bool_]] | None = None,
+    trip_limits: Array | None = None,
     protected: NDArray[np.bool_] | None = None,
     scram_rate_rad_s: float = np.pi,
 ) -> tuple[Array, Array, Array]:
     """``(nominal, earliest, latest)`` times to cladding damage, s, shape ``(rows,)``; ``inf``
     when the horizon passes without damage, 0 when the cladding is already at the limit.
 
-    ``trips(state, flow_fraction, power_fraction)`` says which rows the automatic protection
-    would scram (on true values) for the rows where ``protected``; ``None`` for no protection.
-    The inputs are not modified.
+    ``trip_limits`` (the rated flow, kg/s, then the high-power, low-flow, core outlet and fuel
+    temperature trip settings, as :func:`houston.reactor.kernels.trip_rows` takes them) is
+    the automatic protection, which scrams on true values the rows where ``protected``;
+    ``None`` for no protection. The whole integration is one compiled call
+    (:func:`houston.reactor.kernels.countdown_rows`); :func:`_time_to_damage_reference` is
+    the same in numpy around the plant's step, with the same bits. The inputs are not
+    modified.
     """
+    rows = state.n.shape[0]
+    k, sim, d, p, prot = _variants(state, drive, params, uncertainty, trip_limits, protected)
+    const, caps, beta, lam, gen, af, ac = kernel_params(p, k * rows)
+    t_hit = np.empty(k * rows)
+    limits = np.zeros(5) if trip_limits is None else np.asarray(trip_limits, dtype=np.float64)
+    kernels.compiled("countdown_rows")(
+        sim.temperatures_K,
+        sim.n,
+        sim.precursors,
+        sim.decay_groups_W,
+        sim.pump_speed,
+        sim.drum_angle_rad,
+        sim.fuel_ref_K,
+        sim.coolant_ref_K,
+        np.ascontiguousarray(d.pump_powered, dtype=bool),
+        *(
+            np.ascontiguousarray(x, dtype=np.float64)
+            for x in (
+                d.pump_target,
+                d.pump_capacity,
+                d.drum_target_rad,
+                d.drum_rate_rad_s,
+                d.sink_K,
+                d.converters,
+            )
+        ),
+        af,
+        ac,
+        beta,
+        lam,
+        gen,
+        caps,
+        dh.LAMBDA_PER_S,
+        DECAY_ALPHA_OVER_LAMBDA,
+        const,
+        np.array(schedule_s(horizon_s, max_step_s)),
+        float(damage_K),
+        prot,
+        limits,
+        float(scram_rate_rad_s),
+        t_hit,
+    )
+    band = t_hit.reshape(k, rows)
+    return t_hit[:rows].copy(), band.min(axis=0), band.max(axis=0)
+
+
+def _variants(
+    state: PlantState,
+    drive: Drive,
+    params: PlantParams,
+    uncertainty: float,
+    trip_limits: Array | None,
+    protected: NDArray[np.bool_] | None,
+) -> tuple[int, PlantState, Drive, PlantParams, NDArray[np.bool_]]:
+    """The rows of the integration: ``k`` copies of the state and the drive (the nominal
+    feedback, then ``1 - u`` and ``1 + u`` when ``u > 0``), their parameters and which of
+    them the protection watches."""
     rows = state.n.shape[0]
     k = 3 if uncertainty > 0.0 else 1
     sim = state.repeat(k)
@@ -89,16 +158,36 @@ def time_to_damage_s(
     d = Drive(**{name: np.concatenate([np.asarray(v)] * k) for name, v in drive.__dict__.items()})
     prot = (
         np.zeros(k * rows, dtype=bool)
-        if protected is None or trips is None
-        else np.concatenate([protected] * k)
+        if protected is None or trip_limits is None
+        else np.concatenate([np.asarray(protected, dtype=bool)] * k)
     )
+    return k, sim, d, p, prot
+
+
+def _time_to_damage_reference(
+    state: PlantState,
+    drive: Drive,
+    params: PlantParams,
+    damage_K: float,
+    *,
+    horizon_s: float,
+    max_step_s: float,
+    uncertainty: float,
+    trip_limits: Array | None = None,
+    protected: NDArray[np.bool_] | None = None,
+    scram_rate_rad_s: float = np.pi,
+) -> tuple[Array, Array, Array]:
+    """:func:`time_to_damage_s` in numpy, one :func:`houston.reactor.plant.advance` a step
+    for every row (tests/reactor compares them)."""
+    rows = state.n.shape[0]
+    k, sim, d, p, prot = _variants(state, drive, params, uncertainty, trip_limits, protected)
     t_hit = np.where(sim.temperatures_K[:, S] >= damage_K, 0.0, np.inf)
     t = 0.0
     for step in schedule_s(horizon_s, max_step_s):
         if np.all(np.isfinite(t_hit)):
             break
-        if prot.any() and trips is not None:
-            trip = prot & trips(sim, _flow_fraction(sim, d, p), sim.n)
+        if prot.any() and trip_limits is not None:
+            trip = prot & _trips(sim, _flow_fraction(sim, d, p), trip_limits)
             if trip.any():
                 d.drum_target_rad = np.where(trip, 0.0, d.drum_target_rad)
                 d.drum_rate_rad_s = np.where(trip, scram_rate_rad_s, d.drum_rate_rad_s)
@@ -114,6 +203,18 @@ def time_to_damage_s(
     nominal = t_hit[:rows]
     band = t_hit.reshape(k, rows)
     return nominal, band.min(axis=0), band.max(axis=0)
+
+
+def _trips(state: PlantState, flow_fraction: Array, limits: Array) -> NDArray[np.bool_]:
+    """Rows whose true fuel and outlet temperatures, flow (a fraction of rated) or power
+    trip the protection (``limits`` as in :func:`time_to_damage_s`)."""
+    t = state.temperatures_K
+    return (
+        (state.n > limits[1])
+        | (flow_fraction < limits[2])
+        | (t[:, C] > limits[3])
+        | (t[:, F] > limits[4])
+    )
 
 
 def _tile(alpha: Array | float, rows: int, k: int) -> Array:
