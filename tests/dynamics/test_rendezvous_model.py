@@ -244,7 +244,9 @@ def test_the_target_is_carried_to_the_chasers_time_as_dop853_does() -> None:
     zonal = Zonal(MU_EARTH_M3_S2, R_EARTH_M, (J2_EARTH,), tuple(float(x) for x in pole))  # type: ignore[arg-type]
     prop = Propagator(ForceModel([PointMass(MU_EARTH_M3_S2), zonal]), rtol=1e-12)
     for dt in (1.0, -1.0, 30.0):
-        r, v = rv._carry(r0, v0, dt, pole, p)
+        out = np.empty(6)
+        rv._carry(r0, v0, dt, pole, p, out)
+        r, v = out[:3], out[3:]
         want = prop.propagate(0.0, r0[None], v0[None], dt).state_at(dt)[0]
         assert np.linalg.norm(r - want[:3]) < 1e-6  # m
         assert np.linalg.norm(v - want[3:]) < 1e-8  # m/s

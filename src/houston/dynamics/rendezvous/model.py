@@ -234,52 +234,76 @@ N_OPP = len(OPP_COLUMNS) + 2
 
 
 @njit(cache=True, error_model="numpy")
-def _accel(r: Array, pole: Array, mu: float, j2: float, re: float) -> Array:
-    """Point mass and J2 about ``pole``: ``-mu r/r^3 - 3/2 J2 mu Re^2/r^5 ((1 - 5 z^2/r^2) r
-    + 2 z p)`` with ``z = r . p`` (Vallado 4th ed., eq. 8-30, for any pole)."""
-    r2 = r[0] * r[0] + r[1] * r[1] + r[2] * r[2]
+def _accel(
+    x: float, y: float, z: float, pole: Array, mu: float, j2: float, re: float
+) -> tuple[float, float, float]:
+    """Point mass and J2 about ``pole`` at ``(x, y, z)``: ``-mu r/r^3 - 3/2 J2 mu Re^2/r^5
+    ((1 - 5 z_p^2/r^2) r + 2 z_p p)`` with ``z_p = r . p`` (Vallado 4th ed., eq. 8-30, for any
+    pole)."""
+    r2 = x * x + y * y + z * z
     rn = math.sqrt(r2)
-    z = r[0] * pole[0] + r[1] * pole[1] + r[2] * pole[2]
+    zp = x * pole[0] + y * pole[1] + z * pole[2]
     k = -mu / (r2 * rn)
     c = -1.5 * j2 * mu * re * re / (r2 * r2 * rn)
-    f = 1.0 - 5.0 * z * z / r2
-    out = np.empty(3)
-    for i in range(3):
-        out[i] = k * r[i] + c * (f * r[i] + 2.0 * z * pole[i])
-    return out
+    f = 1.0 - 5.0 * zp * zp / r2
+    return (
+        k * x + c * (f * x + 2.0 * zp * pole[0]),
+        k * y + c * (f * y + 2.0 * zp * pole[1]),
+        k * z + c * (f * z + 2.0 * zp * pole[2]),
+    )
 
 
 @njit(cache=True, error_model="numpy")
-def _carry(r: Array, v: Array, dt: float, pole: Array, p: Array) -> tuple[Array, Array]:
-    """The state ``(r, v)`` carried by ``dt`` seconds: RK4 under J2, steps of at most
-    ``p[_P_STEP]`` seconds."""
+def _carry(r: Array, v: Array, dt: float, pole: Array, p: Array, out: Array) -> None:
+    """The state ``(r, v)`` carried by ``dt`` seconds into ``out`` (r, then v): RK4 under J2,
+    steps of at most ``p[_P_STEP]`` seconds. Allocates nothing."""
     n = max(1, math.ceil(abs(dt) / p[_P_STEP]))
     h = dt / n
     mu, j2, re = p[_P_MU], p[_P_J2], p[_P_RE]
-    r = r.copy()
-    v = v.copy()
+    x, y, z = r[0], r[1], r[2]
+    u, w, s = v[0], v[1], v[2]
     for _ in range(n):
-        a1 = _accel(r, pole, mu, j2, re)
-        r2 = r + 0.5 * h * v
-        v2 = v + 0.5 * h * a1
-        a2 = _accel(r2, pole, mu, j2, re)
-        r3 = r + 0.5 * h * v2
-        v3 = v + 0.5 * h * a2
-        a3 = _accel(r3, pole, mu, j2, re)
-        r4 = r + h * v3
-        v4 = v + h * a3
-        a4 = _accel(r4, pole, mu, j2, re)
-        r = r + h / 6.0 * (v + 2.0 * v2 + 2.0 * v3 + v4)
-        v = v + h / 6.0 * (a1 + 2.0 * a2 + 2.0 * a3 + a4)
-    return r, v
+        a1x, a1y, a1z = _accel(x, y, z, pole, mu, j2, re)
+        x2 = x + 0.5 * h * u
+        y2 = y + 0.5 * h * w
+        z2 = z + 0.5 * h * s
+        u2 = u + 0.5 * h * a1x
+        w2 = w + 0.5 * h * a1y
+        s2 = s + 0.5 * h * a1z
+        a2x, a2y, a2z = _accel(x2, y2, z2, pole, mu, j2, re)
+        x3 = x + 0.5 * h * u2
+        y3 = y + 0.5 * h * w2
+        z3 = z + 0.5 * h * s2
+        u3 = u + 0.5 * h * a2x
+        w3 = w + 0.5 * h * a2y
+        s3 = s + 0.5 * h * a2z
+        a3x, a3y, a3z = _accel(x3, y3, z3, pole, mu, j2, re)
+        x4 = x + h * u3
+        y4 = y + h * w3
+        z4 = z + h * s3
+        u4 = u + h * a3x
+        w4 = w + h * a3y
+        s4 = s + h * a3z
+        a4x, a4y, a4z = _accel(x4, y4, z4, pole, mu, j2, re)
+        x = x + h / 6.0 * (u + 2.0 * u2 + 2.0 * u3 + u4)
+        y = y + h / 6.0 * (w + 2.0 * w2 + 2.0 * w3 + w4)
+        z = z + h / 6.0 * (s + 2.0 * s2 + 2.0 * s3 + s4)
+        u = u + h / 6.0 * (a1x + 2.0 * a2x + 2.0 * a3x + a4x)
+        w = w + h / 6.0 * (a1y + 2.0 * a2y + 2.0 * a3y + a4y)
+        s = s + h / 6.0 * (a1z + 2.0 * a2z + 2.0 * a3z + a4z)
+    out[0], out[1], out[2] = x, y, z
+    out[3], out[4], out[5] = u, w, s
 
 
 @njit(cache=True, error_model="numpy")
-def _burn(b: int, dv: Array, t: float, run: Array, dv_cmd: Array, burns: Any) -> None:
-    for i in range(3):
-        dv_cmd[b, i] = dv[i]
+def _burn(
+    b: int, d0: float, d1: float, d2: float, t: float, run: Array, dv_cmd: Array, burns: Any
+) -> None:
+    dv_cmd[b, 0] = d0
+    dv_cmd[b, 1] = d1
+    dv_cmd[b, 2] = d2
     run[b, _R_SEQ] += 1.0
-    run[b, _R_DV_USED] += math.sqrt(dv[0] * dv[0] + dv[1] * dv[1] + dv[2] * dv[2])
+    run[b, _R_DV_USED] += math.sqrt(d0 * d0 + d1 * d1 + d2 * d2)
     run[b, _R_LAST_BURN] = t
     burns[b] += 1
 
@@ -314,18 +338,21 @@ def _frame(
         t = tc[b]
         stale = t == run[b, _R_T]
         run[b, _R_T] = t
-        r_t = rt[b].copy()
-        v_t = vt[b].copy()
         dt = t - tt[b]
         if dt != 0.0:
-            r_t, v_t = _carry(r_t, v_t, dt, pole, p)
-        for i in range(3):
-            tgt[b, i] = r_t[i]
-            tgt[b, 3 + i] = v_t[i]
-        dr = rc[b] - r_t
-        dv = vc[b] - v_t
-        rho = math.sqrt(dr[0] * dr[0] + dr[1] * dr[1] + dr[2] * dr[2])
-        rate = (dr[0] * dv[0] + dr[1] * dv[1] + dr[2] * dv[2]) / rho if rho > 0.0 else 0.0
+            _carry(rt[b], vt[b], dt, pole, p, tgt[b])
+        else:
+            for i in range(3):
+                tgt[b, i] = rt[b, i]
+                tgt[b, 3 + i] = vt[b, i]
+        dr0 = rc[b, 0] - tgt[b, 0]
+        dr1 = rc[b, 1] - tgt[b, 1]
+        dr2 = rc[b, 2] - tgt[b, 2]
+        dv0 = vc[b, 0] - tgt[b, 3]
+        dv1 = vc[b, 1] - tgt[b, 4]
+        dv2 = vc[b, 2] - tgt[b, 5]
+        rho = math.sqrt(dr0 * dr0 + dr1 * dr1 + dr2 * dr2)
+        rate = (dr0 * dv0 + dr1 * dv1 + dr2 * dv2) / rho if rho > 0.0 else 0.0
         run[b, _R_RANGE] = rho
         run[b, _R_RATE] = rate
         if count_in[b] > run[b, _R_SV_COUNT]:
@@ -336,64 +363,123 @@ def _frame(
         elif ph == PLANNED:
             if t >= run[b, _R_TPI]:
                 c |= DUE_TPI
-        elif ph == TRANSFER:
-            if t >= run[b, _R_TPF] or (rho <= p[_P_TPF_RANGE] and rate < 0.0):
-                # TPF: leave the closing rate along the line of sight, nothing across it.
-                want = -p[_P_CLOSING] / rho * dr
-                _burn(b, want - dv, t, run, dv_cmd, burns)
-                phase[b] = FINAL
-                c |= DID_TPF
-            else:
-                k = mcc_done[b]
-                n = p[_P_MCC]
-                if k < n:
-                    t_k = run[b, _R_TPI] + (k + 1) * (run[b, _R_TPF] - run[b, _R_TPI]) / (n + 1)
-                    if t >= t_k:
-                        c |= DUE_MCC
-        elif ph == FINAL:
-            # Closest approach on the straight relative motion over the last step.
-            vv = dv[0] * dv[0] + dv[1] * dv[1] + dv[2] * dv[2]
-            tau = 0.0
-            if vv > 0.0:
-                tau = min(0.0, max(-dt_step, -(dr[0] * dv[0] + dr[1] * dv[1] + dr[2] * dv[2]) / vv))
-            closest = dr + tau * dv
-            rmin = math.sqrt(closest[0] ** 2 + closest[1] ** 2 + closest[2] ** 2)
-            if rmin < p[_P_DOCK_RANGE]:
-                speed = math.sqrt(vv)
-                if speed <= p[_P_MAX_DOCK]:
-                    phase[b] = DOCKED
-                    run[b, _R_DOCKED_T] = t
-                    run[b, _R_DOCKED_SPEED] = speed
-                    run[b, _R_DV_CONTACT] = run[b, _R_DV_USED]
-                    for i in range(3):
-                        hold[b, i] = dr[i]
-                    _burn(b, -dv, t, run, dv_cmd, burns)  # capture: the latches absorb it
-                    c |= DID_DOCK
-                elif run[b, _R_CONTACT] == 0.0:
-                    run[b, _R_CONTACT] = 1.0
-                    run[b, _R_DOCKED_SPEED] = speed
-                    c |= FAST_CONTACT
-            else:
-                run[b, _R_CONTACT] = 0.0
-            due = t - run[b, _R_LAST_BURN] >= p[_P_INTERVAL] - 1e-9
-            if phase[b] == FINAL and due and rho > 0.0:
-                want = -p[_P_SPEED] / rho * dr
-                d = want - dv
-                if math.sqrt(d[0] ** 2 + d[1] ** 2 + d[2] ** 2) >= p[_P_DEADBAND]:
-                    _burn(b, d, t, run, dv_cmd, burns)
-                else:
-                    run[b, _R_LAST_BURN] = t
-        elif ph == DOCKED or ph == HATCHES_OPEN:
-            if t - run[b, _R_LAST_BURN] >= p[_P_INTERVAL] - 1e-9:
-                tau_hold = HOLD_INTERVALS * p[_P_INTERVAL]
-                d = -dv - (dr - hold[b]) / tau_hold
-                if math.sqrt(d[0] ** 2 + d[1] ** 2 + d[2] ** 2) >= p[_P_DEADBAND]:
-                    _burn(b, d, t, run, dv_cmd, burns)
-                else:
-                    run[b, _R_LAST_BURN] = t
+        elif ph == IDLE or ph == ABORTED:
+            pass  # coasting: range and rate only
+        else:
+            c |= _under_way(
+                b,
+                t,
+                dr0,
+                dr1,
+                dr2,
+                dv0,
+                dv1,
+                dv2,
+                rho,
+                rate,
+                dt_step,
+                run,
+                phase,
+                mcc_done,
+                burns,
+                dv_cmd,
+                hold,
+                p,
+            )
         code[b] = c
         seen |= c
     return seen
+
+
+@njit(cache=True, error_model="numpy")
+def _under_way(
+    b: int,
+    t: float,
+    dr0: float,
+    dr1: float,
+    dr2: float,
+    dv0: float,
+    dv1: float,
+    dv2: float,
+    rho: float,
+    rate: float,
+    dt_step: float,
+    run: Array,
+    phase: Any,
+    mcc_done: Any,
+    burns: Any,
+    dv_cmd: Array,
+    hold: Array,
+    p: Array,
+) -> int:
+    """The frame of run ``b`` in TRANSFER, FINAL, DOCKED or HATCHES_OPEN, from the relative
+    position ``dr`` and velocity ``dv`` (chaser minus target): the braking, the final approach,
+    contact, the docked hold; returns the codes."""
+    c = 0
+    ph = phase[b]
+    if ph == TRANSFER:
+        if t >= run[b, _R_TPF] or (rho <= p[_P_TPF_RANGE] and rate < 0.0):
+            # TPF: leave the closing rate along the line of sight, nothing across it.
+            g = -p[_P_CLOSING] / rho
+            _burn(b, g * dr0 - dv0, g * dr1 - dv1, g * dr2 - dv2, t, run, dv_cmd, burns)
+            phase[b] = FINAL
+            c |= DID_TPF
+        else:
+            k = mcc_done[b]
+            n = p[_P_MCC]
+            if k < n:
+                t_k = run[b, _R_TPI] + (k + 1) * (run[b, _R_TPF] - run[b, _R_TPI]) / (n + 1)
+                if t >= t_k:
+                    c |= DUE_MCC
+    elif ph == FINAL:
+        # Closest approach on the straight relative motion over the last step.
+        vv = dv0 * dv0 + dv1 * dv1 + dv2 * dv2
+        tau = 0.0
+        if vv > 0.0:
+            tau = min(0.0, max(-dt_step, -(dr0 * dv0 + dr1 * dv1 + dr2 * dv2) / vv))
+        c0 = dr0 + tau * dv0
+        c1 = dr1 + tau * dv1
+        c2 = dr2 + tau * dv2
+        rmin = math.sqrt(c0**2 + c1**2 + c2**2)
+        if rmin < p[_P_DOCK_RANGE]:
+            speed = math.sqrt(vv)
+            if speed <= p[_P_MAX_DOCK]:
+                phase[b] = DOCKED
+                run[b, _R_DOCKED_T] = t
+                run[b, _R_DOCKED_SPEED] = speed
+                run[b, _R_DV_CONTACT] = run[b, _R_DV_USED]
+                hold[b, 0] = dr0
+                hold[b, 1] = dr1
+                hold[b, 2] = dr2
+                _burn(b, -dv0, -dv1, -dv2, t, run, dv_cmd, burns)  # capture: latches absorb it
+                c |= DID_DOCK
+            elif run[b, _R_CONTACT] == 0.0:
+                run[b, _R_CONTACT] = 1.0
+                run[b, _R_DOCKED_SPEED] = speed
+                c |= FAST_CONTACT
+        else:
+            run[b, _R_CONTACT] = 0.0
+        due = t - run[b, _R_LAST_BURN] >= p[_P_INTERVAL] - 1e-9
+        if phase[b] == FINAL and due and rho > 0.0:
+            g = -p[_P_SPEED] / rho
+            d0 = g * dr0 - dv0
+            d1 = g * dr1 - dv1
+            d2 = g * dr2 - dv2
+            if math.sqrt(d0**2 + d1**2 + d2**2) >= p[_P_DEADBAND]:
+                _burn(b, d0, d1, d2, t, run, dv_cmd, burns)
+            else:
+                run[b, _R_LAST_BURN] = t
+    elif ph == DOCKED or ph == HATCHES_OPEN:
+        if t - run[b, _R_LAST_BURN] >= p[_P_INTERVAL] - 1e-9:
+            tau_hold = HOLD_INTERVALS * p[_P_INTERVAL]
+            d0 = -dv0 - (dr0 - hold[b, 0]) / tau_hold
+            d1 = -dv1 - (dr1 - hold[b, 1]) / tau_hold
+            d2 = -dv2 - (dr2 - hold[b, 2]) / tau_hold
+            if math.sqrt(d0**2 + d1**2 + d2**2) >= p[_P_DEADBAND]:
+                _burn(b, d0, d1, d2, t, run, dv_cmd, burns)
+            else:
+                run[b, _R_LAST_BURN] = t
+    return c
 
 
 @njit(cache=True, error_model="numpy")
