@@ -121,8 +121,6 @@ from houston.core.constants import (
 )
 from houston.core.model import Model, Param, Signal, State, StepContext, Telemetry
 from houston.core.time import NS_PER_S, Epoch
-from houston.dynamics.kepler import propagate
-from houston.dynamics.spacecraft import moon_state_gcrf_at
 
 __all__ = [
     "ConicMotion",
@@ -149,9 +147,9 @@ _TOL_S = 1.0e-6
 #: Iteration cap of the safeguarded Newton search (bisection alone halves a 20 s bracket to
 #: 1e-6 s in 25 steps).
 _MAX_ITER = 80
-#: The Moon's table is built this far beyond the horizon (s), so that it serves an hour of
-#: predictions.
-_TABLE_MARGIN_S = 3600.0
+#: The Moon's table is built this far beyond the horizon (s), so that it serves three hours
+#: of predictions.
+_TABLE_MARGIN_S = 3 * 3600.0
 #: A vehicle's state published this much before the step's end (s) is carried to it.
 _TIME_TOL_S = 1.0e-9
 
@@ -324,41 +322,320 @@ class MoonTable:
         return out[..., :3], out[..., 3:]
 
 
+# --- conics: the universal-variable Kepler solution, one state at a time ----------------------
+#
+# The prediction evaluates each vehicle's conic on the whole grid, one time after the other,
+# and starts Kepler's equation at each grid time from the solution at the one before (a
+# third-order series in the time step): one Laguerre step then reaches round-off, where a
+# solution from scratch takes three to five. Everything below is compiled and works on one
+# run at a time, so a run's results never depend on the others of the batch.
+
+#: Coefficients 1/(2k+2)! and 1/(2k+3)!, k = 0..9, of the Stumpff series (|psi| < 1;
+#: truncation error below 1/22! ~ 1e-21).
+_C2_SERIES = np.array([1.0 / math.factorial(2 * k + 2) for k in range(10)])
+_C3_SERIES = np.array([1.0 / math.factorial(2 * k + 3) for k in range(10)])
+#: Kepler iteration: cap, relative step of chi after which the cubic convergence of
+#: Laguerre's method leaves an error far below round-off, and the stop on the bracket.
+_KEPLER_ITER = 100
+_CHI_RTOL_CUBIC = 1.0e-8
+_CHI_RTOL = 4.0e-15
+_EPS = float(np.finfo(float).eps)
+_TINY = float(np.finfo(float).tiny)
+_HUGE = float(np.finfo(float).max)
+#: Laplace's sphere of influence over the Earth-Moon distance (:func:`soi_radius_m`).
+_SOI_RATIO = (MU_MOON_M3_S2 / MU_EARTH_M3_S2) ** _SOI_EXPONENT
+#: A conic, one row of floats: the state about the central body, the body's gravitational
+#: parameter and its square root, the orbit's constants, whether the body is the Moon and
+#: whether the conic can carry the state (otherwise it moves in a straight line).
+_RX, _VX, _MU, _SQRT_MU, _R0, _SIGMA0, _ALPHA, _RP, _LUNAR, _VALID = (
+    0,
+    3,
+    6,
+    7,
+    8,
+    9,
+    10,
+    11,
+    12,
+    13,
+)
+_NCON = 14
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _universal(chi: float, alpha: float) -> tuple[float, float, float, float]:
+    """Universal functions ``U0..U3`` at ``chi`` (Battin 1999, ch. 4: ``U_n = chi^n
+    c_n(alpha chi^2)``), with the Stumpff functions ``c2``, ``c3`` from their series for
+    ``|psi| < 1`` and their closed forms beyond (``1 - cos x = 2 sin^2(x/2)``; Vallado,
+    4th ed., Algorithm 1), as :func:`houston.dynamics.kepler.stumpff_c2_c3`."""
+    psi = chi * chi * alpha
+    if abs(psi) < 1.0:
+        c2 = 0.0
+        c3 = 0.0
+        for k in range(9, -1, -1):
+            c2 = _C2_SERIES[k] - psi * c2
+            c3 = _C3_SERIES[k] - psi * c3
+    elif psi > 0.0:
+        x = np.sqrt(psi)
+        sh, ch = np.sin(0.5 * x), np.cos(0.5 * x)
+        c2 = 2.0 * sh * sh / psi
+        c3 = (x - 2.0 * sh * ch) / (x * psi)
+    else:
+        x = np.sqrt(-psi)
+        sh, ch = np.sinh(0.5 * x), np.cosh(0.5 * x)
+        c2 = -2.0 * sh * sh / psi
+        c3 = -(2.0 * sh * ch - x) / (x * psi)
+    return 1.0 - psi * c2, chi * (1.0 - psi * c3), chi * chi * c2, chi * chi * chi * c3
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _shift_universal(
+    u0: float, u1: float, u2: float, u3: float, h: float, alpha: float
+) -> tuple[float, float, float, float]:
+    """``U0..U3`` at ``chi + h`` from their values at ``chi``, for ``|alpha h^2| < 1``: the
+    addition theorem of the universal functions (Battin 1999, ch. 4; for an ellipse the sum
+    formulas of sine and cosine), with ``U(h)`` from the Stumpff series, as
+    :func:`houston.dynamics.kepler.propagate` does. Exact up to round-off."""
+    psi = h * h * alpha
+    c2 = 0.0
+    c3 = 0.0
+    for k in range(9, -1, -1):
+        c2 = _C2_SERIES[k] - psi * c2
+        c3 = _C3_SERIES[k] - psi * c3
+    v0 = 1.0 - psi * c2
+    v1 = h * (1.0 - psi * c3)
+    v2 = h * h * c2
+    v3 = h * h * h * c3
+    return (
+        u0 * v0 - alpha * u1 * v1,
+        u1 * v0 + u0 * v1,
+        u2 * v0 + u1 * v1 + v2,
+        u3 + u2 * v1 + u1 * v2 + v3,
+    )
+
+
 @njit(cache=True, error_model="numpy")
-def _to_gcrf(
-    tau: Array,
-    rc: Array,
-    vc: Array,
-    r0: Array,
-    v0: Array,
-    mu: Array,
-    lunar: Any,
-    moon: Array,
-    p: Array,
-    w: Array,
-    g: Array,
+def _solve_chi(
+    tau: float, r0: float, sigma0: float, alpha: float, rp: float, guess: float
+) -> tuple[float, float, float, float, float]:
+    """The universal variable ``chi`` of Kepler's equation ``U3 + sigma0 U2 + r0 U1 = tau``
+    (``tau = sqrt(mu) dt``, ``sigma0 = r0.v0 / sqrt(mu)``) and ``U0..U3`` there: Laguerre's
+    method (Conway, Celestial Mechanics 39, 1986) from ``guess`` inside the bracket
+    ``0 <= chi <= tau / rp`` that shrinks at every step, bisecting whenever a step would
+    leave it (the algorithm of :func:`houston.dynamics.kepler.propagate`, Vallado 4th ed.,
+    Algorithm 8, without its reduction by whole periods). Stops at the residual's round-off,
+    or one step after a step below 1e-8 of ``chi``. After a step of less than an eighth of
+    ``chi`` the universal functions follow by the addition theorem (one such step at most
+    in a row), otherwise they are evaluated afresh."""
+    if tau == 0.0:
+        return 0.0, 1.0, 0.0, 0.0, 0.0
+    bound = tau / max(rp, _TINY)
+    bound = min(max(bound, -_HUGE), _HUGE)
+    lo, hi = (0.0, bound) if tau > 0.0 else (bound, 0.0)
+    chi = guess if lo < guess < hi else 0.5 * (lo + hi)
+    u0, u1, u2, u3 = _universal(chi, alpha)
+    shifted = False
+    for _ in range(_KEPLER_ITER):
+        resid = u3 + sigma0 * u2 + r0 * u1 - tau
+        d1 = u2 + sigma0 * u1 + r0 * u0
+        d2 = sigma0 * u0 + (1.0 - alpha * r0) * u1
+        finite = np.isfinite(resid) and np.isfinite(d1) and np.isfinite(d2)
+        noise = 8.0 * _EPS * (abs(u3) + abs(sigma0 * u2) + abs(r0 * u1) + abs(tau))
+        if finite and abs(resid) <= noise:
+            break
+        # F is increasing, so a value that overflowed lies beyond the root
+        if (resid > 0.0) if finite else (chi > 0.0):
+            hi = chi
+        else:
+            lo = chi
+        step = 5.0 * resid / (d1 + np.sqrt(abs(16.0 * d1 * d1 - 20.0 * resid * d2)))
+        new = chi - step
+        ok = finite and np.isfinite(new)
+        small = ok and abs(step) <= _CHI_RTOL_CUBIC * abs(chi)
+        if not (small or (ok and lo <= new <= hi)):
+            new = 0.5 * (lo + hi)
+        done = (
+            small
+            or abs(new - chi) <= _CHI_RTOL * abs(new)
+            or hi - lo <= _CHI_RTOL * max(abs(lo), abs(hi))
+        )
+        h = new - chi
+        if not shifted and abs(h) <= 0.125 * abs(chi) and abs(alpha * h * h) < 1.0:
+            u0, u1, u2, u3 = _shift_universal(u0, u1, u2, u3, h, alpha)
+            shifted = True
+        else:
+            u0, u1, u2, u3 = _universal(new, alpha)
+            shifted = False
+        chi = new
+        if done:
+            break
+    return chi, u0, u1, u2, u3
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _next_chi(chi: float, r: float, sigma: float, alpha: float, dtau: float) -> float:
+    """``chi`` at ``dtau`` (``sqrt(mu) dt``) after a point of the conic where it is ``chi``,
+    the radius ``r`` and ``sigma = r.v / sqrt(mu)``: the inverse of Kepler's equation's
+    Taylor series (``dF/dchi = r``, ``d2F/dchi2 = sigma``, ``d3F/dchi3 = 1 - alpha r``) to
+    third order in ``q = dtau / r``."""
+    q = dtau / r
+    return chi + q * (
+        1.0
+        + q
+        * (-0.5 * sigma / r + q * (0.5 * sigma * sigma / (r * r) - (1.0 - alpha * r) / (6.0 * r)))
+    )
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _set_conic(
+    con: Array,
+    v: int,
+    rx: float,
+    ry: float,
+    rz: float,
+    vx: float,
+    vy: float,
+    vz: float,
+    t0: float,
+    first: int,
+    step: float,
+    mr: Array,
+    mv: Array,
 ) -> None:
-    """Conic states ``rc``, ``vc`` ``(n, k, 3)`` at times ``tau`` ``(q, k)`` (s from the
-    start; ``q`` is 1 when the rows share them) into GCRF ``p``, ``w`` (the Moon's state
-    ``moon`` ``(q, k, 6)`` added for lunar rows) and the central body's gravity ``g``. A
-    state the conic could not carry (a body's centre: not finite) moves in a straight line
-    from ``r0``, ``v0``, without gravity."""
+    """Row ``v`` of ``con``: the conic of a GCRF state at kernel time ``t0`` (s), about the
+    Moon inside its sphere of influence, else about the Earth."""
+    m0, m1, m2, m3, m4, m5 = _hermite(t0, first, step, mr, mv)
+    ex, ey, ez = rx - m0, ry - m1, rz - m2
+    dist = np.sqrt(ex * ex + ey * ey + ez * ez)
+    lunar = dist < np.sqrt(m0 * m0 + m1 * m1 + m2 * m2) * _SOI_RATIO
+    if lunar:
+        rx, ry, rz = ex, ey, ez
+        vx, vy, vz = vx - m3, vy - m4, vz - m5
+        mu = MU_MOON_M3_S2
+    else:
+        mu = MU_EARTH_M3_S2
+    r0 = np.sqrt(rx * rx + ry * ry + rz * rz)
+    sqrt_mu = np.sqrt(mu)
+    rv = rx * vx + ry * vy + rz * vz
+    vv = vx * vx + vy * vy + vz * vz
+    hx, hy, hz = ry * vz - rz * vy, rz * vx - rx * vz, rx * vy - ry * vx
+    p = (hx * hx + hy * hy + hz * hz) / mu
+    # periapsis radius for the bracket, from the eccentricity vector (kepler.propagate)
+    k = vv - mu / r0
+    qx, qy, qz = (k * rx - rv * vx) / mu, (k * ry - rv * vy) / mu, (k * rz - rv * vz) / mu
+    ecc = np.sqrt(qx * qx + qy * qy + qz * qz)
+    con[v, 0], con[v, 1], con[v, 2] = rx, ry, rz
+    con[v, 3], con[v, 4], con[v, 5] = vx, vy, vz
+    con[v, _MU] = mu
+    con[v, _SQRT_MU] = sqrt_mu
+    con[v, _R0] = r0
+    con[v, _SIGMA0] = rv / sqrt_mu
+    con[v, _ALPHA] = 2.0 / r0 - vv / mu
+    con[v, _RP] = 0.999 * min(p / (1.0 + ecc), r0)
+    con[v, _LUNAR] = 1.0 if lunar else 0.0
+    valid = r0 > 0.0
+    for c in range(_NCON - 2):
+        valid = valid and np.isfinite(con[v, c])
+    con[v, _VALID] = 1.0 if valid else 0.0
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _conic_at(
+    con: Array, v: int, dt: float, guess: float
+) -> tuple[float, float, float, float, float, float, float, float, float, float, float, float]:
+    """Row ``v``'s state ``dt`` s after its start, about its central body (Lagrange's
+    ``f``, ``g``; Vallado 4th ed., Algorithm 8, ``g`` from whichever of its two forms
+    cancels less, as :func:`houston.dynamics.kepler.propagate`): position, velocity, the
+    body's gravity, ``chi``, the radius and ``r.v / sqrt(mu)``. A state the conic cannot
+    carry (a body's centre; not finite) moves in a straight line, without gravity."""
+    rx, ry, rz = con[v, 0], con[v, 1], con[v, 2]
+    vx, vy, vz = con[v, 3], con[v, 4], con[v, 5]
+    if con[v, _VALID] != 0.0:
+        sqrt_mu, r0, s0 = con[v, _SQRT_MU], con[v, _R0], con[v, _SIGMA0]
+        chi, _, u1, u2, u3 = _solve_chi(sqrt_mu * dt, r0, s0, con[v, _ALPHA], con[v, _RP], guess)
+        f = 1.0 - u2 / r0
+        g_time = dt - u3 / sqrt_mu
+        g_chi = (r0 * u1 + s0 * u2) / sqrt_mu
+        g = (
+            g_chi
+            if (abs(r0 * u1) + abs(s0 * u2)) / sqrt_mu < abs(dt) + abs(u3 / sqrt_mu)
+            else g_time
+        )
+        x, y, z = f * rx + g * vx, f * ry + g * vy, f * rz + g * vz
+        rn = np.sqrt(x * x + y * y + z * z)
+        fdot = -sqrt_mu * u1 / (rn * r0)
+        gdot = 1.0 - u2 / rn
+        wx, wy, wz = fdot * rx + gdot * vx, fdot * ry + gdot * vy, fdot * rz + gdot * vz
+        if np.isfinite(x + y + z + wx + wy + wz):
+            k = -con[v, _MU] / (rn * rn * rn)
+            sigma = (x * wx + y * wy + z * wz) / sqrt_mu
+            return x, y, z, wx, wy, wz, k * x, k * y, k * z, chi, rn, sigma
+    return (
+        rx + vx * dt,
+        ry + vy * dt,
+        rz + vz * dt,
+        vx,
+        vy,
+        vz,
+        0.0,
+        0.0,
+        0.0,
+        0.0,
+        np.nan,
+        np.nan,
+    )
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _carry(
+    con: Array,
+    v: int,
+    t0: float,
+    dt: float,
+    guess: float,
+    first: int,
+    step: float,
+    mr: Array,
+    mv: Array,
+) -> tuple[float, float, float, float, float, float, float, float, float, float, float, float]:
+    """:func:`_conic_at` in GCRF: the Moon's state at ``t0 + dt`` added for a lunar conic."""
+    x, y, z, wx, wy, wz, gx, gy, gz, chi, rn, sigma = _conic_at(con, v, dt, guess)
+    if con[v, _LUNAR] != 0.0:
+        m0, m1, m2, m3, m4, m5 = _hermite(t0 + dt, first, step, mr, mv)
+        x, y, z, wx, wy, wz = x + m0, y + m1, z + m2, wx + m3, wy + m4, wz + m5
+    return x, y, z, wx, wy, wz, gx, gy, gz, chi, rn, sigma
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _cold_chi(con: Array, v: int, dt: float) -> float:
+    """A starting ``chi`` from the conic's start (:func:`_next_chi` from ``chi = 0``)."""
+    return _next_chi(0.0, con[v, _R0], con[v, _SIGMA0], con[v, _ALPHA], con[v, _SQRT_MU] * dt)
+
+
+@njit(cache=True, error_model="numpy")
+def _set_conics(
+    r: Array, v: Array, t0: float, first: int, step: float, mr: Array, mv: Array, con: Array
+) -> None:
+    """:func:`_set_conic` for every row of ``r``, ``v`` ``(n, 3)``."""
+    for i in range(r.shape[0]):
+        _set_conic(
+            con, i, r[i, 0], r[i, 1], r[i, 2], v[i, 0], v[i, 1], v[i, 2], t0, first, step, mr, mv
+        )
+
+
+@njit(cache=True, error_model="numpy")
+def _conics_at(tau: Array, con: Array, moon: Array, p: Array, w: Array, g: Array) -> None:
+    """Every conic of ``con`` ``(n, _NCON)`` at times ``tau`` ``(q, k)`` (s from the start;
+    ``q`` is 1 when the rows share them) into GCRF ``p``, ``w`` ``(n, k, 3)`` (the Moon's
+    state ``moon`` ``(q, k, 6)`` added for lunar rows) and the central body's gravity
+    ``g``. Each from the conic's start."""
     q = tau.shape[0] - 1
-    for i in range(rc.shape[0]):
+    for i in range(con.shape[0]):
         iq = min(i, q)
-        for j in range(rc.shape[1]):
-            x, y, z = rc[i, j, 0], rc[i, j, 1], rc[i, j, 2]
-            if np.isfinite(x) and np.isfinite(y) and np.isfinite(z):
-                vx, vy, vz = vc[i, j, 0], vc[i, j, 1], vc[i, j, 2]
-                rn = np.sqrt(x * x + y * y + z * z)
-                k = -mu[i] / (rn * rn * rn)
-                gx, gy, gz = k * x, k * y, k * z
-            else:
-                t = tau[iq, j]
-                x, y, z = r0[i, 0] + v0[i, 0] * t, r0[i, 1] + v0[i, 1] * t, r0[i, 2] + v0[i, 2] * t
-                vx, vy, vz = v0[i, 0], v0[i, 1], v0[i, 2]
-                gx, gy, gz = 0.0, 0.0, 0.0
-            if lunar[i]:
+        for j in range(tau.shape[1]):
+            dt = tau[iq, j]
+            x, y, z, vx, vy, vz, gx, gy, gz, _, _, _ = _conic_at(con, i, dt, _cold_chi(con, i, dt))
+            if con[i, _LUNAR] != 0.0:
                 x, y, z = x + moon[iq, j, 0], y + moon[iq, j, 1], z + moon[iq, j, 2]
                 vx, vy, vz = vx + moon[iq, j, 3], vy + moon[iq, j, 4], vz + moon[iq, j, 5]
             p[i, j, 0], p[i, j, 1], p[i, j, 2] = x, y, z
@@ -376,19 +653,16 @@ class ConicMotion:
     """
 
     def __init__(self, r_m: ArrayLike, v_m_s: ArrayLike, moon: MoonTable, t0_s: float) -> None:
-        r = np.asarray(r_m, dtype=np.float64).reshape(-1, 3)
-        v = np.asarray(v_m_s, dtype=np.float64).reshape(-1, 3)
+        r = np.ascontiguousarray(np.asarray(r_m, dtype=np.float64).reshape(-1, 3))
+        v = np.ascontiguousarray(np.asarray(v_m_s, dtype=np.float64).reshape(-1, 3))
         self.moon = moon
         self.t0_s = float(t0_s)
-        m0, w0 = moon.at(self.t0_s)
-        rel = r - m0
-        dist = np.sqrt(rel[:, 0] ** 2 + rel[:, 1] ** 2 + rel[:, 2] ** 2)
-        moon_dist = float(np.sqrt(m0 @ m0))
-        self.lunar: NDArray[np.bool_] = np.asarray(dist < float(soi_radius_m(moon_dist)))
-        lun = self.lunar[:, None]
-        self.r_c = np.ascontiguousarray(np.where(lun, rel, r))
-        self.v_c = np.ascontiguousarray(np.where(lun, v - w0, v))
-        self.mu = np.where(self.lunar, MU_MOON_M3_S2, MU_EARTH_M3_S2)
+        self._con = np.empty((r.shape[0], _NCON))
+        _set_conics(r, v, self.t0_s, moon.first, moon.step_s, moon.r_m, moon.v_m_s, self._con)
+        self.lunar: NDArray[np.bool_] = self._con[:, _LUNAR] != 0.0
+        self.r_c = self._con[:, _RX : _RX + 3].copy()
+        self.v_c = self._con[:, _VX : _VX + 3].copy()
+        self.mu = self._con[:, _MU].copy()
 
     def at(self, tau_s: ArrayLike, moon: Array | None = None) -> tuple[Array, Array, Array]:
         """GCRF position (m), velocity (m/s) and the central body's gravity (m/s^2) at
@@ -396,14 +670,13 @@ class ConicMotion:
         ``(k,)`` (the same for all), each result ``(n, k, 3)``. ``moon``: the Moon's
         position and velocity at those times, ``(k, 6)`` or ``(n, k, 6)``, if known."""
         tau = np.asarray(tau_s, dtype=np.float64)
-        shared = tau.ndim == 1
-        tau2 = np.ascontiguousarray(tau[None, :] if shared else tau)
-        rc, vc = propagate(self.r_c[:, None, :], self.v_c[:, None, :], tau2, self.mu[:, None])
+        tau2 = np.ascontiguousarray(tau[None, :] if tau.ndim == 1 else tau)
         if moon is None:
             moon = self.moon.states(self.t0_s + tau2)
-        moon = np.ascontiguousarray(moon.reshape((*tau2.shape, 6)))
-        p, w, g = np.empty(rc.shape), np.empty(rc.shape), np.empty(rc.shape)
-        _to_gcrf(tau2, rc, vc, self.r_c, self.v_c, self.mu, self.lunar, moon, p, w, g)
+        moon = np.ascontiguousarray(np.asarray(moon, dtype=np.float64).reshape((*tau2.shape, 6)))
+        shape = (self._con.shape[0], tau2.shape[1], 3)
+        p, w, g = np.empty(shape), np.empty(shape), np.empty(shape)
+        _conics_at(tau2, self._con, moon, p, w, g)
         return p, w, g
 
 
@@ -424,207 +697,289 @@ class PairPrediction:
     t_blockade_s: Array
 
 
-@njit(cache=True, error_model="numpy")
-def _brackets(
-    tau: Array,
-    p: Array,
-    w: Array,
-    moon: Array,
-    threshold: float,
-    blockade: float,
-    lo: Array,
-    hi: Array,
-    g_lo: Array,
-    g_hi: Array,
-    active: Any,
-    value: Array,
-    beyond: Any,
-    now: Any,
-) -> None:
-    """Search the grid ``tau`` ``(m,)`` of GCRF states ``(2n, m, 3)`` (vehicle a's rows,
-    then b's; the Moon's states ``moon`` ``(m, 6)``) for the brackets of :func:`_refine` (columns: threshold entry, closest
-    approach, blockade crossing), with the least range on the grid in ``value[:, 1]`` and its
-    time in ``lo[:, 1]`` when there is nothing to refine; ``beyond``: the range still falls
-    at the end of the horizon; ``now``: within the threshold at the start."""
-    m = tau.shape[0]
-    n = p.shape[0] // 2
-    rng = np.empty(m)
-    dw = np.empty(m)
-    for i in range(n):
-        b = n + i
-        entry = -1
-        cross = -1
-        side0 = 0.0
-        side_prev = 0.0
-        k = 0
-        for j in range(m):
-            dx = p[b, j, 0] - p[i, j, 0]
-            dy = p[b, j, 1] - p[i, j, 1]
-            dz = p[b, j, 2] - p[i, j, 2]
-            ux = w[b, j, 0] - w[i, j, 0]
-            uy = w[b, j, 1] - w[i, j, 1]
-            uz = w[b, j, 2] - w[i, j, 2]
-            rng[j] = np.sqrt(dx * dx + dy * dy + dz * dz)
-            dw[j] = dx * ux + dy * uy + dz * uz
-            if rng[j] < rng[k]:
-                k = j
-            if entry < 0 and threshold > 0.0 and rng[j] <= threshold:
-                entry = j
-            if blockade > 0.0 and cross < 0:
-                ex = p[i, j, 0] - moon[j, 0]
-                ey = p[i, j, 1] - moon[j, 1]
-                ez = p[i, j, 2] - moon[j, 2]
-                side = np.sqrt(ex * ex + ey * ey + ez * ez) - blockade
-                if j == 0:
-                    side0 = side
-                elif (side >= 0.0) != (side0 >= 0.0):
-                    cross = j
-                    lo[i, 2], hi[i, 2] = tau[j - 1], tau[j]
-                    g_lo[i, 2], g_hi[i, 2] = side_prev, side
-                side_prev = side
-        now[i] = entry == 0
-        active[i, 0] = entry > 0
-        if entry > 0:
-            lo[i, 0], hi[i, 0] = tau[entry - 1], tau[entry]
-            g_lo[i, 0], g_hi[i, 0] = rng[entry - 1] - threshold, rng[entry] - threshold
-        # closest approach: where d.w changes sign next to the least sample
-        k0 = -1
-        if dw[k] < 0.0 and k < m - 1:
-            k0 = k
-        elif dw[k] > 0.0 and k > 0:
-            k0 = k - 1
-        beyond[i] = k == m - 1 and dw[k] < 0.0
-        active[i, 1] = k0 >= 0
-        value[i, 1] = rng[k]
-        if k0 >= 0:
-            lo[i, 1], hi[i, 1] = tau[k0], tau[k0 + 1]
-            g_lo[i, 1], g_hi[i, 1] = dw[k0], dw[k0 + 1]
-        else:
-            lo[i, 1] = hi[i, 1] = tau[k]
-        active[i, 2] = cross > 0
+@njit(cache=True, error_model="numpy", inline="always")
+def _grid_tau(j: int, steps: int, horizon: float) -> float:
+    """Time of grid point ``j`` (s from the start), as ``np.linspace(0, horizon, steps + 1)``."""
+    return horizon if j == steps else j * (horizon / steps)
 
 
-@njit(cache=True, error_model="numpy")
-def _newton(
-    x: Array,
-    neg: Array,
-    pos: Array,
-    going: Any,
-    value: Array,
+@njit(cache=True, error_model="numpy", inline="always")
+def _on_grid(
+    con: Array,
+    v: int,
+    x: float,
     t0: float,
-    p: Array,
-    w: Array,
-    g: Array,
+    chi: Array,
+    rad: Array,
+    sig: Array,
+    steps: int,
+    horizon: float,
+    first: int,
+    step: float,
+    mr: Array,
+    mv: Array,
+) -> tuple[float, float, float, float, float, float, float, float, float, float, float, float]:
+    """Row ``v``'s GCRF state :func:`_carry` at ``x`` s within the grid, Kepler's equation
+    started from the grid point at or before ``x``."""
+    j = min(max(int(x / (horizon / steps)), 0), steps)
+    guess = _next_chi(
+        chi[v, j],
+        rad[v, j],
+        sig[v, j],
+        con[v, _ALPHA],
+        con[v, _SQRT_MU] * (x - _grid_tau(j, steps, horizon)),
+    )
+    return _carry(con, v, t0, x, guess, first, step, mr, mv)
+
+
+@njit(cache=True, error_model="numpy")
+def _root(
+    col: int,
+    lo: float,
+    hi: float,
+    g_lo: float,
+    g_hi: float,
+    value: float,
+    t0: float,
+    con: Array,
+    chi: Array,
+    rad: Array,
+    sig: Array,
+    steps: int,
+    horizon: float,
     first: int,
     step: float,
     mr: Array,
     mv: Array,
     threshold: float,
     blockade: float,
-    tol: float,
-) -> bool:
-    """One step of the safeguarded Newton search (``rtsafe``) for every entry still
-    ``going``, from the states ``(2n, 3, 3)`` at ``x`` ``(n, 3)`` (a's rows, then b's):
-    columns 0 ``range - threshold``, 1 ``d.w``, 2 ``|r_a - r_Moon| - blockade``; ``neg`` and
-    ``pos`` are the bracket's ends where the function is negative and positive. ``value``
-    keeps the range at column 1's last point. Returns whether any entry goes on."""
-    n = x.shape[0]
-    more = False
-    for i in range(n):
-        b = n + i
-        for c in range(3):
-            if not going[i, c]:
-                continue
-            dx = p[b, c, 0] - p[i, c, 0]
-            dy = p[b, c, 1] - p[i, c, 1]
-            dz = p[b, c, 2] - p[i, c, 2]
-            ux = w[b, c, 0] - w[i, c, 0]
-            uy = w[b, c, 1] - w[i, c, 1]
-            uz = w[b, c, 2] - w[i, c, 2]
-            if c == 0:
+) -> tuple[float, float]:
+    """The root in ``[lo, hi]`` (values ``g_lo``, ``g_hi`` at the ends, of opposite signs)
+    of switching function ``col``: 0 ``range - threshold``, 1 ``d.w`` (the range's
+    derivative times the range), 2 ``|r_a - r_Moon| - blockade``; by Newton's method
+    safeguarded by bisection (``rtsafe``, Press et al., *Numerical Recipes*, 3rd ed.,
+    sec. 9.4) from the secant's point, to ``_TOL_S``. Returns the root and, for column 1,
+    the range at the last point evaluated (else ``value``)."""
+    neg, pos = (lo, hi) if g_lo < 0.0 else (hi, lo)
+    secant = lo + (hi - lo) * g_lo / (g_lo - g_hi)
+    x = secant if (np.isfinite(secant) and lo < secant < hi) else 0.5 * (lo + hi)
+    for _ in range(_MAX_ITER):
+        ax, ay, az, avx, avy, avz, agx, agy, agz, _, _, _ = _on_grid(
+            con, 0, x, t0, chi, rad, sig, steps, horizon, first, step, mr, mv
+        )
+        if col == 2:
+            m0, m1, m2, m3, m4, m5 = _hermite(t0 + x, first, step, mr, mv)
+            ex, ey, ez = ax - m0, ay - m1, az - m2
+            dist = np.sqrt(ex * ex + ey * ey + ez * ez)
+            f = dist - blockade
+            df = (ex * (avx - m3) + ey * (avy - m4) + ez * (avz - m5)) / dist
+        else:
+            bx, by, bz, bvx, bvy, bvz, bgx, bgy, bgz, _, _, _ = _on_grid(
+                con, 1, x, t0, chi, rad, sig, steps, horizon, first, step, mr, mv
+            )
+            dx, dy, dz = bx - ax, by - ay, bz - az
+            ux, uy, uz = bvx - avx, bvy - avy, bvz - avz
+            if col == 0:
                 rng = np.sqrt(dx * dx + dy * dy + dz * dz)
                 f = rng - threshold
                 df = (dx * ux + dy * uy + dz * uz) / rng
-            elif c == 1:
-                value[i, 1] = np.sqrt(dx * dx + dy * dy + dz * dz)
+            else:
+                value = np.sqrt(dx * dx + dy * dy + dz * dz)
                 f = dx * ux + dy * uy + dz * uz
                 # the Moon's acceleration is left out: it only steers the step
-                ax = g[b, c, 0] - g[i, c, 0]
-                ay = g[b, c, 1] - g[i, c, 1]
-                az = g[b, c, 2] - g[i, c, 2]
-                df = ux * ux + uy * uy + uz * uz + dx * ax + dy * ay + dz * az
-            else:
-                m0, m1, m2, m3, m4, m5 = _hermite(t0 + x[i, c], first, step, mr, mv)
-                ex, ey, ez = p[i, c, 0] - m0, p[i, c, 1] - m1, p[i, c, 2] - m2
-                dist = np.sqrt(ex * ex + ey * ey + ez * ez)
-                f = dist - blockade
-                df = (
-                    ex * (w[i, c, 0] - m3) + ey * (w[i, c, 1] - m4) + ez * (w[i, c, 2] - m5)
-                ) / dist
-            if f < 0.0:
-                neg[i, c] = x[i, c]
-            else:
-                pos[i, c] = x[i, c]
-            lo, hi = min(neg[i, c], pos[i, c]), max(neg[i, c], pos[i, c])
-            nxt = x[i, c] - f / df
-            if not (nxt > lo and nxt < hi):  # also when not finite
-                nxt = 0.5 * (lo + hi)
-            done = abs(nxt - x[i, c]) < tol or hi - lo < tol or f == 0.0
-            x[i, c] = nxt
-            if done:
-                going[i, c] = False
-            else:
-                more = True
-    return more
-
-
-def _refine(
-    pair: ConicMotion,
-    lo: Array,
-    hi: Array,
-    g_lo: Array,
-    g_hi: Array,
-    active: NDArray[np.bool_],
-    value: Array,
-    threshold_m: float,
-    blockade_m: float,
-) -> Array:
-    """Roots of the switching functions (:func:`_newton`) in the brackets ``[lo, hi]``
-    ``(n, 3)`` for the ``active`` entries of the vehicles ``pair`` (a's rows, then b's),
-    from the secant's point. An entry stops when its step is below the tolerance and is not
-    changed again, so each run's result does not depend on the others. Inactive entries are
-    NaN."""
-    neg = np.where(g_lo < 0.0, lo, hi)
-    pos = np.where(g_lo < 0.0, hi, lo)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        secant = lo + (hi - lo) * g_lo / (g_lo - g_hi)
-    x = np.where(np.isfinite(secant) & (secant > lo) & (secant < hi), secant, 0.5 * (lo + hi))
-    x = np.ascontiguousarray(np.where(active, x, 0.0))
-    going = active.copy()
-    m = pair.moon
-    for _ in range(_MAX_ITER):
-        p, w, g = pair.at(np.concatenate([x, x]))
-        more = _newton(
-            x,
-            neg,
-            pos,
-            going,
-            value,
-            pair.t0_s,
-            p,
-            w,
-            g,
-            m.first,
-            m.step_s,
-            m.r_m,
-            m.v_m_s,
-            threshold_m,
-            blockade_m,
-            _TOL_S,
-        )
-        if not more:
+                df = ux * ux + uy * uy + uz * uz
+                df += dx * (bgx - agx) + dy * (bgy - agy) + dz * (bgz - agz)
+        if f < 0.0:
+            neg = x
+        else:
+            pos = x
+        a, b = min(neg, pos), max(neg, pos)
+        nxt = x - f / df
+        if not (a < nxt < b):  # also when not finite
+            nxt = 0.5 * (a + b)
+        done = abs(nxt - x) < _TOL_S or b - a < _TOL_S or f == 0.0
+        x = nxt
+        if done:
             break
-    return np.where(active, x, np.nan)
+    return x, value
+
+
+@njit(cache=True, error_model="numpy")
+def _predict_row(
+    t0: float,
+    ra: Array,
+    va: Array,
+    rb: Array,
+    vb: Array,
+    i: int,
+    first: int,
+    step: float,
+    mr: Array,
+    mv: Array,
+    threshold: float,
+    blockade: float,
+    horizon: float,
+    steps: int,
+    con: Array,
+    chi: Array,
+    rad: Array,
+    sig: Array,
+    rng: Array,
+    dw: Array,
+) -> tuple[float, float, float, float]:
+    """:func:`predict` for row ``i``: time to the threshold, of the closest approach, the
+    least range and the time to the blockade crossing (s from ``t0``). ``con`` ``(2,
+    _NCON)``, ``chi``, ``rad``, ``sig`` ``(2, steps + 1)`` and ``rng``, ``dw`` ``(steps +
+    1,)`` are work space."""
+    _set_conic(
+        con, 0, ra[i, 0], ra[i, 1], ra[i, 2], va[i, 0], va[i, 1], va[i, 2], t0, first, step, mr, mv
+    )
+    _set_conic(
+        con, 1, rb[i, 0], rb[i, 1], rb[i, 2], vb[i, 0], vb[i, 1], vb[i, 2], t0, first, step, mr, mv
+    )
+    lunar_a = con[0, _LUNAR] != 0.0
+    lunar_b = con[1, _LUNAR] != 0.0
+    m = steps + 1
+    entry = -1
+    cross = -1
+    k = 0
+    side0 = 0.0
+    side_prev = 0.0
+    lo2 = hi2 = g_lo2 = g_hi2 = 0.0
+    tau_prev = 0.0
+    m0 = m1 = m2 = m3 = m4 = m5 = 0.0
+    for j in range(m):
+        tau = _grid_tau(j, steps, horizon)
+        if j == 0:
+            ga = gb = 0.0
+        else:
+            ga = _next_chi(
+                chi[0, j - 1],
+                rad[0, j - 1],
+                sig[0, j - 1],
+                con[0, _ALPHA],
+                con[0, _SQRT_MU] * (tau - tau_prev),
+            )
+            gb = _next_chi(
+                chi[1, j - 1],
+                rad[1, j - 1],
+                sig[1, j - 1],
+                con[1, _ALPHA],
+                con[1, _SQRT_MU] * (tau - tau_prev),
+            )
+        ax, ay, az, avx, avy, avz, _, _, _, chi[0, j], rad[0, j], sig[0, j] = _conic_at(
+            con, 0, tau, ga
+        )
+        bx, by, bz, bvx, bvy, bvz, _, _, _, chi[1, j], rad[1, j], sig[1, j] = _conic_at(
+            con, 1, tau, gb
+        )
+        if lunar_a or lunar_b or blockade > 0.0:
+            m0, m1, m2, m3, m4, m5 = _hermite(t0 + tau, first, step, mr, mv)
+        if lunar_a:
+            ax, ay, az, avx, avy, avz = ax + m0, ay + m1, az + m2, avx + m3, avy + m4, avz + m5
+        if lunar_b:
+            bx, by, bz, bvx, bvy, bvz = bx + m0, by + m1, bz + m2, bvx + m3, bvy + m4, bvz + m5
+        dx, dy, dz = bx - ax, by - ay, bz - az
+        ux, uy, uz = bvx - avx, bvy - avy, bvz - avz
+        rng[j] = np.sqrt(dx * dx + dy * dy + dz * dz)
+        dw[j] = dx * ux + dy * uy + dz * uz
+        if rng[j] < rng[k]:
+            k = j
+        if entry < 0 and threshold > 0.0 and rng[j] <= threshold:
+            entry = j
+        if blockade > 0.0 and cross < 0:
+            ex, ey, ez = ax - m0, ay - m1, az - m2
+            side = np.sqrt(ex * ex + ey * ey + ez * ez) - blockade
+            if j == 0:
+                side0 = side
+            elif (side >= 0.0) != (side0 >= 0.0):
+                cross = j
+                lo2, hi2, g_lo2, g_hi2 = tau_prev, tau, side_prev, side
+            side_prev = side
+        tau_prev = tau
+
+    args = (t0, con, chi, rad, sig, steps, horizon, first, step, mr, mv, threshold, blockade)
+    now = entry == 0
+    t_thr = np.nan
+    if entry > 0:
+        t_thr, _ = _root(
+            0,
+            _grid_tau(entry - 1, steps, horizon),
+            _grid_tau(entry, steps, horizon),
+            rng[entry - 1] - threshold,
+            rng[entry] - threshold,
+            0.0,
+            *args,
+        )
+    # closest approach: where d.w changes sign next to the least sample
+    k0 = -1
+    if dw[k] < 0.0 and k < m - 1:
+        k0 = k
+    elif dw[k] > 0.0 and k > 0:
+        k0 = k - 1
+    beyond = k == m - 1 and dw[k] < 0.0
+    r_ca = rng[k]
+    if k0 >= 0:
+        lo1 = _grid_tau(k0, steps, horizon)
+        t_ca, r_ca = _root(
+            1, lo1, _grid_tau(k0 + 1, steps, horizon), dw[k0], dw[k0 + 1], r_ca, *args
+        )
+    else:
+        lo1 = t_ca = _grid_tau(k, steps, horizon)
+    t_blk = np.nan
+    if cross > 0:
+        t_blk, _ = _root(2, lo2, hi2, g_lo2, g_hi2, 0.0, *args)
+    if now:
+        t_thr = 0.0
+    # An entry shorter than a grid step, at the least range: between the grid point before
+    # the closest approach and the closest approach.
+    graze = threshold > 0.0 and not now and not beyond and r_ca <= threshold
+    if graze and not (entry > 0 and t_thr <= t_ca):
+        ax, ay, az, _, _, _, _, _, _, _, _, _ = _on_grid(
+            con, 0, lo1, t0, chi, rad, sig, steps, horizon, first, step, mr, mv
+        )
+        bx, by, bz, _, _, _, _, _, _, _, _, _ = _on_grid(
+            con, 1, lo1, t0, chi, rad, sig, steps, horizon, first, step, mr, mv
+        )
+        dx, dy, dz = bx - ax, by - ay, bz - az
+        g_lo = np.sqrt(dx * dx + dy * dy + dz * dz) - threshold
+        t_thr, _ = _root(0, lo1, t_ca, g_lo, r_ca - threshold, 0.0, *args)
+    if beyond:
+        t_ca = r_ca = np.nan
+    return t_thr, t_ca, r_ca, t_blk
+
+
+@njit(cache=True, error_model="numpy")
+def _predict_rows(
+    t0: float,
+    ra: Array,
+    va: Array,
+    rb: Array,
+    vb: Array,
+    first: int,
+    step: float,
+    mr: Array,
+    mv: Array,
+    threshold: float,
+    blockade: float,
+    horizon: float,
+    steps: int,
+    out: Array,
+) -> None:
+    """:func:`_predict_row` for every row, into ``out`` ``(n, 4)``."""
+    con = np.empty((2, _NCON))
+    chi, rad, sig = np.empty((2, steps + 1)), np.empty((2, steps + 1)), np.empty((2, steps + 1))
+    rng, dw = np.empty(steps + 1), np.empty(steps + 1)
+    for i in range(ra.shape[0]):
+        out[i, 0], out[i, 1], out[i, 2], out[i, 3] = _predict_row(
+            t0, ra, va, rb, vb, i, first, step, mr, mv, threshold, blockade, horizon, steps,
+            con, chi, rad, sig, rng, dw,
+        )  # fmt: skip
+
+
+def _grid_steps(horizon_s: float, step_s: float) -> int:
+    """Intervals of the prediction's grid: ``horizon_s`` in steps of at most ``step_s``."""
+    return max(1, int(np.ceil(horizon_s / step_s - 1e-9)))
 
 
 def predict(
@@ -648,77 +1003,35 @@ def predict(
             f"the Moon table [{moon.first_s}, {moon.last_s}] s does not cover the horizon "
             f"[{t0_s}, {t0_s + horizon_s}] s"
         )
-    ra = np.asarray(ra_m, dtype=np.float64).reshape(-1, 3)
-    pair = ConicMotion(
-        np.concatenate([ra, np.asarray(rb_m, dtype=np.float64).reshape(-1, 3)]),
-        np.concatenate(
-            [
-                np.asarray(va_m_s, dtype=np.float64).reshape(-1, 3),
-                np.asarray(vb_m_s, dtype=np.float64).reshape(-1, 3),
-            ]
-        ),
-        moon,
-        t0_s,
+
+    def rows(x: ArrayLike) -> Array:
+        return np.ascontiguousarray(np.asarray(x, dtype=np.float64).reshape(-1, 3))
+
+    ra = rows(ra_m)
+    out = np.empty((ra.shape[0], 4))
+    _predict_rows(
+        float(t0_s),
+        ra,
+        rows(va_m_s),
+        rows(rb_m),
+        rows(vb_m_s),
+        moon.first,
+        moon.step_s,
+        moon.r_m,
+        moon.v_m_s,
+        float(threshold_m),
+        float(blockade_m),
+        float(horizon_s),
+        _grid_steps(float(horizon_s), float(step_s)),
+        out,
     )
-    n = ra.shape[0]
-    steps = max(1, int(np.ceil(horizon_s / step_s - 1e-9)))
-    tau = np.linspace(0.0, float(horizon_s), steps + 1)
-    grid_moon = moon.states(pair.t0_s + tau)
-    p, w, _ = pair.at(tau, grid_moon)
-    lo, hi = np.zeros((n, 3)), np.zeros((n, 3))
-    g_lo, g_hi = np.zeros((n, 3)), np.zeros((n, 3))
-    active = np.zeros((n, 3), dtype=np.bool_)
-    value = np.zeros((n, 3))
-    beyond = np.zeros(n, dtype=np.bool_)
-    now = np.zeros(n, dtype=np.bool_)
-    _brackets(
-        tau,
-        p,
-        w,
-        grid_moon,
-        threshold_m,
-        blockade_m,
-        lo,
-        hi,
-        g_lo,
-        g_hi,
-        active,
-        value,
-        beyond,
-        now,
-    )
-    roots = np.full((n, 3), np.nan)
-    if active.any():
-        roots = _refine(pair, lo, hi, g_lo, g_hi, active, value, threshold_m, blockade_m)
-    t_ca = np.where(active[:, 1], roots[:, 1], lo[:, 1])
-    r_ca = value[:, 1].copy()
-    t_thr = np.where(now, 0.0, roots[:, 0])
-    # An entry shorter than a grid step, at the least range: between the grid point before
-    # the closest approach and the closest approach.
-    graze = (threshold_m > 0.0) & ~now & ~beyond & (r_ca <= threshold_m)
-    graze &= ~(active[:, 0] & (t_thr <= t_ca))
-    if graze.any():
-        start = np.where(graze, lo[:, 1], 0.0)
-        q, _, _ = pair.at(np.concatenate([start, start])[:, None])
-        e = q[n:, 0] - q[:n, 0]
-        act = np.zeros((n, 3), dtype=np.bool_)
-        act[:, 0] = graze
-        lo2, hi2 = np.zeros((n, 3)), np.zeros((n, 3))
-        g2_lo, g2_hi = np.zeros((n, 3)), np.zeros((n, 3))
-        lo2[:, 0], hi2[:, 0] = start, np.where(graze, t_ca, 0.0)
-        g2_lo[:, 0] = np.sqrt(e[:, 0] ** 2 + e[:, 1] ** 2 + e[:, 2] ** 2) - threshold_m
-        g2_hi[:, 0] = r_ca - threshold_m
-        found = _refine(pair, lo2, hi2, g2_lo, g2_hi, act, np.zeros((n, 3)), threshold_m, 0.0)
-        t_thr = np.where(graze, found[:, 0], t_thr)
-    t_ca = np.where(beyond, np.nan, t_ca)
-    r_ca = np.where(beyond, np.nan, r_ca)
-    return PairPrediction(t_thr, t_ca, r_ca, roots[:, 2])
+    return PairPrediction(out[:, 0].copy(), out[:, 1].copy(), out[:, 2].copy(), out[:, 3].copy())
 
 
 # --- the per-frame geometry ---------------------------------------------------------------
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _segment_clear(
     ax: float,
     ay: float,
@@ -746,123 +1059,270 @@ def _segment_clear(
     return px * px + py * py + pz * pz >= radius * radius
 
 
+#: Parameters of :func:`_step`, in one array: radar range, threshold, blockade radius,
+#: horizon, warning lead (m, s).
+_P_RADAR, _P_THRESHOLD, _P_BLOCKADE, _P_HORIZON, _P_LEAD = 0, 1, 2, 3, 4
+
+
 @njit(cache=True, error_model="numpy")
-def _frame(
+def _geometry(
+    i: int,
     ra: Array,
     va: Array,
     rb: Array,
     vb: Array,
-    moon_r: Array,
-    moon_v: Array,
+    moon: tuple[float, float, float, float, float, float],
     occult_moon: bool,
     occult_earth: bool,
-    radar_range: float,
-    threshold: float,
-    blockade: float,
+    par: Array,
     now_s: float,
+    t1_ns: int,
+    interval_ns: int,
+    tm: Array,
+    cause: Any,
+    a_speed: Array,
     t_thr: Array,
     t_ca: Array,
     r_ca: Array,
     t_blk: Array,
-    tm: Array,
-    cause: Any,
-    a_speed: Array,
-    t1_ns: int,
     predicted_ns: Any,
-    interval_ns: int,
-    lead: float,
     primed: Any,
     reported_view: Any,
     reported_within: Any,
     reported_inside: Any,
     warned: Any,
-    due: Any,
 ) -> tuple[bool, bool]:
-    """Every telemetry column of every row (order of ``_TM``), the radar's ``cause`` and a's
-    speed relative to the Moon, from the states and the predicted instants (absolute s).
+    """Row ``i``'s telemetry (order of ``_TM``), the radar's ``cause`` and a's speed
+    relative to the Moon, from the states and the predicted instants (absolute s).
 
-    Also, per row: whether a prediction is ``due`` (the interval has passed since the last,
-    the range crossed the threshold, a crossed the blockade line, or a predicted entry or
-    crossing has come without the event); ``warned`` is cleared when no entry is predicted
-    any more. Returns whether any row is due and whether any has something to announce."""
-    any_due = False
+    Returns whether a prediction is due (the interval has passed since the last, the range
+    crossed the threshold, a crossed the blockade line, or a predicted entry or crossing has
+    come without the event) and whether the row has something to announce; ``warned`` is
+    cleared when no entry is predicted any more."""
+    radar_range, threshold = par[_P_RADAR], par[_P_THRESHOLD]
+    blockade, lead = par[_P_BLOCKADE], par[_P_LEAD]
+    moon_x, moon_y, moon_z, moon_vx, moon_vy, moon_vz = moon
+    dx, dy, dz = rb[i, 0] - ra[i, 0], rb[i, 1] - ra[i, 1], rb[i, 2] - ra[i, 2]
+    wx, wy, wz = vb[i, 0] - va[i, 0], vb[i, 1] - va[i, 1], vb[i, 2] - va[i, 2]
+    rng = np.sqrt(dx * dx + dy * dy + dz * dz)
+    rate = (dx * wx + dy * wy + dz * wz) / rng if rng > 0.0 else 0.0
+    c = _VIEW
+    if occult_moon and not _segment_clear(
+        ra[i, 0], ra[i, 1], ra[i, 2], dx, dy, dz, moon_x, moon_y, moon_z, R_MOON_M
+    ):
+        c = _MOON
+    elif occult_earth and not _segment_clear(
+        ra[i, 0], ra[i, 1], ra[i, 2], dx, dy, dz, 0.0, 0.0, 0.0, R_EARTH_M
+    ):
+        c = _EARTH
+    los = c == _VIEW
+    if los and rng > radar_range:
+        c = _RANGE
+    cause[i] = c
+    within = threshold > 0.0 and rng <= threshold
+    mx, my, mz = ra[i, 0] - moon_x, ra[i, 1] - moon_y, ra[i, 2] - moon_z
+    md = np.sqrt(mx * mx + my * my + mz * mz)
+    ux, uy, uz = va[i, 0] - moon_vx, va[i, 1] - moon_vy, va[i, 2] - moon_vz
+    a_speed[i] = np.sqrt(ux * ux + uy * uy + uz * uz)
+    inside = blockade > 0.0 and md < blockade
+
+    if threshold <= 0.0:
+        ttt = np.inf
+    elif within:
+        ttt = 0.0
+    elif np.isnan(t_thr[i]):
+        ttt = np.nan
+    else:
+        ttt = max(t_thr[i] - now_s, 0.0)
+    if np.isnan(t_ca[i]):
+        ca, tca = np.nan, np.nan
+    elif t_ca[i] > now_s:
+        ca, tca = r_ca[i], t_ca[i] - now_s
+    else:  # the approach has passed: the vehicles separate, the least range is now
+        ca, tca = rng, 0.0
+    if blockade <= 0.0:
+        ttb = np.inf
+    elif np.isnan(t_blk[i]):
+        ttb = np.nan
+    else:
+        ttb = max(t_blk[i] - now_s, 0.0)
+
+    tm[i, 0] = rng
+    tm[i, 1] = rate
+    tm[i, 2] = 1.0 if los else 0.0
+    tm[i, 3] = 1.0 if c == _VIEW else 0.0
+    tm[i, 4] = ttt
+    tm[i, 5] = 1.0 if within else 0.0
+    tm[i, 6] = ca
+    tm[i, 7] = tca
+    tm[i, 8] = md
+    tm[i, 9] = 1.0 if inside else 0.0
+    tm[i, 10] = ttb
+
+    due = t1_ns - predicted_ns[i] >= interval_ns
+    if primed[i]:
+        due = due or within != reported_within[i] or inside != reported_inside[i]
+        due = due or (t_thr[i] <= now_s and not within) or t_blk[i] <= now_s
+    if warned[i] and not within and not np.isfinite(ttt):
+        warned[i] = False
+    warn = not warned[i] and not within and threshold > 0.0 and lead > 0.0 and ttt <= lead
+    notice = (
+        not primed[i]
+        or warn
+        or (c == _VIEW) != reported_view[i]
+        or within != reported_within[i]
+        or inside != reported_inside[i]
+    )
+    return due, notice
+
+
+@njit(cache=True, error_model="numpy")
+def _step(
+    ra_in: Array,
+    va_in: Array,
+    rb_in: Array,
+    vb_in: Array,
+    ta: Array,
+    tb: Array,
+    t1: float,
+    t1_ns: int,
+    first: int,
+    step: float,
+    mr: Array,
+    mv: Array,
+    par: Array,
+    occult_moon: bool,
+    occult_earth: bool,
+    interval_ns: int,
+    steps: int,
+    ra: Array,
+    va: Array,
+    rb: Array,
+    vb: Array,
+    tm: Array,
+    cause: Any,
+    a_speed: Array,
+    t_thr: Array,
+    t_ca: Array,
+    r_ca: Array,
+    t_blk: Array,
+    predicted_ns: Any,
+    primed: Any,
+    reported_view: Any,
+    reported_within: Any,
+    reported_inside: Any,
+    warned: Any,
+) -> tuple[int, float, float]:
+    """One step of every row at kernel time ``t1`` (s; ``t1_ns``): the states carried to it
+    (a state published at ``ta``, ``tb`` before it is carried on its conic, into ``ra``,
+    ``va``, ``rb``, ``vb``), the geometry, a prediction where one is due (the telemetry
+    then again). Returns 1 when a row has something to announce, else 0; or -1 and the span
+    of kernel time the Moon's table must cover when it does not, before changing anything."""
+    horizon = par[_P_HORIZON]
+    lo, hi = t1, t1 + horizon
+    n = ra_in.shape[0]
+    for i in range(n):
+        for t in (ta[i], tb[i]):
+            if np.isfinite(t) and abs(t1 - t) > _TIME_TOL_S:
+                lo, hi = min(lo, t), max(hi, t)
+    if lo < first * step or hi > (first + mr.shape[0] - 1) * step:
+        return -1, lo, hi
+    con = np.empty((2, _NCON))
+    moon = _hermite(t1, first, step, mr, mv)
+    threshold, blockade = par[_P_THRESHOLD], par[_P_BLOCKADE]
     notice = False
-    for i in range(ra.shape[0]):
-        dx, dy, dz = rb[i, 0] - ra[i, 0], rb[i, 1] - ra[i, 1], rb[i, 2] - ra[i, 2]
-        wx, wy, wz = vb[i, 0] - va[i, 0], vb[i, 1] - va[i, 1], vb[i, 2] - va[i, 2]
-        rng = np.sqrt(dx * dx + dy * dy + dz * dz)
-        rate = (dx * wx + dy * wy + dz * wz) / rng if rng > 0.0 else 0.0
-        c = _VIEW
-        if occult_moon and not _segment_clear(
-            ra[i, 0], ra[i, 1], ra[i, 2], dx, dy, dz, moon_r[0], moon_r[1], moon_r[2], R_MOON_M
-        ):
-            c = _MOON
-        elif occult_earth and not _segment_clear(
-            ra[i, 0], ra[i, 1], ra[i, 2], dx, dy, dz, 0.0, 0.0, 0.0, R_EARTH_M
-        ):
-            c = _EARTH
-        los = c == _VIEW
-        if los and rng > radar_range:
-            c = _RANGE
-        cause[i] = c
-        within = threshold > 0.0 and rng <= threshold
-        mx, my, mz = ra[i, 0] - moon_r[0], ra[i, 1] - moon_r[1], ra[i, 2] - moon_r[2]
-        md = np.sqrt(mx * mx + my * my + mz * mz)
-        ux, uy, uz = va[i, 0] - moon_v[0], va[i, 1] - moon_v[1], va[i, 2] - moon_v[2]
-        a_speed[i] = np.sqrt(ux * ux + uy * uy + uz * uz)
-        inside = blockade > 0.0 and md < blockade
+    work = False
+    chi = rad = sig = np.empty((2, 0))
+    rng = dw = np.empty(0)
+    for i in range(n):
+        for v in range(2):
+            r, w, t = (ra_in, va_in, ta[i]) if v == 0 else (rb_in, vb_in, tb[i])
+            x, y, z = r[i, 0], r[i, 1], r[i, 2]
+            vx, vy, vz = w[i, 0], w[i, 1], w[i, 2]
+            if np.isfinite(t) and abs(t1 - t) > _TIME_TOL_S:
+                _set_conic(con, v, x, y, z, vx, vy, vz, t, first, step, mr, mv)
+                dt = t1 - t
+                x, y, z, vx, vy, vz, _, _, _, _, _, _ = _carry(
+                    con, v, t, dt, _cold_chi(con, v, dt), first, step, mr, mv
+                )
+            out_r, out_v = (ra, va) if v == 0 else (rb, vb)
+            out_r[i, 0], out_r[i, 1], out_r[i, 2] = x, y, z
+            out_v[i, 0], out_v[i, 1], out_v[i, 2] = vx, vy, vz
+        geometry = (
+            ra, va, rb, vb, moon, occult_moon, occult_earth, par, t1, t1_ns, interval_ns,
+            tm, cause, a_speed, t_thr, t_ca, r_ca, t_blk, predicted_ns, primed,
+            reported_view, reported_within, reported_inside, warned,
+        )  # fmt: skip
+        due, row_notice = _geometry(i, *geometry)
+        if due:
+            if not work:
+                chi, rad, sig = (
+                    np.empty((2, steps + 1)),
+                    np.empty((2, steps + 1)),
+                    np.empty((2, steps + 1)),
+                )
+                rng, dw = np.empty(steps + 1), np.empty(steps + 1)
+                work = True
+            p_thr, p_ca, p_r, p_blk = _predict_row(
+                t1, ra, va, rb, vb, i, first, step, mr, mv, threshold, blockade, horizon, steps,
+                con, chi, rad, sig, rng, dw,
+            )  # fmt: skip
+            t_thr[i] = t1 + p_thr
+            t_ca[i] = t1 + p_ca
+            r_ca[i] = p_r
+            t_blk[i] = t1 + p_blk
+            predicted_ns[i] = t1_ns
+            _, row_notice = _geometry(i, *geometry)
+        notice = notice or row_notice
+    return (1 if notice else 0), lo, hi
 
-        if threshold <= 0.0:
-            ttt = np.inf
-        elif within:
-            ttt = 0.0
-        elif np.isnan(t_thr[i]):
-            ttt = np.nan
-        else:
-            ttt = max(t_thr[i] - now_s, 0.0)
-        if np.isnan(t_ca[i]):
-            ca, tca = np.nan, np.nan
-        elif t_ca[i] > now_s:
-            ca, tca = r_ca[i], t_ca[i] - now_s
-        else:  # the approach has passed: the vehicles separate, the least range is now
-            ca, tca = rng, 0.0
-        if blockade <= 0.0:
-            ttb = np.inf
-        elif np.isnan(t_blk[i]):
-            ttb = np.nan
-        else:
-            ttb = max(t_blk[i] - now_s, 0.0)
 
-        tm[i, 0] = rng
-        tm[i, 1] = rate
-        tm[i, 2] = 1.0 if los else 0.0
-        tm[i, 3] = 1.0 if c == _VIEW else 0.0
-        tm[i, 4] = ttt
-        tm[i, 5] = 1.0 if within else 0.0
-        tm[i, 6] = ca
-        tm[i, 7] = tca
-        tm[i, 8] = md
-        tm[i, 9] = 1.0 if inside else 0.0
-        tm[i, 10] = ttb
+#: The Moon's tables by epoch, shared by every pair of the process (a table is a pure
+#: function of the epoch and its node times).
+_TABLES: dict[tuple[float, float], MoonTable] = {}
+#: Epochs whose tables are kept.
+_TABLES_KEPT = 8
 
-        d = t1_ns - predicted_ns[i] >= interval_ns
-        if primed[i]:
-            d = d or within != reported_within[i] or inside != reported_inside[i]
-            d = d or (t_thr[i] <= now_s and not within) or t_blk[i] <= now_s
-        due[i] = d
-        any_due = any_due or d
-        if warned[i] and not within and not np.isfinite(ttt):
-            warned[i] = False
-        warn = not warned[i] and not within and threshold > 0.0 and lead > 0.0 and ttt <= lead
-        notice = (
-            notice
-            or not primed[i]
-            or warn
-            or (c == _VIEW) != reported_view[i]
-            or within != reported_within[i]
-            or inside != reported_inside[i]
-        )
-    return any_due, notice
+
+def _moon_table(epoch: Epoch, t_from_s: float, t_to_s: float) -> MoonTable:
+    """The Moon's table of ``epoch`` over ``[t_from_s, t_to_s]``: the one built before when
+    it covers the span, else a new one to ``_TABLE_MARGIN_S`` beyond."""
+    key = (epoch.tai_jd1, epoch.tai_jd2)
+    table = _TABLES.get(key)
+    if table is None or not table.covers(t_from_s, t_to_s):
+        table = MoonTable.build(epoch, t_from_s, t_to_s + _TABLE_MARGIN_S)
+        _TABLES.pop(key, None)
+        while len(_TABLES) >= _TABLES_KEPT:
+            _TABLES.pop(next(iter(_TABLES)))
+        _TABLES[key] = table
+    return table
+
+
+def _rows(x: Any) -> Array:
+    """An input ``(n, 3)`` as the compiled step takes it (float64, C-ordered, writable):
+    the array itself when it is already."""
+    if (
+        type(x) is not np.ndarray
+        or x.dtype != np.float64
+        or x.ndim != 2
+        or not x.flags.c_contiguous
+        or not x.flags.writeable
+    ):
+        x = np.array(x, dtype=np.float64, order="C", ndmin=2).reshape(-1, 3)
+    return x
+
+
+def _times(x: Any) -> Array:
+    """An input time ``(n,)`` as the compiled step takes it (as :func:`_rows`)."""
+    if (
+        type(x) is not np.ndarray
+        or x.dtype != np.float64
+        or x.ndim != 1
+        or not x.flags.c_contiguous
+        or not x.flags.writeable
+    ):
+        x = np.array(x, dtype=np.float64, order="C").reshape(-1)
+    return x
 
 
 # --- the model ------------------------------------------------------------------------------
@@ -1071,13 +1531,24 @@ class VehiclePair(Model):
         self._lead = float(p["warning_lead"])
         self._blockade = float(p["blockade_radius"])
         self._horizon = float(p["prediction_horizon"])
-        self._step = min(float(p["prediction_step"]), self._horizon)
+        self._steps = _grid_steps(self._horizon, min(float(p["prediction_step"]), self._horizon))
         self._interval_ns = round(float(p["prediction_interval"]) * NS_PER_S)
+        self._par = np.zeros(5)
+        self._par[[_P_RADAR, _P_THRESHOLD, _P_BLOCKADE, _P_HORIZON, _P_LEAD]] = (
+            self._radar,
+            self._threshold,
+            self._blockade,
+            self._horizon,
+            self._lead,
+        )
         self._a = str(p["a_name"])
         self._b = str(p["b_name"])
-        self._due = np.zeros(int(batch), dtype=np.bool_)
+        n = int(batch)
+        # the states at the end of the step, and the time of an unwired input's state
+        self._ra, self._va, self._rb, self._vb = (np.zeros((n, 3)) for _ in range(4))
+        self._unwired = np.full(n, np.nan)
         self._table: MoonTable | None = None
-        self._table_key: tuple[float, float] | None = None
+        self._table_epoch: Epoch | None = None
         super().__init__(path, p, batch)
 
     # -- lifecycle -----------------------------------------------------------------------
@@ -1095,112 +1566,65 @@ class VehiclePair(Model):
         for name in ("primed", "reported_view", "reported_within", "reported_inside", "warned"):
             s[name][:] = False
 
-    def _geometry(
-        self, ctx: StepContext, states: tuple[Array, ...], moon: Array
-    ) -> tuple[bool, bool]:
-        s = self.state
-        ra, va, rb, vb = states
-        return _frame(
-            ra,
-            va,
-            rb,
-            vb,
-            moon[:3],
-            moon[3:],
-            self._occult_moon,
-            self._occult_earth,
-            self._radar,
-            self._threshold,
-            self._blockade,
-            ctx.t1_s,
-            s["t_threshold"],
-            s["t_closest"],
-            s["closest"],
-            s["t_blockade"],
-            s["tm"],
-            s["cause"],
-            s["a_speed"],
-            ctx.t1_ns,
-            s["predicted_ns"],
-            self._interval_ns,
-            self._lead,
-            s["primed"],
-            s["reported_view"],
-            s["reported_within"],
-            s["reported_inside"],
-            s["warned"],
-            self._due,
-        )
-
     def _moon(self, epoch: Epoch, t_from_s: float, t_to_s: float) -> MoonTable:
-        """The Moon's table over ``[t_from_s, t_to_s]``, rebuilt with an hour's margin when
-        it no longer covers it (a pure function of the epoch and the node times)."""
-        key = (epoch.tai_jd1, epoch.tai_jd2)
-        table = self._table
-        if table is None or self._table_key != key or not table.covers(t_from_s, t_to_s):
-            table = MoonTable.build(epoch, t_from_s, t_to_s + _TABLE_MARGIN_S)
-            self._table, self._table_key = table, key
+        """The Moon's table over ``[t_from_s, t_to_s]`` (:func:`_moon_table`)."""
+        table = _moon_table(epoch, t_from_s, t_to_s)
+        self._table, self._table_epoch = table, epoch
         return table
-
-    def _states(self, ctx: StepContext, epoch: Epoch) -> tuple[Array, ...]:
-        """The vehicles' states at the end of the step: a state published at an earlier time
-        (inputs ``a_t_s``, ``b_t_s``) is carried to it on its conic."""
-        i = ctx.inputs
-        out = []
-        t1 = ctx.t1_s
-        for v in "ab":
-            r = np.ascontiguousarray(i[f"{v}_r_gcrf_m"], dtype=np.float64)
-            w = np.ascontiguousarray(i[f"{v}_v_gcrf_m_s"], dtype=np.float64)
-            t = i.get(f"{v}_t_s")
-            if t is not None:
-                t = np.asarray(t, dtype=np.float64).reshape(-1)
-                lag = t1 - t
-                stale = np.isfinite(lag) & (np.abs(lag) > _TIME_TOL_S)
-                if stale.any():
-                    r, w = r.copy(), w.copy()
-                    for t_v in np.unique(t[stale]):
-                        rows = np.flatnonzero(stale & (t == t_v))
-                        moon = self._moon(epoch, min(t_v, t1), max(t_v, t1))
-                        p, u, _ = ConicMotion(r[rows], w[rows], moon, float(t_v)).at(
-                            np.array([t1 - t_v])
-                        )
-                        r[rows], w[rows] = p[:, 0], u[:, 0]
-            out += [r, w]
-        return tuple(out)
-
-    def _predict(
-        self, ctx: StepContext, epoch: Epoch, states: tuple[Array, ...], rows: NDArray[np.int64]
-    ) -> None:
-        s = self.state
-        t0 = ctx.t1_s
-        ra, va, rb, vb = states
-        pr = predict(
-            self._moon(epoch, t0, t0 + self._horizon),
-            t0,
-            ra[rows],
-            va[rows],
-            rb[rows],
-            vb[rows],
-            self._threshold,
-            self._blockade,
-            self._horizon,
-            self._step,
-        )
-        s["t_threshold"][rows] = t0 + pr.t_threshold_s
-        s["t_closest"][rows] = t0 + pr.t_closest_s
-        s["closest"][rows] = pr.closest_m
-        s["t_blockade"][rows] = t0 + pr.t_blockade_s
-        s["predicted_ns"][rows] = ctx.t1_ns
 
     def step(self, ctx: StepContext) -> None:
         epoch = ctx.epoch if ctx.epoch is not None else _J2000_EPOCH
-        moon_r, moon_v = moon_state_gcrf_at(epoch, ctx.t1_ns)
-        moon = np.concatenate([moon_r, moon_v])
-        states = self._states(ctx, epoch)
-        due, notice = self._geometry(ctx, states, moon)
-        if due:
-            self._predict(ctx, epoch, states, np.flatnonzero(self._due))
-            _, notice = self._geometry(ctx, states, moon)
+        i = ctx.inputs
+        ra, va = _rows(i["a_r_gcrf_m"]), _rows(i["a_v_gcrf_m_s"])
+        rb, vb = _rows(i["b_r_gcrf_m"]), _rows(i["b_v_gcrf_m_s"])
+        ta, tb = i.get("a_t_s"), i.get("b_t_s")
+        ta = self._unwired if ta is None else _times(ta)
+        tb = self._unwired if tb is None else _times(tb)
+        s = self.state
+        t1 = ctx.t1_s
+        table = self._table
+        if table is None or self._table_epoch is not epoch:
+            table = self._moon(epoch, t1, t1 + self._horizon)
+        while True:
+            notice, lo, hi = _step(
+                ra,
+                va,
+                rb,
+                vb,
+                ta,
+                tb,
+                t1,
+                ctx.t1_ns,
+                table.first,
+                table.step_s,
+                table.r_m,
+                table.v_m_s,
+                self._par,
+                self._occult_moon,
+                self._occult_earth,
+                self._interval_ns,
+                self._steps,
+                self._ra,
+                self._va,
+                self._rb,
+                self._vb,
+                s["tm"],
+                s["cause"],
+                s["a_speed"],
+                s["t_threshold"],
+                s["t_closest"],
+                s["closest"],
+                s["t_blockade"],
+                s["predicted_ns"],
+                s["primed"],
+                s["reported_view"],
+                s["reported_within"],
+                s["reported_inside"],
+                s["warned"],
+            )
+            if notice >= 0:
+                break
+            table = self._moon(epoch, lo, hi)
         if notice:
             self._announce(ctx)
 
