@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from houston.comms.model import CommsLink
 from houston.core.model import Model
@@ -57,22 +58,50 @@ def test_surface_sample_equals_telemetry_values() -> None:
     _same_sample(m)
 
 
-def test_compiled_site_position_equals_site_gcrf() -> None:
-    """The surface site's GCRF position and vertical, compiled, equal
-    :func:`houston.comms.visibility.site_gcrf` bit for bit (at knots and between them)."""
-    from houston.comms import kernels, lunar
-    from houston.comms.visibility import environment_at, site_gcrf
+def test_compiled_frame_geometry_matches_numpy_reference() -> None:
+    """The model's one-pass geometry (stations turned into GCRF, the asset placed, then the
+    pair loop) against :func:`houston.comms.visibility.link_geometry` on the same
+    environment: a spacecraft about the Earth, one about the Moon, and surface sites."""
+    from houston.comms import kernels, lunar, tables
+    from houston.comms.networks import DSN, STDN, StationSet
+    from houston.comms.visibility import environment_at, link_geometry, site_gcrf, stations_gcrf
+    from houston.core.constants import R_MOON_M
     from tests.comms.test_model import EPOCH
 
     rng = np.random.default_rng(4)
+    st = StationSet.of(DSN + STDN)
+    n = len(st)
     for t_s in (0, 10, 60, 3_590, 86_400 + 25):
+        row = tables.packed_at(EPOCH, t_s * S)
         env = environment_at(EPOCH, t_s * S)
-        for _ in range(20):
+        st_r, st_up = stations_gcrf(env, st)
+        for moon_origin in (False, True):
+            r = rng.normal(size=(8, 3)) * (2.5e6 if moon_origin else 7e6)
+            out = [np.empty((8, n)), np.empty((8, n)), np.empty((8, n)), np.empty((8, n), bool)]
+            kernels.frame_geometry(
+                row, st.r_itrf_m, st.up_itrf, r, moon_origin, False, np.zeros(3), np.zeros(3),
+                R_MOON_M**2, *out, np.zeros(8),
+            )  # fmt: skip
+            a = r + env.r_moon_gcrf_m if moon_origin else r
+            ref = link_geometry(a, st_r, st_up, env.r_moon_gcrf_m)
+            np.testing.assert_allclose(np.arcsin(out[0]), ref.elevation_rad, atol=1e-12)
+            np.testing.assert_allclose(out[2], ref.range_m, rtol=1e-14)
+            np.testing.assert_array_equal(out[3], ref.clearance_m >= 0.0)
+        for _ in range(5):
             lat, lon = rng.uniform(-1.5, 1.5), rng.uniform(-3.1, 3.1)
             site = lunar.SurfaceSite("s", lat, lon, rng.uniform(-2e3, 5e3))
-            r, up = kernels.site_gcrf(
-                env.moon_matrix, site.r_fixed_m, site.up_fixed, env.r_moon_gcrf_m
-            )
-            r0, up0 = site_gcrf(env, site.r_fixed_m, site.up_fixed)
-            np.testing.assert_array_equal(r, r0)
-            np.testing.assert_array_equal(up, up0)
+            out = [np.empty((1, n)), np.empty((1, n)), np.empty((1, n)), np.empty((1, n), bool)]
+            earth_el = np.empty(1)
+            kernels.frame_geometry(
+                row, st.r_itrf_m, st.up_itrf, np.zeros((1, 3)), False, True,
+                np.ascontiguousarray(site.r_fixed_m), np.ascontiguousarray(site.up_fixed),
+                0.0, *out, earth_el,
+            )  # fmt: skip
+            rs, us = site_gcrf(env, site.r_fixed_m, site.up_fixed)
+            ref = link_geometry(rs, st_r, st_up, env.r_moon_gcrf_m, up_site=us)
+            np.testing.assert_allclose(np.arcsin(out[0][0]), ref.elevation_rad, atol=1e-12)
+            np.testing.assert_allclose(np.arcsin(out[1][0]), ref.site_elevation_rad, atol=1e-12)
+            np.testing.assert_allclose(out[2][0], ref.range_m, rtol=1e-14)
+            assert out[3].all()
+            el = np.arcsin(-(rs @ us) / np.linalg.norm(rs))
+            assert earth_el[0] == pytest.approx(el, abs=1e-12)

@@ -173,13 +173,14 @@ def links(
     station_link: _I,
     up: _F,
     light_time: _F,
+    elevation: _F,
     reported_up: _B,
     reported_station: _I,
 ) -> bool:
     """The link model's ``_links`` in one pass: each run's equipment (the antenna in use
     is ``antenna_up`` and not lost, the transmitter works; a surface site's mask is that
-    antenna's), :func:`choose`, ``up`` and the ``light_time`` to the reported station
-    (``range * inv_c``). Returns whether any run's link changed from what was last
+    antenna's), :func:`choose`, ``up``, the ``light_time`` to the reported station
+    (``range * inv_c``) and the asset's ``elevation`` (rad) there. Returns whether any run's link changed from what was last
     announced (``reported_up``, ``reported_station``): whether there is an event to emit."""
     nb = sin_el.shape[0]
     ok = np.empty(nb, dtype=np.bool_)
@@ -198,6 +199,7 @@ def links(
         is_up = st >= 0
         up[b] = 1.0 if is_up else 0.0
         light_time[b] = rng[b, best[b]] * inv_c
+        elevation[b] = math.asin(min(max(sin_el[b, best[b]], -1.0), 1.0))
         if is_up != reported_up[b] or (is_up and st != reported_station[b]):
             changed = True
     return changed
@@ -209,6 +211,7 @@ def telemetry_rows(
     link: _I,
     station: _I,
     light_time: _F,
+    elevation: _F,
     rng: _F,
     best: _I,
     selected: _I,
@@ -219,14 +222,14 @@ def telemetry_rows(
     earth_elevation: _F,
     surface: bool,
 ) -> None:
-    """The link model's telemetry into ``out`` ``(batch, n_telemetry)`` in declared order,
-    but for the elevation (column 3, taken with numpy's arcsine by the caller)."""
+    """The link model's telemetry into ``out`` ``(batch, n_telemetry)`` in declared order."""
     nb = out.shape[0]
     na = antenna.shape[1]
     for b in range(nb):
         out[b, 0] = link[b]
         out[b, 1] = station[b] + 1
         out[b, 2] = light_time[b]
+        out[b, 3] = elevation[b]
         out[b, 4] = rng[b, best[b]]
         out[b, 5] = selected[b]
         out[b, 6] = 1.0 if transmitter_failed[b] else 0.0
@@ -237,20 +240,189 @@ def telemetry_rows(
 
 
 @njit(cache=True)
-def site_gcrf(moon_matrix: _F, r_fixed: _F, up_fixed: _F, r_moon: _F) -> tuple[_F, _F]:
-    """:func:`houston.comms.visibility.site_gcrf` at one time, ``(3,)`` each: the same sums
-    in the same order (``Mᵀ r_fixed + r_moon``, ``Mᵀ up_fixed``)."""
-    r = np.empty(3)
-    up = np.empty(3)
-    for i in range(3):
-        r[i] = (
-            moon_matrix[0, i] * r_fixed[0]
-            + moon_matrix[1, i] * r_fixed[1]
-            + moon_matrix[2, i] * r_fixed[2]
-        ) + r_moon[i]
-        up[i] = (
-            moon_matrix[0, i] * up_fixed[0]
-            + moon_matrix[1, i] * up_fixed[1]
-            + moon_matrix[2, i] * up_fixed[2]
+def frame_geometry(
+    env: _F,
+    st_r_itrf: _F,
+    st_up_itrf: _F,
+    r: _F,
+    moon_origin: bool,
+    surface: bool,
+    site_r: _F,
+    site_up: _F,
+    occulting_radius2: float,
+    sin_el: _F,
+    sin_site: _F,
+    rng: _F,
+    clear: _B,
+    earth_elevation: _F,
+) -> None:
+    """The link model's geometry at one time in one pass: the stations into GCRF (``r_itrf
+    @ M`` with the Earth's matrix of the packed environment ``env``,
+    :mod:`houston.comms.tables`), the asset's position (a spacecraft's ``r`` ``(batch, 3)``,
+    plus the Moon's position when ``moon_origin``; a surface site's Moon-fixed ``site_r``
+    and vertical ``site_up`` turned as :func:`houston.comms.visibility.site_gcrf` turns them, and the Earth's
+    elevation there into ``earth_elevation``), then :func:`pair_geometry`."""
+    ns = st_r_itrf.shape[0]
+    st_r = np.empty((ns, 3))
+    st_up = np.empty((ns, 3))
+    for s in range(ns):
+        for i in range(3):
+            st_r[s, i] = (
+                st_r_itrf[s, 0] * env[i]
+                + st_r_itrf[s, 1] * env[3 + i]
+                + st_r_itrf[s, 2] * env[6 + i]
+            )
+            st_up[s, i] = (
+                st_up_itrf[s, 0] * env[i]
+                + st_up_itrf[s, 1] * env[3 + i]
+                + st_up_itrf[s, 2] * env[6 + i]
+            )
+    moon = env[12:15]
+    if surface:
+        a = np.empty((1, 3))
+        up = np.empty((1, 3))
+        for i in range(3):
+            a[0, i] = (
+                env[18 + i] * site_r[0] + env[21 + i] * site_r[1] + env[24 + i] * site_r[2]
+            ) + moon[i]
+            up[0, i] = (
+                env[18 + i] * site_up[0] + env[21 + i] * site_up[1] + env[24 + i] * site_up[2]
+            )
+        d = math.sqrt(a[0, 0] * a[0, 0] + a[0, 1] * a[0, 1] + a[0, 2] * a[0, 2])
+        e = -(a[0, 0] * up[0, 0] + a[0, 1] * up[0, 1] + a[0, 2] * up[0, 2]) / d
+        e = min(max(e, -1.0), 1.0)
+        for b in range(earth_elevation.shape[0]):
+            earth_elevation[b] = math.asin(e)
+        pair_geometry(
+            a, up, True, st_r, st_up, moon, occulting_radius2, sin_el, sin_site, rng, clear
         )
-    return r, up
+    else:
+        a = np.empty((r.shape[0], 3))
+        for b in range(r.shape[0]):
+            for i in range(3):
+                a[b, i] = r[b, i] + moon[i] if moon_origin else r[b, i]
+        up = np.zeros((1, 3))
+        pair_geometry(
+            a, up, False, st_r, st_up, moon, occulting_radius2, sin_el, sin_site, rng, clear
+        )
+
+
+#: Leading entries of the link model's packed constants (:func:`constants`).
+_C_SURFACE, _C_MOON_ORIGIN, _C_OCCULTING_R2, _C_INV_C, _C_ANTENNA_UP = 0, 1, 2, 3, 4
+_C_SITE_R, _C_SITE_UP, _C_STATIONS = 5, 8, 11
+
+
+def constants(
+    surface: bool,
+    moon_origin: bool,
+    occulting_radius2: float,
+    inv_c: float,
+    antenna_up: int,
+    site_r: _F,
+    site_up: _F,
+    st_r_itrf: _F,
+    st_up_itrf: _F,
+    sin_mask: _F,
+    sin_antenna_mask: _F,
+) -> _F:
+    """The link model's fixed inputs of :func:`step` packed in one array (one argument
+    instead of eleven): the flags and scalars, the site's Moon-fixed position and vertical
+    ``(3,)``, the stations' ITRF positions and zeniths ``(n, 3)``, the stations' sine masks
+    ``(n,)`` and the antennas' ``(n_antennas,)``."""
+    head = [
+        float(surface),
+        float(moon_origin),
+        float(occulting_radius2),
+        float(inv_c),
+        float(antenna_up),
+    ]
+    return np.concatenate(
+        [
+            np.array(head),
+            np.asarray(site_r, dtype=np.float64).ravel(),
+            np.asarray(site_up, dtype=np.float64).ravel(),
+            np.asarray(st_r_itrf, dtype=np.float64).ravel(),
+            np.asarray(st_up_itrf, dtype=np.float64).ravel(),
+            np.asarray(sin_mask, dtype=np.float64).ravel(),
+            np.asarray(sin_antenna_mask, dtype=np.float64).ravel(),
+        ]
+    )
+
+
+@njit(cache=True)
+def step(
+    geometry: bool,
+    env: _F,
+    r: _F,
+    consts: _F,
+    earth_elevation: _F,
+    sin_el: _F,
+    sin_site: _F,
+    clear: _B,
+    rng: _F,
+    selected: _I,
+    antenna: _I,
+    lost: _B,
+    transmitter_failed: _B,
+    station: _I,
+    best: _I,
+    link: _I,
+    station_link: _I,
+    up: _F,
+    light_time: _F,
+    elevation: _F,
+    reported_up: _B,
+    reported_station: _I,
+) -> bool:
+    """One step of the link model in one call: :func:`frame_geometry` when ``geometry``,
+    then :func:`links`, whose result it returns; the fixed inputs of both come packed in
+    ``consts`` (:func:`constants`)."""
+    ns = sin_el.shape[1]
+    na = antenna.shape[1]
+    surface = consts[_C_SURFACE] != 0.0
+    i = _C_STATIONS
+    st_r_itrf = consts[i : i + 3 * ns].reshape((ns, 3))
+    st_up_itrf = consts[i + 3 * ns : i + 6 * ns].reshape((ns, 3))
+    sin_mask = consts[i + 6 * ns : i + 7 * ns]
+    sin_antenna_mask = consts[i + 7 * ns : i + 7 * ns + na]
+    if geometry:
+        frame_geometry(
+            env,
+            st_r_itrf,
+            st_up_itrf,
+            r,
+            consts[_C_MOON_ORIGIN] != 0.0,
+            surface,
+            consts[_C_SITE_R : _C_SITE_R + 3],
+            consts[_C_SITE_UP : _C_SITE_UP + 3],
+            consts[_C_OCCULTING_R2],
+            sin_el,
+            sin_site,
+            rng,
+            clear,
+            earth_elevation,
+        )
+    return links(
+        sin_el,
+        sin_site,
+        clear,
+        rng,
+        sin_mask,
+        surface,
+        sin_antenna_mask,
+        selected,
+        antenna,
+        lost,
+        transmitter_failed,
+        int(consts[_C_ANTENNA_UP]),
+        consts[_C_INV_C],
+        station,
+        best,
+        link,
+        station_link,
+        up,
+        light_time,
+        elevation,
+        reported_up,
+        reported_station,
+    )

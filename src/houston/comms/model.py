@@ -62,9 +62,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from houston.comms import kernels, lunar
+from houston.comms import kernels, lunar, tables
 from houston.comms.networks import NETWORKS, StationSet, select_stations
-from houston.comms.visibility import environment_at, stations_gcrf
 from houston.core.constants import C_M_S, R_MOON_M
 from houston.core.model import (
     Command,
@@ -103,6 +102,8 @@ class AntennaState(IntEnum):
     DOWN = 1
     LOST = 2
 
+
+_ANTENNA_UP = int(AntennaState.UP)
 
 _ANTENNA_FIELDS = (
     Param("state", description="initial state", default="up", kind="str", choices=("up", "down")),
@@ -273,12 +274,16 @@ class CommsLink(Model):
         self._sin_station_mask = np.sin(self.stations.min_elevation_rad)
         n, na = len(self.stations), len(self.antenna_names)
         self._input = ""
+        self._site_r = np.zeros(3)
+        self._site_up = np.zeros(3)
+        self._no_position = np.zeros((1, 3))
+        self._no_env = np.zeros(tables.ROW)
         if self.surface:
             site = lunar.SurfaceSite(
                 "site", float(p["latitude"]), float(p["longitude"]), float(p["height"])
             )
-            self._site_r = site.r_fixed_m
-            self._site_up = site.up_fixed
+            self._site_r = np.ascontiguousarray(site.r_fixed_m, dtype=np.float64)
+            self._site_up = np.ascontiguousarray(site.up_fixed, dtype=np.float64)
             self.inputs = ()
         else:
             self._input = "r_gcrf_m" if p["central_body"] == "earth" else "r_mci_m"
@@ -288,11 +293,13 @@ class CommsLink(Model):
                 dataclasses.replace(sig, optional=sig.name != self._input)
                 for sig in type(self).inputs
             )
+        self._moon_origin = self._input == "r_mci_m"
         self._occulting_radius2 = (R_MOON_M + float(p["moon_margin"])) ** 2
         self._interval_ns = round(float(p["geometry_interval"]) * NS_PER_S)
         self.states = (
             State("up", "1", description="1 when the link is up"),
             State("light_time", "s", description="one-way light time to the reported station"),
+            State("elevation", "rad", description="the asset's elevation at the reported station"),
             State("station", "1", dtype="int64", description="station in use (-1: none)"),
             State("best", "1", dtype="int64", description="station reported (in use or best)"),
             State("link", "1", dtype="int64", description="the asset's LinkState"),
@@ -376,68 +383,64 @@ class CommsLink(Model):
             )
         self.telemetry = tuple(tm)
         super().__init__(path, p, batch)
-        self._rows = np.arange(self.batch)
+        self._consts = kernels.constants(
+            self.surface,
+            self._moon_origin,
+            self._occulting_radius2,
+            _INV_C,
+            _ANTENNA_UP,
+            self._site_r,
+            self._site_up,
+            self.stations.r_itrf_m,
+            self.stations.up_itrf,
+            self._sin_station_mask,
+            self._sin_antenna_mask,
+        )
 
     # -- geometry and links --------------------------------------------------------------
 
-    def _geometry(self, ctx: StepContext, t_ns: int) -> None:
-        """Evaluate the station geometry at ``t_ns`` into the state."""
-        epoch = ctx.epoch if ctx.epoch is not None else _J2000_EPOCH
-        env = environment_at(epoch, t_ns)
-        st_r, st_up = stations_gcrf(env, self.stations)
+    def _update(self, ctx: StepContext, geometry: bool) -> bool:
+        """Combine geometry and equipment into the link state, the station and the outputs,
+        evaluating the station geometry at ``ctx.t1_ns`` first when ``geometry`` (one
+        compiled pass over the Earth and Moon of that time,
+        :func:`houston.comms.tables.packed_at`, shared by every link model;
+        :func:`houston.comms.kernels.step`); returns whether any run's link changed from
+        what was last announced."""
         s = self.state
-        if self.surface:
-            r, up = kernels.site_gcrf(
-                env.moon_matrix, self._site_r, self._site_up, env.r_moon_gcrf_m
+        if geometry:
+            t_ns = ctx.t1_ns
+            epoch = ctx.epoch if ctx.epoch is not None else _J2000_EPOCH
+            env = tables.packed_at(epoch, t_ns)
+            r = (
+                self._no_position
+                if self.surface
+                else np.asarray(ctx.inputs[self._input], dtype=np.float64)
             )
-            s["earth_elevation"][:] = np.arcsin(np.clip(-(r @ up) / np.sqrt(r @ r), -1.0, 1.0))
-            r, up = r[None, :], up[None, :]
+            s["geometry_t_ns"][:] = t_ns
         else:
-            r = np.asarray(ctx.inputs[self._input], dtype=np.float64)
-            if self._input == "r_mci_m":
-                r = r + env.r_moon_gcrf_m
-            up = np.zeros((1, 3))
-        kernels.pair_geometry(
-            np.ascontiguousarray(r),
-            up,
-            self.surface,
-            np.ascontiguousarray(st_r),
-            np.ascontiguousarray(st_up),
-            np.ascontiguousarray(env.r_moon_gcrf_m, dtype=np.float64),
-            self._occulting_radius2,
-            s["sin_elevation"],
-            s["sin_site"],
-            s["range"],
-            s["clear"],
-        )
-        s["geometry_t_ns"][:] = t_ns
-
-    def _links(self) -> bool:
-        """Combine geometry and equipment into the link state, the station and the outputs
-        (one compiled pass, :func:`houston.comms.kernels.links`); returns whether any run's
-        link changed from what was last announced."""
-        s = self.state
+            env, r = self._no_env, self._no_position
         return bool(
-            kernels.links(
+            kernels.step(
+                geometry,
+                env,
+                r,
+                self._consts,
+                s["earth_elevation"],
                 s["sin_elevation"],
                 s["sin_site"],
                 s["clear"],
                 s["range"],
-                self._sin_station_mask,
-                self.surface,
-                self._sin_antenna_mask,
                 s["selected"],
                 s["antenna"],
                 s["lost"],
                 s["failure.transmitter_failed"],
-                int(AntennaState.UP),
-                _INV_C,
                 s["station"],
                 s["best"],
                 s["link"],
                 s["station_link"],
                 s["up"],
                 s["light_time"],
+                s["elevation"],
                 s["reported_up"],
                 s["reported_station"],
             )
@@ -500,15 +503,12 @@ class CommsLink(Model):
         s["geometry_t_ns"][:] = _NEVER
         # A spacecraft's position is first read in the first step (the kernel gives no
         # inputs at initialisation); a surface site is known at once.
-        if self.surface or self._input in ctx.inputs:
-            self._geometry(ctx, ctx.t1_ns)
-        self._links()
+        self._update(ctx, self.surface or self._input in ctx.inputs)
         self._announce(ctx)
 
     def step(self, ctx: StepContext) -> None:
-        if ctx.t1_ns - int(self.state["geometry_t_ns"][0]) >= self._interval_ns:
-            self._geometry(ctx, ctx.t1_ns)
-        if self._links():
+        due = ctx.t1_ns - int(self.state["geometry_t_ns"][0]) >= self._interval_ns
+        if self._update(ctx, due):
             self._announce(ctx)
 
     def output_values(self) -> Mapping[str, NDArray[Any]]:
@@ -520,17 +520,16 @@ class CommsLink(Model):
         }
 
     def sample(self, out: NDArray[np.float64]) -> None:
-        """:meth:`telemetry_values` into ``out`` in one compiled pass (the elevation's
-        arcsine with numpy's, as there)."""
+        """:meth:`telemetry_values` into ``out`` in one compiled pass."""
         s = self.state
-        best = s["best"]
         kernels.telemetry_rows(
             out,
             s["link"],
             s["station"],
             s["light_time"],
+            s["elevation"],
             s["range"],
-            best,
+            s["best"],
             s["selected"],
             s["failure.transmitter_failed"],
             s["antenna"],
@@ -539,8 +538,6 @@ class CommsLink(Model):
             s["earth_elevation"],
             self.surface,
         )
-        sin_el = s["sin_elevation"]
-        out[:, 3] = np.arcsin(np.clip(sin_el[self._rows, best], -1.0, 1.0))
 
     def telemetry_values(self) -> Mapping[str, NDArray[Any]]:
         s = self.state
@@ -550,7 +547,7 @@ class CommsLink(Model):
             "link": s["link"],
             "station": s["station"] + 1,
             "light_time_s": s["light_time"],
-            "elevation_rad": np.arcsin(np.clip(s["sin_elevation"][rows, best], -1.0, 1.0)),
+            "elevation_rad": s["elevation"],
             "range_m": s["range"][rows, best],
             "antenna": s["selected"],
             "transmitter": self.failed("transmitter_failed"),

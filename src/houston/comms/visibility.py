@@ -28,24 +28,20 @@ Geometry (all positions in GCRF, m, from the Earth's centre):
   under 10 µs).
 
 Per frame, :func:`environment_at` gives the Earth rotation, the Moon's position and its
-rotation, evaluated in full once a minute (about 0.2 ms) and carried to the frame's time by
-constant rotation rates and a second-order step of the Moon (about 30 µs); the last few are
-kept, so that every link model of a frame shares them.
+rotation, interpolated between full evaluations ten minutes apart (:mod:`houston.comms.tables`:
+about 1 µs a time; the last few are kept, so that every link model of a frame shares them).
 """
 
 from __future__ import annotations
 
-import math
-from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from houston.core.constants import C_M_S, MU_EARTH_M3_S2, MU_MOON_M3_S2, R_MOON_M
-from houston.core.time import NS_PER_S
+from houston.comms.tables import packed_at
+from houston.core.constants import C_M_S, R_MOON_M
 from houston.dynamics import ephemeris
 from houston.dynamics.frames import earth_rotation, moon_rotation
 
@@ -59,7 +55,6 @@ __all__ = [
     "environment",
     "environment_at",
     "link_geometry",
-    "propagate_environment",
     "site_gcrf",
     "stations_gcrf",
 ]
@@ -98,80 +93,20 @@ def environment(epoch: Epoch, t_ns: ArrayLike) -> Environment:
     return Environment(earth.matrix, earth.omega_rad_s, r, v, moon.matrix, moon.omega_rad_s)
 
 
-def _turn(omega_rad_s: Array, dt_s: float) -> Array:
-    """``exp(-[ω×] dt)``: how a frame turning at ``ω`` (its own axes) moves in ``dt``
-    (Rodrigues' formula, ``I - sin φ [k×] + (1 - cos φ) [k×]²``)."""
-    wx, wy, wz = (float(x) * dt_s for x in omega_rad_s)
-    phi = math.sqrt(wx * wx + wy * wy + wz * wz)
-    if phi == 0.0:
-        return np.eye(3)
-    kx, ky, kz = wx / phi, wy / phi, wz / phi
-    s, c = math.sin(phi), 1.0 - math.cos(phi)
-    return np.array(
-        [
-            [1.0 - c * (ky * ky + kz * kz), s * kz + c * kx * ky, -s * ky + c * kx * kz],
-            [-s * kz + c * kx * ky, 1.0 - c * (kx * kx + kz * kz), s * kx + c * ky * kz],
-            [s * ky + c * kx * kz, -s * kx + c * ky * kz, 1.0 - c * (kx * kx + ky * ky)],
-        ]
-    )
-
-
-def propagate_environment(env: Environment, dt_s: float) -> Environment:
-    """A one-time environment moved by ``dt_s`` (s, a minute or less).
-
-    The rotations turn at their angular velocities held constant
-    (``M(t + dt) = exp(-[ω×] dt) M(t)``), which leaves out the drift of the axes themselves
-    (precession, nutation, polar motion, the libration's own rates: under 1e-11 rad/s, so
-    under 3e-10 rad over 30 s); the Moon moves on the Earth–Moon two-body acceleration to
-    second order (the Sun's tide, about 3e-5 m/s², is left out: under 2 cm over 30 s).
-    """
-    r, v = env.r_moon_gcrf_m, env.v_moon_gcrf_m_s
-    acc = -(MU_EARTH_M3_S2 + MU_MOON_M3_S2) * r / float(r @ r) ** 1.5
-    return Environment(
-        _turn(env.earth_omega_rad_s, dt_s) @ env.earth_matrix,
-        env.earth_omega_rad_s,
-        r + v * dt_s + 0.5 * acc * dt_s * dt_s,
-        v + acc * dt_s,
-        _turn(env.moon_omega_rad_s, dt_s) @ env.moon_matrix,
-        env.moon_omega_rad_s,
-    )
-
-
-#: Spacing of the full evaluations of :func:`environment_at`, ns.
-KNOT_NS = 60 * NS_PER_S
-_CACHE: OrderedDict[tuple[float, float, int, bool], Environment] = OrderedDict()
-_CACHE_SIZE = 8
-
-
-def _cached(key: tuple[float, float, int, bool], make: Callable[[], Environment]) -> Environment:
-    env = _CACHE.get(key)
-    if env is None:
-        env = _CACHE[key] = make()
-        if len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    else:
-        _CACHE.move_to_end(key)
-    return env
-
-
 def environment_at(epoch: Epoch, t_ns: int) -> Environment:
-    """:func:`environment` at one time, for the frame loop.
-
-    Evaluated in full at the nearest multiple of ``KNOT_NS`` (one minute) and carried to
-    ``t_ns`` by :func:`propagate_environment` (at most 30 s: under 3e-10 rad in the
-    rotations, 2 cm in the Moon's position); both are memoised over the last few (epoch,
-    time) pairs, so that all the link models of a frame share them. The result depends on
-    ``t_ns`` only, never on the order of the calls (restored checkpoints continue
-    identically).
-    """
-    t = int(t_ns)
-    knot = ((t + KNOT_NS // 2) // KNOT_NS) * KNOT_NS
-    base = _cached((epoch.tai_jd1, epoch.tai_jd2, knot, True), lambda: environment(epoch, knot))
-    if t == knot:
-        return base
-    return _cached(
-        (epoch.tai_jd1, epoch.tai_jd2, t, False),
-        lambda: propagate_environment(base, (t - knot) * 1e-9),
+    """:func:`environment` at one time, for the frame loop: interpolated between full
+    evaluations 10 minutes apart (:func:`houston.comms.tables.packed_at`: the Earth's matrix
+    within 1e-11 of the full evaluation, the Moon within 0.1 mm), shared by every link model
+    of a frame. The result depends on ``t_ns`` only, never on the order of the calls
+    (restored checkpoints continue identically). The arrays are read-only."""
+    row = packed_at(epoch, t_ns)
+    return Environment(
+        row[0:9].reshape(3, 3),
+        row[9:12],
+        row[12:15],
+        row[15:18],
+        row[18:27].reshape(3, 3),
+        row[27:30],
     )
 
 
