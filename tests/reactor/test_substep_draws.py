@@ -1,13 +1,16 @@
 """A 10 s step draws the sensors' noise of its sub-steps in one call when the last step moved
 (``SurfaceReactor._moved``), else after its first sub-step if the plant is not calm: a hint for
 the cost only. Forced either way, every state array and every event are the same bit for bit,
-through calm stretches, a loss of flow, a scram and its recovery."""
+through calm stretches, a loss of flow, a scram and its recovery. The draws formed in the
+compiled step are the generator's, and the compiled step follows replaced state arrays."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from tests.reactor.test_substeps import Stepper, _mask
+from houston.core.model import ModelRandom
+from houston.reactor.model import _N_CHANNELS
+from tests.reactor.test_substeps import S, Stepper, _mask
 
 
 def _story(hint: bool | None) -> Stepper:
@@ -39,3 +42,53 @@ def test_the_draw_hint_never_changes_a_result() -> None:
             (e.message, e.mask.tolist()) for e in b.events
         ]
     assert any(e.message.startswith("SCRAM") for e in a.events)
+
+
+class _OtherRandom(ModelRandom):
+    """The same numbers through another generator type: the model then takes its draws from
+    ``normal`` and ``normal_steps`` instead of forming them in the compiled step."""
+
+
+def _story_with(random: type[ModelRandom]) -> Stepper:
+    r = Stepper(3, seed=5, prediction_interval=60.0)
+    r.ctx.random = random(r.ctx.random._rng, r.m.path)
+    r.go(60, 10)
+    r.m.command("disconnect_backup", {}, _mask(3, 0))
+    r.m.set_failure("pump_drive_cut", {}, _mask(3, 0, 1), True)
+    r.go(300, 10)
+    r.go(5, 1)  # frames, and a step of 10 s that starts off the 10 s grid
+    r.go(10, 10)
+    return r
+
+
+def test_draws_formed_in_the_compiled_step_are_the_generators() -> None:
+    """The sensors' noise formed from compiled uniforms (numpy's ``log`` and ``cos``) is what
+    ``BatchRandom.normal`` and ``normal_many`` give: the draws of a moving step's every
+    sub-step, and every state after a story, the same bit for bit."""
+    r = Stepper(4, seed=9)
+    r.m.set_failure("pump_drive_cut", {}, np.ones(4, dtype=bool), True)
+    r.go(30, 10)
+    assert not r.m._step_buffers.calm.any()
+    keys = [r.t - 10 * S + k * S for k in range(10)]
+    stream = f"{r.m.path}/sensors"
+    want = r.ctx.random._rng.normal_many(stream, [k * 1024 for k in keys], (_N_CHANNELS,))
+    assert np.array_equal(r.m._step_buffers.normal, want)
+    a, b = _story_with(ModelRandom), _story_with(_OtherRandom)
+    for name, value in a.m.state.items():
+        assert np.array_equal(value, b.m.state[name], equal_nan=True), name
+
+
+def test_replaced_state_arrays_are_the_ones_stepped() -> None:
+    """Assigning a state (as a restored checkpoint does) after the model has stepped: the
+    compiled step takes the new arrays, and the run continues as if never interrupted."""
+    a, b = Stepper(2, seed=3), Stepper(2, seed=3)
+    for r in (a, b):
+        r.m.set_failure("pump_drive_cut", {}, _mask(2, 1), True)
+        r.go(60, 10)
+    for name in list(b.m.state):
+        b.m.state[name] = b.m.state[name].copy()
+    for r in (a, b):
+        r.go(120, 10)
+    for name, value in a.m.state.items():
+        assert np.array_equal(value, b.m.state[name], equal_nan=True), name
+    assert not np.array_equal(a.m.state["T"][1], a.m.state["T"][0])

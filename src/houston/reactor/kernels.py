@@ -1355,6 +1355,39 @@ def countdown_rows(
     return taken
 
 
+_GOLDEN: Final = np.uint64(0x9E3779B97F4A7C15)
+_MIX1: Final = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2: Final = np.uint64(0x94D049BB133111EB)
+_TWO_PI: Final = 2.0 * np.pi
+
+
+def uniform_halves(
+    seed_keys: NDArray[np.uint64], keys: NDArray[np.uint64], u1: Array, angle: Array
+) -> None:
+    """The two uniform halves of standard normal draws of shape ``(batch, C)``, one draw per
+    counter key ``keys[i]`` (the stream's key mixed with the counter, as
+    :meth:`houston.core.random.BatchRandom.normal_many` forms it): ``u1[i]`` and the angle
+    ``2 pi u2`` into ``angle[i]``, both ``(len(keys), batch, C)``, with that method's integer
+    arithmetic (SplitMix64 of the run's seed key xor the counter key plus the element's
+    offset). The normal draw is ``sqrt(-2 log u1) cos(angle)``; ``log`` and ``cos`` are left
+    to numpy, so that the draws have numpy's bits."""
+    c = u1.shape[2]
+    for i in range(keys.shape[0]):
+        key = keys[i]
+        for row in range(seed_keys.shape[0]):
+            base = seed_keys[row] ^ key
+            for e in range(2 * c):
+                z = base + np.uint64(e + 1) * _GOLDEN
+                z = (z ^ (z >> np.uint64(30))) * _MIX1
+                z = (z ^ (z >> np.uint64(27))) * _MIX2
+                z = z ^ (z >> np.uint64(31))
+                u = float(z >> np.uint64(11)) * 2.0**-53 + 2.0**-54
+                if e < c:
+                    u1[i, row, e] = u
+                else:
+                    angle[i, row, e - c] = _TWO_PI * u
+
+
 #: The ``(batch,)`` float state arrays :func:`substep_rows` takes, in its order (names in the
 #: model's state).
 STEP_FLOATS: Final = (
@@ -1384,9 +1417,9 @@ STEP_FLOATS: Final = (
     "failure.pump_damaged.flow_fraction",
     "failure.fuel_thermocouple_failed.channel",
 )
-#: The ``(batch,)`` boolean arrays, in its order: state, then ``protecting`` (the backup
-#: computer's protection is in service) and ``calm`` (written: the row took its whole step at
-#: once).
+#: The ``(batch,)`` boolean arrays, in its order: state (the last three say whether the
+#: backup computer's protection is in service: connected, not lost, not serving elsewhere),
+#: then ``calm`` (written: the row took its whole step at once).
 STEP_BOOLS: Final = (
     "pump_cmd",
     "failure.power_bus_lost",
@@ -1398,6 +1431,9 @@ STEP_BOOLS: Final = (
     "pred_due",
     "failure.flow_meter_failed",
     "failure.fuel_thermocouple_failed",
+    "backup_connected",
+    "failure.backup_computer_lost",
+    "backup_elsewhere",
 )
 #: The ``(batch,)`` integer state arrays, in its order.
 STEP_INTS: Final = ("pump_driver", "drum_driver", "scram_cause", "damage")
@@ -1411,6 +1447,9 @@ def substep_rows(
     h: Array,
     whole: float,
     normal: Array,
+    log_u1: Array,
+    cos_angle: Array,
+    halves: bool,
     temps: Array,
     prec: Array,
     groups: Array,
@@ -1436,13 +1475,17 @@ def substep_rows(
     trip_const: Array,
     step_const: Array,
     when: NDArray[np.int64],
-) -> int:
+) -> tuple[int, bool, bool]:
     """Sub-steps ``k0`` to ``k1 - 1`` of the model's step (:meth:`houston.reactor.model
     .SurfaceReactor.step`), every row: the controllers' drive (:func:`_drive_loop`), the
     plant (:func:`_advance_loop`, explicit feedback), the step's bookkeeping, the sensors
     (:func:`_read_loop`, with the draws ``normal[k]`` of sub-step ``k``), the regulation's
     filter, the protection's trips (:func:`_trip_code`), the damage and the countdown's
-    clock, in the order and with the arithmetic of a frame of length ``h[k]``.
+    clock, in the order and with the arithmetic of a frame of length ``h[k]``. With
+    ``halves`` the draws of sub-step ``k`` are first formed into ``normal[k]`` from the
+    logarithms of their first uniforms and the cosines of their angles (``log_u1[k]`` and
+    ``cos_angle[k]``, see :func:`uniform_halves`) as :meth:`houston.core.random.BatchRandom
+    .normal` forms them.
 
     In sub-step 0 a row whose last sub-step was quiet, whose drums are at rest and whose
     pump is steady (or stopped) is *calm*: it takes the whole step ``whole`` at once
@@ -1452,9 +1495,10 @@ def substep_rows(
     power; ``step_const`` the regulation's filter time, the quiet thresholds (K/s, 1/s), the
     damage, meltdown and fuel-melting temperatures and the prediction interval (less 1e-9 s).
     ``when`` ``(3, batch)`` gets the sub-step of an automatic scram, of core damage and of a
-    meltdown. Returns the sub-step to continue from: ``k1``, or earlier, after the first
-    sub-step that leaves a row's countdown due for recomputation (then the caller recomputes
-    it and continues)."""
+    meltdown (-1 for none; set so from sub-step 0). Returns the sub-step to continue from
+    (``k1``, or earlier, after the first sub-step that leaves a row's countdown due for
+    recomputation: then the caller recomputes it and continues), whether a countdown is due
+    and whether ``when`` holds an event."""
     (
         n,
         pump_speed,
@@ -1493,7 +1537,9 @@ def substep_rows(
         due,
         flow_stuck,
         tc_stuck,
-        protecting,
+        backup_connected,
+        backup_lost,
+        backup_elsewhere,
         calm,
     ) = bs
     pump_driver, drum_driver, cause, damage = ints
@@ -1514,10 +1560,25 @@ def substep_rows(
     ones = np.ones(m)
     out = np.empty((12, m))
     flow_sensor = reading[columns[2]]
+    protecting = np.empty(m, dtype=np.bool_)
+    for row in range(m):
+        protecting[row] = backup_connected[row] and not backup_lost[row]
+        protecting[row] = protecting[row] and not backup_elsewhere[row]
+    if k0 == 0:
+        for row in range(m):
+            for kind in range(3):
+                when[kind, row] = -1
+    events = False
     for k in range(k0, k1):
         for row in range(m):
             skip[row] = k > 0 and calm[row]
             dts[row] = h[k]
+        if halves:
+            for row in range(m):
+                if skip[row]:
+                    continue
+                for j in range(normal.shape[2]):
+                    normal[k, row, j] = math.sqrt(-2.0 * log_u1[k, row, j]) * cos_angle[k, row, j]
         _drive_loop(
             pump_driver,
             pump_cmd,
@@ -1642,15 +1703,18 @@ def substep_rows(
                 cause[row] = code
                 due[row] = True
                 when[0, row] = k
+                events = True
             ts = temps[row, _S]
             if ts != ts or ts > peak[row]:
                 peak[row] = ts
             if damage[row] < 1 and ts >= clad_damage:
                 damage[row] = 1
                 when[1, row] = k
+                events = True
             if damage[row] < 2 and (ts >= meltdown or temps[row, _F] >= fuel_melt):
                 damage[row] = 2
                 when[2, row] = k
+                events = True
             age[row] += dt
             v = ttd[row] - dt
             ttd[row] = v if not v < 0.0 else 0.0
@@ -1661,8 +1725,8 @@ def substep_rows(
             if due[row] or age[row] >= interval:
                 stop = True
         if stop:
-            return k + 1
-    return k1
+            return k + 1, True, events
+    return k1, False, events
 
 
 #: The telemetry :func:`telemetry_rows` writes, in its order.
@@ -1871,8 +1935,8 @@ def driver_rows(
 
 def compiled(name: str) -> Any:
     """The compiled kernel ``name`` (``step_rows``, ``advance_rows``, ``read_sensors``,
-    ``drive_rows``, ``trip_rows``, ``telemetry_rows``, ``substep_rows``, ``driver_rows`` or
-    ``countdown_rows``), built
+    ``drive_rows``, ``trip_rows``, ``telemetry_rows``, ``substep_rows``, ``driver_rows``,
+    ``countdown_rows`` or ``uniform_halves``), built
     (or loaded from numba's cache) on first use."""
     with _LOCK:
         if not _KERNELS:
@@ -1914,6 +1978,7 @@ def compiled(name: str) -> Any:
                 "substep_rows",
                 "driver_rows",
                 "countdown_rows",
+                "uniform_halves",
             ):
                 _KERNELS[kernel] = numba.njit(**options)(module[kernel])
         return _KERNELS[name]

@@ -59,6 +59,7 @@ own equations (:mod:`houston.reactor.prediction`); between recomputations it cou
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
@@ -70,12 +71,14 @@ from houston.core.model import (
     Failure,
     Limits,
     Model,
+    ModelRandom,
     Param,
     Signal,
     State,
     StepContext,
     Telemetry,
 )
+from houston.core.random import _MASK, BatchRandom, _mix_int, stream_key
 from houston.core.sensors import SensorFaults, SensorSpec, read, vote
 from houston.core.time import format_get
 from houston.reactor import decay_heat as dh
@@ -190,6 +193,50 @@ _LAST_KEYS: Final = tuple(f"sensor.{name}.last" for name in SENSORS)
 _READING_KEYS: Final = tuple(f"sensor.{name}.reading" for name in SENSORS)
 _MID: Final = {name: s for s, name in enumerate(SENSORS)}
 _TRIP_COLUMNS: Final = np.array([_MID[n] for n in ("fuel_tc", "outlet_tc", "flow", "power")])
+
+
+#: The counter multiplier of houston.core.random's keys (a draw's key mixes its stream's key
+#: with the counter times this).
+_COUNTER_MULTIPLIER: Final = 0xD1B54A32D192ED03
+
+
+class _State(dict[str, NDArray[Any]]):
+    """A model's state that counts the assignments to it, so that the compiled step's
+    arguments, built once from its arrays, are built again after one is replaced (a restored
+    checkpoint assigns every state)."""
+
+    def __init__(self, state: Mapping[str, NDArray[Any]]) -> None:
+        super().__init__(state)
+        self.assigned = 0
+
+    def __setitem__(self, name: str, value: NDArray[Any]) -> None:
+        super().__setitem__(name, value)
+        self.assigned += 1
+
+    def update(self, *args: Any, **kw: Any) -> None:
+        for name, value in dict(*args, **kw).items():
+            self[name] = value
+
+
+@dataclass
+class _StepBuffers:
+    """What :meth:`SurfaceReactor.step` passes the compiled step for steps of ``span_ns``:
+    the sub-steps' bounds (``parts + 1`` offsets from the step's start) and lengths, the sensors' draws (or their
+    uniforms' ``log`` and ``cos``), the calm rows, the events' sub-steps and the state and
+    constant arrays (:func:`houston.reactor.kernels.substep_rows`)."""
+
+    span_ns: int
+    assigned: int
+    parts: int
+    offsets: list[int]
+    h: Array
+    normal: Array
+    log_u1: Array
+    cos_angle: Array
+    calm: NDArray[np.bool_]
+    when: NDArray[np.int64]
+    head: tuple[Array, Array, Array]
+    args: tuple[Any, ...]
 
 
 def _nan_to_num(x: Array) -> Array:
@@ -670,6 +717,8 @@ class SurfaceReactor(Model):
 
     def __init__(self, path: str, params: Mapping[str, Any], batch: int) -> None:
         super().__init__(path, params, batch)
+        self.state = _State(self.state)
+        self._step_buffers: _StepBuffers | None = None
         #: Whether the last step longer than a sub-step moved (a hint for drawing the sensors'
         #: noise of a step at once; never changes a result).
         self._moved = True
@@ -927,33 +976,63 @@ class SurfaceReactor(Model):
         dt = ctx.dt_s
         if dt <= 0.0:
             return
-        st = self.state
         self._inputs_and_drivers(ctx)
         span = ctx.t1_ns - ctx.t0_ns
-        parts = max(1, -(-span // self._max_substep_ns))
-        bounds = [ctx.t0_ns + span * k // parts for k in range(parts + 1)]
-        h = np.array([(bounds[k + 1] - bounds[k]) * 1e-9 for k in range(parts)])
+        b = self._buffers(span)
+        parts = b.parts
+        bounds = [ctx.t0_ns + o for o in b.offsets]
         # The sensors' draws of sub-step k are those of a step starting at bounds[k]. Those
-        # of sub-steps 1.. are needed only if a row moves: drawn with sub-step 0's in one
-        # call when the last step moved, else after sub-step 0 if it is not calm (either
-        # way the same numbers).
-        if parts > 1 and self._moved:
-            normal = ctx.random.normal_steps("sensors", bounds[:parts], (_N_CHANNELS,))
-            drawn = True
+        # of sub-steps 1.. are needed only if a row moves: drawn with sub-step 0's when the
+        # last step moved, else after sub-step 0 if it is not calm (either way the same
+        # numbers).
+        rnd = ctx.random
+        halves = type(rnd) is ModelRandom and type(rnd._rng) is BatchRandom
+        drawn = parts > 1 and self._moved
+        if drawn:
+            self._draw(rnd, halves, b, bounds[:parts], 0)
         else:
-            normal = np.empty((parts, self.batch, _N_CHANNELS))
-            normal[0] = ctx.random.normal("sensors", (_N_CHANNELS,))
-            drawn = False
+            self._draw(rnd, halves, b, None, 0)
+        kernel = kernels.compiled("substep_rows")
+        calm = b.calm
+        k = 0
+        events = False
+        while k < parts:
+            if k == 1:
+                if calm.all():
+                    break
+                if not drawn:
+                    self._draw(rnd, halves, b, bounds[1:parts], 1)
+            k, due, hit = kernel(k, 1 if k == 0 else parts, b.h, dt, *b.head, halves, *b.args)
+            events |= hit
+            if due:
+                self._recompute()
+        if parts > 1:
+            self._moved = not calm.all()
+        if events:
+            self._step_events(ctx, b.when, calm, bounds)
+
+    def _buffers(self, span_ns: int) -> _StepBuffers:
+        """The compiled step's arguments for a step of ``span_ns``, built again when the step's
+        length changes or a state array is replaced (a restored checkpoint assigns them)."""
+        b = self._step_buffers
+        st = self.state
+        assert isinstance(st, _State)
+        if b is not None and b.span_ns == span_ns and b.assigned == st.assigned:
+            return b
+        parts = max(1, -(-span_ns // self._max_substep_ns))
+        offsets = [span_ns * k // parts for k in range(parts + 1)]
+        h = np.array([(offsets[k + 1] - offsets[k]) * 1e-9 for k in range(parts)])
+        shape = (parts, self.batch, _N_CHANNELS)
+        normal, log_u1, cos_angle = np.zeros(shape), np.zeros(shape), np.zeros(shape)
         calm = np.zeros(self.batch, dtype=bool)
         when = np.full((3, self.batch), -1, dtype=np.int64)
         const, caps, beta, lam, gen, af, ac = kernel_params(self._pp, self.batch)
         args = (
-            normal,
             st["T"],
             st["precursors"],
             st["decay_groups"],
             tuple([st[key] for key in kernels.STEP_FLOATS]),
-            (*[st[key] for key in kernels.STEP_BOOLS], self._protecting(), calm),
+            (*[st[key] for key in kernels.STEP_BOOLS], calm),
             tuple([st[key] for key in kernels.STEP_INTS]),
             tuple([st[key] for key in _DRIFT_KEYS]),
             tuple([st[key] for key in _LAST_KEYS]),
@@ -975,20 +1054,59 @@ class SurfaceReactor(Model):
             self._step_constants,
             when,
         )
-        kernel = kernels.compiled("substep_rows")
-        k = 0
-        while k < parts:
-            if k == 1:
-                if calm.all():
-                    break
-                if not drawn:
-                    normal[1:] = ctx.random.normal_steps("sensors", bounds[1:parts], (_N_CHANNELS,))
-            k = kernel(k, 1 if k == 0 else parts, h, dt, *args)
-            self._recompute()
-        if parts > 1:
-            self._moved = not calm.all()
-        if (when >= 0).any():
-            self._step_events(ctx, when, calm, bounds)
+        b = _StepBuffers(
+            span_ns=span_ns,
+            assigned=st.assigned,
+            parts=parts,
+            offsets=offsets,
+            h=h,
+            normal=normal,
+            log_u1=log_u1,
+            cos_angle=cos_angle,
+            calm=calm,
+            when=when,
+            head=(normal, log_u1, cos_angle),
+            args=args,
+        )
+        self._step_buffers = b
+        return b
+
+    def _draw(
+        self, rnd: Any, halves: bool, b: _StepBuffers, keys: list[int] | None, first: int
+    ) -> None:
+        """The sensors' draws of sub-steps ``first`` on, one for each step key of ``keys``
+        (``None``: sub-step 0 alone, at the step's own key), as ``normal_steps`` (or
+        ``normal``) gives them: with the session's generator, the uniforms of the draws into
+        ``b.log_u1`` and ``b.cos_angle`` (:func:`houston.reactor.kernels.uniform_halves`), their
+        ``log`` and ``cos`` by numpy, and the kernel forms the draws; with any other
+        generator, the draws themselves into ``b.normal``."""
+        if keys is None:
+            n = 1
+        else:
+            n = len(keys)
+        end = first + n
+        if not halves:
+            if keys is None:
+                b.normal[0] = rnd.normal("sensors", (_N_CHANNELS,))
+            else:
+                b.normal[first:end] = rnd.normal_steps("sensors", keys, (_N_CHANNELS,))
+            return
+        stream = f"{rnd._path}/sensors"
+        counters = []
+        if keys is None:
+            counters.append(rnd._key("sensors")[1])
+        else:
+            for key in keys:
+                rnd.at_step(key)
+                counters.append(rnd._key("sensors")[1])
+        sk = stream_key(stream)
+        mixed = np.array(
+            [_mix_int(sk ^ (c * _COUNTER_MULTIPLIER & _MASK)) for c in counters], dtype=np.uint64
+        )
+        u1, angle = b.log_u1[first:end], b.cos_angle[first:end]
+        kernels.compiled("uniform_halves")(rnd._rng._seed_keys, mixed, u1, angle)
+        np.log(u1, out=u1)
+        np.cos(angle, out=angle)
 
     def _inputs_and_drivers(self, ctx: StepContext) -> None:
         """Read the inputs, decide who drives the pump and the drums, report changes."""
