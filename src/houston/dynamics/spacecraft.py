@@ -237,8 +237,13 @@ def moon_state_gcrf_at(epoch: Epoch, t_ns: int) -> tuple[Array, Array]:
     """The Moon's GCRF position (m) and velocity (m/s) at kernel time ``t_ns``, ``(3,)`` each:
     cubic Hermite interpolation of the DE421 states at the grid points around it, within
     1e-6 m of DE421 (see the module docstring)."""
-    k, rem = divmod(int(t_ns), ROTATION_GRID_NS)
-    c_r, c_v = _moon_hermite(epoch.tai_jd1, epoch.tai_jd2, k)
+    return _moon_at(epoch.tai_jd1, epoch.tai_jd2, int(t_ns))
+
+
+def _moon_at(tai1: float, tai2: float, t_ns: int) -> tuple[Array, Array]:
+    """:func:`moon_state_gcrf_at` for the epoch's TAI Julian date in two parts."""
+    k, rem = divmod(t_ns, ROTATION_GRID_NS)
+    c_r, c_v = _moon_hermite(tai1, tai2, k)
     s = rem / ROTATION_GRID_NS
     return np.array([1.0, s, s * s, s * s * s]) @ c_r, np.array([1.0, s, s * s]) @ c_v
 
@@ -252,7 +257,7 @@ def _moon_now(key: tuple[float, float], t_ns: int) -> tuple[Array, Array]:
     """:func:`moon_state_gcrf_at` for the epoch ``key`` (TAI Julian date, two parts), the
     last value kept."""
     if _MOON_NOW[0] != (key, t_ns):
-        _MOON_NOW[1] = moon_state_gcrf_at(Epoch(key[0], key[1], ""), t_ns)
+        _MOON_NOW[1] = _moon_at(key[0], key[1], t_ns)
         _MOON_NOW[0] = (key, t_ns)
     out: tuple[Array, Array] = _MOON_NOW[1]
     return out

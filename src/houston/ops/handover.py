@@ -60,6 +60,26 @@ MAX_IN_FLIGHT = 4
 
 
 @njit(cache=True)
+def _keep(
+    t1_s: float,
+    r: Array,
+    v: Array,
+    t: Array,
+    now: Array,
+    last_r: Array,
+    last_v: Array,
+    last_t: Array,
+) -> None:
+    """The clock and the vehicle's state read this step, into the state arrays."""
+    for b in range(now.shape[0]):
+        now[b] = t1_s
+        for i in range(3):
+            last_r[b, i] = r[b, i]
+            last_v[b, i] = v[b, i]
+        last_t[b] = t[b]
+
+
+@njit(cache=True)
 def _sample(count: Array, now: Array, sv_t: Array, err_r: Array, err_v: Array, out: Array) -> None:
     """Every telemetry column (order of ``StateVectorHandover.telemetry``), in one pass."""
     for b in range(count.shape[0]):
@@ -183,6 +203,7 @@ class StateVectorHandover(Model):
         self._next_due: float | None = None
         #: A hand-over may be waiting to be read (False only when known not to be).
         self._requested = True
+        self._outputs: dict[str, NDArray[Any]] | None = None
 
     def initialize(self, ctx: StepContext) -> None:
         st = self.state
@@ -196,10 +217,16 @@ class StateVectorHandover(Model):
     def step(self, ctx: StepContext) -> None:
         st = self.state
         inp = ctx.inputs
-        st["now"].fill(ctx.t1_s)
-        st["last_r"][...] = inp["r_m"]
-        st["last_v"][...] = inp["v_m_s"]
-        st["last_t"][...] = inp["t_s"]
+        _keep(
+            ctx.t1_s,
+            inp["r_m"],
+            inp["v_m_s"],
+            inp["t_s"],
+            st["now"],
+            st["last_r"],
+            st["last_v"],
+            st["last_t"],
+        )
         if self._requested:
             self._read(ctx)
         if self._next_due is None:
@@ -271,13 +298,25 @@ class StateVectorHandover(Model):
     # -- signals and telemetry ---------------------------------------------------------------
 
     def output_values(self) -> Mapping[str, NDArray[Any]]:
+        # The state arrays themselves, updated in place: one mapping serves every step (a
+        # restore replaces the arrays, and with them the mapping).
         st = self.state
-        return {
-            "sv_r_m": st["sv_r"],
-            "sv_v_m_s": st["sv_v"],
-            "sv_t_s": st["sv_t"],
-            "sv_count": st["sv_count"],
-        }
+        out = self._outputs
+        if (
+            out is None
+            or out["sv_r_m"] is not st["sv_r"]
+            or out["sv_v_m_s"] is not st["sv_v"]
+            or out["sv_t_s"] is not st["sv_t"]
+            or out["sv_count"] is not st["sv_count"]
+        ):
+            out = {
+                "sv_r_m": st["sv_r"],
+                "sv_v_m_s": st["sv_v"],
+                "sv_t_s": st["sv_t"],
+                "sv_count": st["sv_count"],
+            }
+            self._outputs = out
+        return out
 
     def sample(self, out: NDArray[np.float64]) -> None:
         st = self.state

@@ -889,6 +889,8 @@ class Rendezvous(Model):
         self._epoch_key: tuple[float, float] | None = None
         #: Commands may have left work (False only when known not to have).
         self._pending = True
+        self._outputs: dict[str, NDArray[Any]] | None = None
+        self._outputs_run: NDArray[Any] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -1256,8 +1258,19 @@ class Rendezvous(Model):
     # -- signals and telemetry -----------------------------------------------------------------
 
     def output_values(self) -> Mapping[str, NDArray[Any]]:
+        # Views of the state arrays, updated in place: one mapping serves every step (a
+        # restore replaces the arrays, and with them the mapping).
         st = self.state
-        return {"dv_cmd_m_s": st["dv_cmd"], "burn_seq": st["run"][:, _R_SEQ]}
+        out = self._outputs
+        if (
+            out is None
+            or out["dv_cmd_m_s"] is not st["dv_cmd"]
+            or self._outputs_run is not st["run"]
+        ):
+            out = {"dv_cmd_m_s": st["dv_cmd"], "burn_seq": st["run"][:, _R_SEQ]}
+            self._outputs = out
+            self._outputs_run = st["run"]
+        return out
 
     def sample(self, out: NDArray[np.float64]) -> None:
         st = self.state

@@ -261,28 +261,34 @@ Interval = tuple[float, float]
 
 
 def _true_intervals(
-    ts: Array, flags: NDArray[np.bool_], pred: Callable[[float], bool]
+    ts: Array, flags: NDArray[np.bool_], pred: Callable[[Array], NDArray[np.bool_]]
 ) -> list[Interval]:
-    """Maximal intervals of ``ts[0]..ts[-1]`` where ``pred`` holds, from samples ``flags``,
-    each edge refined by bisection to ``_EDGE_TOL_S``."""
+    """Maximal intervals of ``ts[0]..ts[-1]`` where the predicate holds, from samples
+    ``flags``, each edge refined by bisection to ``_EDGE_TOL_S``.
+
+    ``pred`` takes an array of times; the edges are bisected together, one call per halving
+    (each edge takes the same midpoints as it would alone).
+    """
     out: list[Interval] = []
+    cross = np.flatnonzero(flags[1:] != flags[:-1])
+    lo = ts[cross].astype(float)
+    hi = ts[cross + 1].astype(float)
+    was = flags[cross].astype(bool)
+    live = np.flatnonzero(hi - lo > _EDGE_TOL_S)
+    while live.size:
+        mid = 0.5 * (lo[live] + hi[live])
+        same = np.asarray(pred(mid), dtype=bool) == was[live]
+        lo[live[same]] = mid[same]
+        hi[live[~same]] = mid[~same]
+        live = live[hi[live] - lo[live] > _EDGE_TOL_S]
     start = float(ts[0]) if flags[0] else None
-    for i in np.flatnonzero(flags[1:] != flags[:-1]):
-        lo, hi = float(ts[i]), float(ts[i + 1])
-        was = bool(flags[i])
-        while hi - lo > _EDGE_TOL_S:
-            mid = 0.5 * (lo + hi)
-            if pred(mid) == was:
-                lo = mid
-            else:
-                hi = mid
+    for k in range(cross.size):
         # Keep the edge on the side where the predicate holds.
-        edge = lo if was else hi
-        if was:
-            out.append((start if start is not None else float(ts[0]), edge))
+        if was[k]:
+            out.append((start if start is not None else float(ts[0]), float(lo[k])))
             start = None
         else:
-            start = edge
+            start = float(hi[k])
     if start is not None:
         out.append((start, float(ts[-1])))
     return out
@@ -555,12 +561,12 @@ def find_opportunities(
     if c.daylight:
         m = float(c.daylight_margin_s)
         ts = _samples(d_lo - m, d_end + m, event_step_s)
-        light = _true_intervals(ts, lit(ts), lambda t: bool(lit(t)))
+        light = _true_intervals(ts, lit(ts), lit)
         light = [(lo + m, hi - m) for lo, hi in light if hi - lo > 2 * m]
         windows = _intersect(windows, light)
     if c.contact is not None:
         ts = _samples(d_lo, d_end, event_step_s)
-        seen = _true_intervals(ts, contact_at(ts), lambda t: bool(contact_at(t)[0]))
+        seen = _true_intervals(ts, contact_at(ts), contact_at)
         windows = _intersect(windows, seen)
     windows = [w for w in _split(windows, period) if w[0] < d_hi]
     if not windows:
