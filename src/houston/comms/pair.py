@@ -224,15 +224,15 @@ MOON_NODE_S = 60.0
 
 @njit(cache=True, error_model="numpy", inline="always")
 def _hermite(
-    t: float, first: int, step: float, r: Array, v: Array
+    t: float, first: int, step: float, nodes: Array
 ) -> tuple[float, float, float, float, float, float]:
     """The Moon's position and velocity at kernel time ``t`` (s) by cubic Hermite
-    interpolation between the nodes ``r``, ``v`` at ``(first + k) step``. The fraction of
+    interpolation between the nodes ``nodes`` ``(k, 6)`` (position, velocity) at ``(first + k) step``. The fraction of
     the interval is taken from the absolute node index, so that tables starting at
     different nodes give the same bits."""
     x = t / step
     k = int(np.floor(x)) - first
-    k = min(max(k, 0), r.shape[0] - 2)
+    k = min(max(k, 0), nodes.shape[0] - 2)
     s = x - (k + first)
     s2 = s * s
     s3 = s2 * s
@@ -246,21 +246,21 @@ def _hermite(
     d11 = 3.0 * s2 - 2.0 * s
     j = k + 1
     return (
-        h00 * r[k, 0] + h10 * v[k, 0] + h01 * r[j, 0] + h11 * v[j, 0],
-        h00 * r[k, 1] + h10 * v[k, 1] + h01 * r[j, 1] + h11 * v[j, 1],
-        h00 * r[k, 2] + h10 * v[k, 2] + h01 * r[j, 2] + h11 * v[j, 2],
-        d00 * r[k, 0] + d10 * v[k, 0] + d01 * r[j, 0] + d11 * v[j, 0],
-        d00 * r[k, 1] + d10 * v[k, 1] + d01 * r[j, 1] + d11 * v[j, 1],
-        d00 * r[k, 2] + d10 * v[k, 2] + d01 * r[j, 2] + d11 * v[j, 2],
+        h00 * nodes[k, 0] + h10 * nodes[k, 3] + h01 * nodes[j, 0] + h11 * nodes[j, 3],
+        h00 * nodes[k, 1] + h10 * nodes[k, 4] + h01 * nodes[j, 1] + h11 * nodes[j, 4],
+        h00 * nodes[k, 2] + h10 * nodes[k, 5] + h01 * nodes[j, 2] + h11 * nodes[j, 5],
+        d00 * nodes[k, 0] + d10 * nodes[k, 3] + d01 * nodes[j, 0] + d11 * nodes[j, 3],
+        d00 * nodes[k, 1] + d10 * nodes[k, 4] + d01 * nodes[j, 1] + d11 * nodes[j, 4],
+        d00 * nodes[k, 2] + d10 * nodes[k, 5] + d01 * nodes[j, 2] + d11 * nodes[j, 5],
     )
 
 
 @njit(cache=True, error_model="numpy")
-def _moon_at(t: Array, first: int, step: float, r: Array, v: Array, out: Array) -> None:
+def _moon_at(t: Array, first: int, step: float, nodes: Array, out: Array) -> None:
     """:func:`_hermite` at every time of ``t`` ``(m,)`` into ``out`` ``(m, 6)``."""
     for i in range(t.shape[0]):
         out[i, 0], out[i, 1], out[i, 2], out[i, 3], out[i, 4], out[i, 5] = _hermite(
-            t[i], first, step, r, v
+            t[i], first, step, nodes
         )
 
 
@@ -277,8 +277,8 @@ class MoonTable:
 
     first: int
     step_s: float
-    r_m: Array
-    v_m_s: Array
+    #: ``(k, 6)``: GCRF position (m) and velocity (m/s) at each node.
+    nodes: Array
 
     @classmethod
     def build(
@@ -292,7 +292,17 @@ class MoonTable:
         k = np.arange(k0, k1 + 1, dtype=np.int64)
         j1, j2 = tdb_jd(epoch, k * round(step_s * NS_PER_S))
         r, v = moon_state_gcrf(j1, j2)
-        return cls(k0, float(step_s), np.ascontiguousarray(r), np.ascontiguousarray(v))
+        return cls(k0, float(step_s), np.ascontiguousarray(np.concatenate([r, v], axis=1)))
+
+    @property
+    def r_m(self) -> Array:
+        """The nodes' positions (m), ``(k, 3)``."""
+        return self.nodes[:, :3]
+
+    @property
+    def v_m_s(self) -> Array:
+        """The nodes' velocities (m/s), ``(k, 3)``."""
+        return self.nodes[:, 3:]
 
     @property
     def first_s(self) -> float:
@@ -300,7 +310,7 @@ class MoonTable:
 
     @property
     def last_s(self) -> float:
-        return self.first_s + (self.r_m.shape[0] - 1) * self.step_s
+        return self.first_s + (self.nodes.shape[0] - 1) * self.step_s
 
     def covers(self, t_from_s: float, t_to_s: float) -> bool:
         return self.first_s <= t_from_s and t_to_s <= self.last_s
@@ -310,9 +320,7 @@ class MoonTable:
         within the table), ``(*t.shape, 6)``."""
         t = np.asarray(t_s, dtype=np.float64)
         out = np.empty((t.size, 6))
-        _moon_at(
-            np.ascontiguousarray(t.reshape(-1)), self.first, self.step_s, self.r_m, self.v_m_s, out
-        )
+        _moon_at(np.ascontiguousarray(t.reshape(-1)), self.first, self.step_s, self.nodes, out)
         return out.reshape((*t.shape, 6))
 
     def at(self, t_s: ArrayLike) -> tuple[Array, Array]:
@@ -499,12 +507,11 @@ def _set_conic(
     t0: float,
     first: int,
     step: float,
-    mr: Array,
-    mv: Array,
+    nodes: Array,
 ) -> None:
     """Row ``v`` of ``con``: the conic of a GCRF state at kernel time ``t0`` (s), about the
     Moon inside its sphere of influence, else about the Earth."""
-    m0, m1, m2, m3, m4, m5 = _hermite(t0, first, step, mr, mv)
+    m0, m1, m2, m3, m4, m5 = _hermite(t0, first, step, nodes)
     ex, ey, ez = rx - m0, ry - m1, rz - m2
     dist = np.sqrt(ex * ex + ey * ey + ez * ez)
     lunar = dist < np.sqrt(m0 * m0 + m1 * m1 + m2 * m2) * _SOI_RATIO
@@ -595,13 +602,12 @@ def _carry(
     guess: float,
     first: int,
     step: float,
-    mr: Array,
-    mv: Array,
+    nodes: Array,
 ) -> tuple[float, float, float, float, float, float, float, float, float, float, float, float]:
     """:func:`_conic_at` in GCRF: the Moon's state at ``t0 + dt`` added for a lunar conic."""
     x, y, z, wx, wy, wz, gx, gy, gz, chi, rn, sigma = _conic_at(con, v, dt, guess)
     if con[v, _LUNAR] != 0.0:
-        m0, m1, m2, m3, m4, m5 = _hermite(t0 + dt, first, step, mr, mv)
+        m0, m1, m2, m3, m4, m5 = _hermite(t0 + dt, first, step, nodes)
         x, y, z, wx, wy, wz = x + m0, y + m1, z + m2, wx + m3, wy + m4, wz + m5
     return x, y, z, wx, wy, wz, gx, gy, gz, chi, rn, sigma
 
@@ -614,12 +620,12 @@ def _cold_chi(con: Array, v: int, dt: float) -> float:
 
 @njit(cache=True, error_model="numpy")
 def _set_conics(
-    r: Array, v: Array, t0: float, first: int, step: float, mr: Array, mv: Array, con: Array
+    r: Array, v: Array, t0: float, first: int, step: float, nodes: Array, con: Array
 ) -> None:
     """:func:`_set_conic` for every row of ``r``, ``v`` ``(n, 3)``."""
     for i in range(r.shape[0]):
         _set_conic(
-            con, i, r[i, 0], r[i, 1], r[i, 2], v[i, 0], v[i, 1], v[i, 2], t0, first, step, mr, mv
+            con, i, r[i, 0], r[i, 1], r[i, 2], v[i, 0], v[i, 1], v[i, 2], t0, first, step, nodes
         )
 
 
@@ -658,7 +664,7 @@ class ConicMotion:
         self.moon = moon
         self.t0_s = float(t0_s)
         self._con = np.empty((r.shape[0], _NCON))
-        _set_conics(r, v, self.t0_s, moon.first, moon.step_s, moon.r_m, moon.v_m_s, self._con)
+        _set_conics(r, v, self.t0_s, moon.first, moon.step_s, moon.nodes, self._con)
         self.lunar: NDArray[np.bool_] = self._con[:, _LUNAR] != 0.0
         self.r_c = self._con[:, _RX : _RX + 3].copy()
         self.v_c = self._con[:, _VX : _VX + 3].copy()
@@ -716,8 +722,7 @@ def _on_grid(
     horizon: float,
     first: int,
     step: float,
-    mr: Array,
-    mv: Array,
+    nodes: Array,
 ) -> tuple[float, float, float, float, float, float, float, float, float, float, float, float]:
     """Row ``v``'s GCRF state :func:`_carry` at ``x`` s within the grid, Kepler's equation
     started from the grid point at or before ``x``."""
@@ -729,7 +734,7 @@ def _on_grid(
         con[v, _ALPHA],
         con[v, _SQRT_MU] * (x - _grid_tau(j, steps, horizon)),
     )
-    return _carry(con, v, t0, x, guess, first, step, mr, mv)
+    return _carry(con, v, t0, x, guess, first, step, nodes)
 
 
 @njit(cache=True, error_model="numpy")
@@ -749,8 +754,7 @@ def _root(
     horizon: float,
     first: int,
     step: float,
-    mr: Array,
-    mv: Array,
+    nodes: Array,
     threshold: float,
     blockade: float,
 ) -> tuple[float, float]:
@@ -765,17 +769,17 @@ def _root(
     x = secant if (np.isfinite(secant) and lo < secant < hi) else 0.5 * (lo + hi)
     for _ in range(_MAX_ITER):
         ax, ay, az, avx, avy, avz, agx, agy, agz, _, _, _ = _on_grid(
-            con, 0, x, t0, chi, rad, sig, steps, horizon, first, step, mr, mv
+            con, 0, x, t0, chi, rad, sig, steps, horizon, first, step, nodes
         )
         if col == 2:
-            m0, m1, m2, m3, m4, m5 = _hermite(t0 + x, first, step, mr, mv)
+            m0, m1, m2, m3, m4, m5 = _hermite(t0 + x, first, step, nodes)
             ex, ey, ez = ax - m0, ay - m1, az - m2
             dist = np.sqrt(ex * ex + ey * ey + ez * ez)
             f = dist - blockade
             df = (ex * (avx - m3) + ey * (avy - m4) + ez * (avz - m5)) / dist
         else:
             bx, by, bz, bvx, bvy, bvz, bgx, bgy, bgz, _, _, _ = _on_grid(
-                con, 1, x, t0, chi, rad, sig, steps, horizon, first, step, mr, mv
+                con, 1, x, t0, chi, rad, sig, steps, horizon, first, step, nodes
             )
             dx, dy, dz = bx - ax, by - ay, bz - az
             ux, uy, uz = bvx - avx, bvy - avy, bvz - avz
@@ -814,8 +818,7 @@ def _predict_row(
     i: int,
     first: int,
     step: float,
-    mr: Array,
-    mv: Array,
+    nodes: Array,
     threshold: float,
     blockade: float,
     horizon: float,
@@ -832,10 +835,10 @@ def _predict_row(
     _NCON)``, ``chi``, ``rad``, ``sig`` ``(2, steps + 1)`` and ``rng``, ``dw`` ``(steps +
     1,)`` are work space."""
     _set_conic(
-        con, 0, ra[i, 0], ra[i, 1], ra[i, 2], va[i, 0], va[i, 1], va[i, 2], t0, first, step, mr, mv
+        con, 0, ra[i, 0], ra[i, 1], ra[i, 2], va[i, 0], va[i, 1], va[i, 2], t0, first, step, nodes
     )
     _set_conic(
-        con, 1, rb[i, 0], rb[i, 1], rb[i, 2], vb[i, 0], vb[i, 1], vb[i, 2], t0, first, step, mr, mv
+        con, 1, rb[i, 0], rb[i, 1], rb[i, 2], vb[i, 0], vb[i, 1], vb[i, 2], t0, first, step, nodes
     )
     lunar_a = con[0, _LUNAR] != 0.0
     lunar_b = con[1, _LUNAR] != 0.0
@@ -874,7 +877,7 @@ def _predict_row(
             con, 1, tau, gb
         )
         if lunar_a or lunar_b or blockade > 0.0:
-            m0, m1, m2, m3, m4, m5 = _hermite(t0 + tau, first, step, mr, mv)
+            m0, m1, m2, m3, m4, m5 = _hermite(t0 + tau, first, step, nodes)
         if lunar_a:
             ax, ay, az, avx, avy, avz = ax + m0, ay + m1, az + m2, avx + m3, avy + m4, avz + m5
         if lunar_b:
@@ -898,7 +901,7 @@ def _predict_row(
             side_prev = side
         tau_prev = tau
 
-    args = (t0, con, chi, rad, sig, steps, horizon, first, step, mr, mv, threshold, blockade)
+    args = (t0, con, chi, rad, sig, steps, horizon, first, step, nodes, threshold, blockade)
     now = entry == 0
     t_thr = np.nan
     if entry > 0:
@@ -936,10 +939,10 @@ def _predict_row(
     graze = threshold > 0.0 and not now and not beyond and r_ca <= threshold
     if graze and not (entry > 0 and t_thr <= t_ca):
         ax, ay, az, _, _, _, _, _, _, _, _, _ = _on_grid(
-            con, 0, lo1, t0, chi, rad, sig, steps, horizon, first, step, mr, mv
+            con, 0, lo1, t0, chi, rad, sig, steps, horizon, first, step, nodes
         )
         bx, by, bz, _, _, _, _, _, _, _, _, _ = _on_grid(
-            con, 1, lo1, t0, chi, rad, sig, steps, horizon, first, step, mr, mv
+            con, 1, lo1, t0, chi, rad, sig, steps, horizon, first, step, nodes
         )
         dx, dy, dz = bx - ax, by - ay, bz - az
         g_lo = np.sqrt(dx * dx + dy * dy + dz * dz) - threshold
@@ -958,8 +961,7 @@ def _predict_rows(
     vb: Array,
     first: int,
     step: float,
-    mr: Array,
-    mv: Array,
+    nodes: Array,
     threshold: float,
     blockade: float,
     horizon: float,
@@ -972,7 +974,7 @@ def _predict_rows(
     rng, dw = np.empty(steps + 1), np.empty(steps + 1)
     for i in range(ra.shape[0]):
         out[i, 0], out[i, 1], out[i, 2], out[i, 3] = _predict_row(
-            t0, ra, va, rb, vb, i, first, step, mr, mv, threshold, blockade, horizon, steps,
+            t0, ra, va, rb, vb, i, first, step, nodes, threshold, blockade, horizon, steps,
             con, chi, rad, sig, rng, dw,
         )  # fmt: skip
 
@@ -1017,8 +1019,7 @@ def predict(
         rows(vb_m_s),
         moon.first,
         moon.step_s,
-        moon.r_m,
-        moon.v_m_s,
+        moon.nodes,
         float(threshold_m),
         float(blockade_m),
         float(horizon_s),
@@ -1059,18 +1060,22 @@ def _segment_clear(
     return px * px + py * py + pz * pz >= radius * radius
 
 
-#: Parameters of :func:`_step`, in one array: radar range, threshold, blockade radius,
-#: horizon, warning lead (m, s).
+#: Parameters of :func:`_step`, in one array: radar range, threshold, blockade radius (m),
+#: horizon, warning lead (s).
 _P_RADAR, _P_THRESHOLD, _P_BLOCKADE, _P_HORIZON, _P_LEAD = 0, 1, 2, 3, 4
+#: Columns of the state ``t_predicted``: entry into the threshold, closest approach,
+#: blockade crossing.
+_T_THRESHOLD, _T_CLOSEST, _T_BLOCKADE = 0, 1, 2
+#: Columns of the state ``flags``: the geometry has been evaluated; the radar view, being
+#: within the threshold and the side of the blockade line last announced; the approach
+#: announced.
+_F_PRIMED, _F_VIEW, _F_WITHIN, _F_INSIDE, _F_WARNED = 0, 1, 2, 3, 4
 
 
 @njit(cache=True, error_model="numpy")
 def _geometry(
     i: int,
-    ra: Array,
-    va: Array,
-    rb: Array,
-    vb: Array,
+    now: Array,
     moon: tuple[float, float, float, float, float, float],
     occult_moon: bool,
     occult_earth: bool,
@@ -1081,71 +1086,65 @@ def _geometry(
     tm: Array,
     cause: Any,
     a_speed: Array,
-    t_thr: Array,
-    t_ca: Array,
-    r_ca: Array,
-    t_blk: Array,
+    t_pred: Array,
+    closest: Array,
     predicted_ns: Any,
-    primed: Any,
-    reported_view: Any,
-    reported_within: Any,
-    reported_inside: Any,
-    warned: Any,
+    flags: Any,
 ) -> tuple[bool, bool]:
     """Row ``i``'s telemetry (order of ``_TM``), the radar's ``cause`` and a's speed
-    relative to the Moon, from the states and the predicted instants (absolute s).
+    relative to the Moon, from the states ``now`` ``(4, n, 3)`` (a's position and velocity,
+    b's) and the predicted instants (absolute s).
 
     Returns whether a prediction is due (the interval has passed since the last, the range
     crossed the threshold, a crossed the blockade line, or a predicted entry or crossing has
-    come without the event) and whether the row has something to announce; ``warned`` is
-    cleared when no entry is predicted any more."""
+    come without the event) and whether the row has something to announce; the approach is
+    no longer ``warned`` when no entry is predicted any more."""
     radar_range, threshold = par[_P_RADAR], par[_P_THRESHOLD]
     blockade, lead = par[_P_BLOCKADE], par[_P_LEAD]
     moon_x, moon_y, moon_z, moon_vx, moon_vy, moon_vz = moon
-    dx, dy, dz = rb[i, 0] - ra[i, 0], rb[i, 1] - ra[i, 1], rb[i, 2] - ra[i, 2]
-    wx, wy, wz = vb[i, 0] - va[i, 0], vb[i, 1] - va[i, 1], vb[i, 2] - va[i, 2]
+    ax, ay, az = now[0, i, 0], now[0, i, 1], now[0, i, 2]
+    avx, avy, avz = now[1, i, 0], now[1, i, 1], now[1, i, 2]
+    dx, dy, dz = now[2, i, 0] - ax, now[2, i, 1] - ay, now[2, i, 2] - az
+    wx, wy, wz = now[3, i, 0] - avx, now[3, i, 1] - avy, now[3, i, 2] - avz
     rng = np.sqrt(dx * dx + dy * dy + dz * dz)
     rate = (dx * wx + dy * wy + dz * wz) / rng if rng > 0.0 else 0.0
     c = _VIEW
-    if occult_moon and not _segment_clear(
-        ra[i, 0], ra[i, 1], ra[i, 2], dx, dy, dz, moon_x, moon_y, moon_z, R_MOON_M
-    ):
+    if occult_moon and not _segment_clear(ax, ay, az, dx, dy, dz, moon_x, moon_y, moon_z, R_MOON_M):
         c = _MOON
-    elif occult_earth and not _segment_clear(
-        ra[i, 0], ra[i, 1], ra[i, 2], dx, dy, dz, 0.0, 0.0, 0.0, R_EARTH_M
-    ):
+    elif occult_earth and not _segment_clear(ax, ay, az, dx, dy, dz, 0.0, 0.0, 0.0, R_EARTH_M):
         c = _EARTH
     los = c == _VIEW
     if los and rng > radar_range:
         c = _RANGE
     cause[i] = c
     within = threshold > 0.0 and rng <= threshold
-    mx, my, mz = ra[i, 0] - moon_x, ra[i, 1] - moon_y, ra[i, 2] - moon_z
+    mx, my, mz = ax - moon_x, ay - moon_y, az - moon_z
     md = np.sqrt(mx * mx + my * my + mz * mz)
-    ux, uy, uz = va[i, 0] - moon_vx, va[i, 1] - moon_vy, va[i, 2] - moon_vz
+    ux, uy, uz = avx - moon_vx, avy - moon_vy, avz - moon_vz
     a_speed[i] = np.sqrt(ux * ux + uy * uy + uz * uz)
     inside = blockade > 0.0 and md < blockade
 
+    t_thr, t_ca, t_blk = t_pred[i, _T_THRESHOLD], t_pred[i, _T_CLOSEST], t_pred[i, _T_BLOCKADE]
     if threshold <= 0.0:
         ttt = np.inf
     elif within:
         ttt = 0.0
-    elif np.isnan(t_thr[i]):
+    elif np.isnan(t_thr):
         ttt = np.nan
     else:
-        ttt = max(t_thr[i] - now_s, 0.0)
-    if np.isnan(t_ca[i]):
+        ttt = max(t_thr - now_s, 0.0)
+    if np.isnan(t_ca):
         ca, tca = np.nan, np.nan
-    elif t_ca[i] > now_s:
-        ca, tca = r_ca[i], t_ca[i] - now_s
+    elif t_ca > now_s:
+        ca, tca = closest[i], t_ca - now_s
     else:  # the approach has passed: the vehicles separate, the least range is now
         ca, tca = rng, 0.0
     if blockade <= 0.0:
         ttb = np.inf
-    elif np.isnan(t_blk[i]):
+    elif np.isnan(t_blk):
         ttb = np.nan
     else:
-        ttb = max(t_blk[i] - now_s, 0.0)
+        ttb = max(t_blk - now_s, 0.0)
 
     tm[i, 0] = rng
     tm[i, 1] = rate
@@ -1159,103 +1158,93 @@ def _geometry(
     tm[i, 9] = 1.0 if inside else 0.0
     tm[i, 10] = ttb
 
+    primed = flags[i, _F_PRIMED]
+    reported_within, reported_inside = flags[i, _F_WITHIN], flags[i, _F_INSIDE]
     due = t1_ns - predicted_ns[i] >= interval_ns
-    if primed[i]:
-        due = due or within != reported_within[i] or inside != reported_inside[i]
-        due = due or (t_thr[i] <= now_s and not within) or t_blk[i] <= now_s
-    if warned[i] and not within and not np.isfinite(ttt):
-        warned[i] = False
-    warn = not warned[i] and not within and threshold > 0.0 and lead > 0.0 and ttt <= lead
+    if primed:
+        due = due or within != reported_within or inside != reported_inside
+        due = due or (t_thr <= now_s and not within) or t_blk <= now_s
+    if flags[i, _F_WARNED] and not within and not np.isfinite(ttt):
+        flags[i, _F_WARNED] = False
+    warn = not flags[i, _F_WARNED] and not within and threshold > 0.0 and lead > 0.0 and ttt <= lead
     notice = (
-        not primed[i]
+        not primed
         or warn
-        or (c == _VIEW) != reported_view[i]
-        or within != reported_within[i]
-        or inside != reported_inside[i]
+        or (c == _VIEW) != flags[i, _F_VIEW]
+        or within != reported_within
+        or inside != reported_inside
     )
     return due, notice
 
 
 @njit(cache=True, error_model="numpy")
 def _step(
-    ra_in: Array,
-    va_in: Array,
-    rb_in: Array,
-    vb_in: Array,
+    ra: Array,
+    va: Array,
+    rb: Array,
+    vb: Array,
     ta: Array,
     tb: Array,
     t1: float,
     t1_ns: int,
     first: int,
     step: float,
-    mr: Array,
-    mv: Array,
+    nodes: Array,
     par: Array,
     occult_moon: bool,
     occult_earth: bool,
     interval_ns: int,
     steps: int,
-    ra: Array,
-    va: Array,
-    rb: Array,
-    vb: Array,
+    now: Array,
     tm: Array,
     cause: Any,
     a_speed: Array,
-    t_thr: Array,
-    t_ca: Array,
-    r_ca: Array,
-    t_blk: Array,
+    t_pred: Array,
+    closest: Array,
     predicted_ns: Any,
-    primed: Any,
-    reported_view: Any,
-    reported_within: Any,
-    reported_inside: Any,
-    warned: Any,
+    flags: Any,
 ) -> tuple[int, float, float]:
     """One step of every row at kernel time ``t1`` (s; ``t1_ns``): the states carried to it
-    (a state published at ``ta``, ``tb`` before it is carried on its conic, into ``ra``,
-    ``va``, ``rb``, ``vb``), the geometry, a prediction where one is due (the telemetry
-    then again). Returns 1 when a row has something to announce, else 0; or -1 and the span
-    of kernel time the Moon's table must cover when it does not, before changing anything."""
+    (a state published at ``ta``, ``tb`` before it is carried on its conic), into ``now``
+    ``(4, n, 3)``, the geometry, a prediction where one is due (the telemetry then again).
+    Returns 1 when a row has something to announce, else 0; or -1 and the span of kernel time
+    the Moon's table must cover when it does not, before changing anything."""
     horizon = par[_P_HORIZON]
     lo, hi = t1, t1 + horizon
-    n = ra_in.shape[0]
+    n = ra.shape[0]
     for i in range(n):
         for t in (ta[i], tb[i]):
             if np.isfinite(t) and abs(t1 - t) > _TIME_TOL_S:
                 lo, hi = min(lo, t), max(hi, t)
-    if lo < first * step or hi > (first + mr.shape[0] - 1) * step:
+    if lo < first * step or hi > (first + nodes.shape[0] - 1) * step:
         return -1, lo, hi
     con = np.empty((2, _NCON))
-    moon = _hermite(t1, first, step, mr, mv)
+    moon = _hermite(t1, first, step, nodes)
     threshold, blockade = par[_P_THRESHOLD], par[_P_BLOCKADE]
     notice = False
     work = False
-    chi = rad = sig = np.empty((2, 0))
-    rng = dw = np.empty(0)
+    chi = rad = sig = con
+    rng = dw = con[0]
     for i in range(n):
         for v in range(2):
-            r, w, t = (ra_in, va_in, ta[i]) if v == 0 else (rb_in, vb_in, tb[i])
+            r, w, t = (ra, va, ta[i]) if v == 0 else (rb, vb, tb[i])
             x, y, z = r[i, 0], r[i, 1], r[i, 2]
             vx, vy, vz = w[i, 0], w[i, 1], w[i, 2]
             if np.isfinite(t) and abs(t1 - t) > _TIME_TOL_S:
-                _set_conic(con, v, x, y, z, vx, vy, vz, t, first, step, mr, mv)
+                _set_conic(con, v, x, y, z, vx, vy, vz, t, first, step, nodes)
                 dt = t1 - t
                 x, y, z, vx, vy, vz, _, _, _, _, _, _ = _carry(
-                    con, v, t, dt, _cold_chi(con, v, dt), first, step, mr, mv
+                    con, v, t, dt, _cold_chi(con, v, dt), first, step, nodes
                 )
-            out_r, out_v = (ra, va) if v == 0 else (rb, vb)
-            out_r[i, 0], out_r[i, 1], out_r[i, 2] = x, y, z
-            out_v[i, 0], out_v[i, 1], out_v[i, 2] = vx, vy, vz
+            now[2 * v, i, 0], now[2 * v, i, 1], now[2 * v, i, 2] = x, y, z
+            now[2 * v + 1, i, 0], now[2 * v + 1, i, 1], now[2 * v + 1, i, 2] = vx, vy, vz
         geometry = (
-            ra, va, rb, vb, moon, occult_moon, occult_earth, par, t1, t1_ns, interval_ns,
-            tm, cause, a_speed, t_thr, t_ca, r_ca, t_blk, predicted_ns, primed,
-            reported_view, reported_within, reported_inside, warned,
+            now, moon, occult_moon, occult_earth, par, t1, t1_ns, interval_ns,
+            tm, cause, a_speed, t_pred, closest, predicted_ns, flags,
         )  # fmt: skip
         due, row_notice = _geometry(i, *geometry)
         if due:
-            if not work:
+            if not work:  # work space of the predictions
                 chi, rad, sig = (
                     np.empty((2, steps + 1)),
                     np.empty((2, steps + 1)),
@@ -1264,13 +1253,13 @@ def _step(
                 rng, dw = np.empty(steps + 1), np.empty(steps + 1)
                 work = True
             p_thr, p_ca, p_r, p_blk = _predict_row(
-                t1, ra, va, rb, vb, i, first, step, mr, mv, threshold, blockade, horizon, steps,
-                con, chi, rad, sig, rng, dw,
+                t1, now[0], now[1], now[2], now[3], i, first, step, nodes, threshold, blockade,
+                horizon, steps, con, chi, rad, sig, rng, dw,
             )  # fmt: skip
-            t_thr[i] = t1 + p_thr
-            t_ca[i] = t1 + p_ca
-            r_ca[i] = p_r
-            t_blk[i] = t1 + p_blk
+            t_pred[i, _T_THRESHOLD] = t1 + p_thr
+            t_pred[i, _T_CLOSEST] = t1 + p_ca
+            t_pred[i, _T_BLOCKADE] = t1 + p_blk
+            closest[i] = p_r
             predicted_ns[i] = t1_ns
             _, row_notice = _geometry(i, *geometry)
         notice = notice or row_notice
@@ -1298,12 +1287,16 @@ def _moon_table(epoch: Epoch, t_from_s: float, t_to_s: float) -> MoonTable:
     return table
 
 
+#: The inputs' type.
+_F64 = np.dtype(np.float64)
+
+
 def _rows(x: Any) -> Array:
     """An input ``(n, 3)`` as the compiled step takes it (float64, C-ordered, writable):
     the array itself when it is already."""
     if (
         type(x) is not np.ndarray
-        or x.dtype != np.float64
+        or x.dtype is not _F64
         or x.ndim != 2
         or not x.flags.c_contiguous
         or not x.flags.writeable
@@ -1316,7 +1309,7 @@ def _times(x: Any) -> Array:
     """An input time ``(n,)`` as the compiled step takes it (as :func:`_rows`)."""
     if (
         type(x) is not np.ndarray
-        or x.dtype != np.float64
+        or x.dtype is not _F64
         or x.ndim != 1
         or not x.flags.c_contiguous
         or not x.flags.writeable
@@ -1505,16 +1498,23 @@ class VehiclePair(Model):
         State("tm", "1", (len(_TM),), description="the telemetry, in its declared order"),
         State("cause", "1", dtype="int64", description="0 radar view, 1 Moon, 2 Earth, 3 range"),
         State("a_speed", "m_s", description="vehicle a's speed relative to the Moon"),
-        State("t_threshold", "s", description="predicted entry into the threshold (NaN: none)"),
-        State("t_closest", "s", description="predicted closest approach (NaN: beyond)"),
+        State(
+            "t_predicted",
+            "s",
+            (3,),
+            description="predicted entry into the threshold, closest approach and blockade "
+            "crossing (kernel s; NaN: none)",
+        ),
         State("closest", "m", description="predicted least range"),
-        State("t_blockade", "s", description="predicted blockade crossing (NaN: none)"),
         State("predicted_ns", "ns", dtype="int64", description="time of the last prediction"),
-        State("primed", "1", dtype="bool", description="the geometry has been evaluated"),
-        State("reported_view", "1", dtype="bool", description="radar view last announced"),
-        State("reported_within", "1", dtype="bool", description="within range last announced"),
-        State("reported_inside", "1", dtype="bool", description="blockade side last announced"),
-        State("warned", "1", dtype="bool", description="the approach has been announced"),
+        State(
+            "flags",
+            "1",
+            (5,),
+            dtype="bool",
+            description="the geometry has been evaluated; radar view, within range and "
+            "blockade side last announced; the approach has been announced",
+        ),
     )
 
     def __init__(self, path: str, params: Mapping[str, Any], batch: int) -> None:
@@ -1545,7 +1545,7 @@ class VehiclePair(Model):
         self._b = str(p["b_name"])
         n = int(batch)
         # the states at the end of the step, and the time of an unwired input's state
-        self._ra, self._va, self._rb, self._vb = (np.zeros((n, 3)) for _ in range(4))
+        self._now = np.zeros((4, n, 3))
         self._unwired = np.full(n, np.nan)
         self._table: MoonTable | None = None
         self._table_epoch: Epoch | None = None
@@ -1560,11 +1560,10 @@ class VehiclePair(Model):
             s["tm"][:, _C[name]] = 0.0
         s["cause"][:] = _VIEW
         s["a_speed"][:] = np.nan
-        for name in ("t_threshold", "t_closest", "closest", "t_blockade"):
-            s[name][:] = np.nan
+        s["t_predicted"][:] = np.nan
+        s["closest"][:] = np.nan
         s["predicted_ns"][:] = _NEVER
-        for name in ("primed", "reported_view", "reported_within", "reported_inside", "warned"):
-            s[name][:] = False
+        s["flags"][:] = False
 
     def _moon(self, epoch: Epoch, t_from_s: float, t_to_s: float) -> MoonTable:
         """The Moon's table over ``[t_from_s, t_to_s]`` (:func:`_moon_table`)."""
@@ -1597,30 +1596,20 @@ class VehiclePair(Model):
                 ctx.t1_ns,
                 table.first,
                 table.step_s,
-                table.r_m,
-                table.v_m_s,
+                table.nodes,
                 self._par,
                 self._occult_moon,
                 self._occult_earth,
                 self._interval_ns,
                 self._steps,
-                self._ra,
-                self._va,
-                self._rb,
-                self._vb,
+                self._now,
                 s["tm"],
                 s["cause"],
                 s["a_speed"],
-                s["t_threshold"],
-                s["t_closest"],
+                s["t_predicted"],
                 s["closest"],
-                s["t_blockade"],
                 s["predicted_ns"],
-                s["primed"],
-                s["reported_view"],
-                s["reported_within"],
-                s["reported_inside"],
-                s["warned"],
+                s["flags"],
             )
             if notice >= 0:
                 break
@@ -1647,18 +1636,19 @@ class VehiclePair(Model):
         within = tm[:, _C["within_threshold"]] != 0.0
         inside = tm[:, _C["inside_blockade"]] != 0.0
         ttt = tm[:, _C["time_to_threshold_s"]]
-        primed = s["primed"]
+        flags = s["flags"]
+        primed = flags[:, _F_PRIMED]
         a, b = self._a, self._b
-        contact = view & ~s["reported_view"]
-        lost = ~view & s["reported_view"]
+        contact = view & ~flags[:, _F_VIEW]
+        lost = ~view & flags[:, _F_VIEW]
         warn = (
-            ~s["warned"] & ~within & (self._threshold > 0.0) & (ttt <= self._lead)
+            ~flags[:, _F_WARNED] & ~within & (self._threshold > 0.0) & (ttt <= self._lead)
             if self._lead > 0.0
             else np.zeros(self.batch, dtype=bool)
         )
-        enter = within & ~s["reported_within"]
-        leave = ~within & s["reported_within"]
-        cross = primed & (inside != s["reported_inside"])
+        enter = within & ~flags[:, _F_WITHIN]
+        leave = ~within & flags[:, _F_WITHIN]
+        cross = primed & (inside != flags[:, _F_INSIDE])
         thr = format_range_m(self._threshold)
         self._emit_rows(
             ctx,
@@ -1702,14 +1692,13 @@ class VehiclePair(Model):
             )
 
         self._emit_rows(ctx, cross, "warning", cross_text)
-        s["warned"] |= warn
         # a new approach is announced again after leaving the range (or once no entry is
-        # predicted any more: in _frame)
-        s["warned"] &= ~leave
-        s["reported_view"][:] = view
-        s["reported_within"][:] = within
-        s["reported_inside"][:] = inside
-        s["primed"][:] = True
+        # predicted any more: in _geometry)
+        flags[:, _F_WARNED] = (flags[:, _F_WARNED] | warn) & ~leave
+        flags[:, _F_VIEW] = view
+        flags[:, _F_WITHIN] = within
+        flags[:, _F_INSIDE] = inside
+        flags[:, _F_PRIMED] = True
 
     # -- publishing ------------------------------------------------------------------------
 
