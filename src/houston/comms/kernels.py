@@ -354,7 +354,9 @@ def step(
     geometry: bool,
     env: _F,
     r: _F,
+    t_ns: int,
     consts: _F,
+    geometry_t_ns: _I,
     earth_elevation: _F,
     sin_el: _F,
     sin_site: _F,
@@ -374,9 +376,9 @@ def step(
     reported_up: _B,
     reported_station: _I,
 ) -> bool:
-    """One step of the link model in one call: :func:`frame_geometry` when ``geometry``,
-    then :func:`links`, whose result it returns; the fixed inputs of both come packed in
-    ``consts`` (:func:`constants`)."""
+    """One step of the link model in one call: :func:`frame_geometry` when ``geometry``
+    (and ``geometry_t_ns`` set to ``t_ns``), then :func:`links`, whose result it returns;
+    the fixed inputs of both come packed in ``consts`` (:func:`constants`)."""
     ns = sin_el.shape[1]
     na = antenna.shape[1]
     surface = consts[_C_SURFACE] != 0.0
@@ -402,6 +404,7 @@ def step(
             clear,
             earth_elevation,
         )
+        geometry_t_ns[:] = t_ns
     return links(
         sin_el,
         sin_site,

@@ -105,6 +105,25 @@ class AntennaState(IntEnum):
 
 _ANTENNA_UP = int(AntennaState.UP)
 
+
+class _State(dict[str, NDArray[Any]]):
+    """A model's state that counts the assignments to it, so that the compiled step's
+    arguments, gathered once from its arrays, are gathered again after one is replaced (a
+    restored checkpoint assigns every state)."""
+
+    def __init__(self, state: Mapping[str, NDArray[Any]]) -> None:
+        super().__init__(state)
+        self.assigned = 0
+
+    def __setitem__(self, name: str, value: NDArray[Any]) -> None:
+        super().__setitem__(name, value)
+        self.assigned += 1
+
+    def update(self, *args: Any, **kw: Any) -> None:
+        for name, value in dict(*args, **kw).items():
+            self[name] = value
+
+
 _ANTENNA_FIELDS = (
     Param("state", description="initial state", default="up", kind="str", choices=("up", "down")),
     Param(
@@ -383,6 +402,10 @@ class CommsLink(Model):
             )
         self.telemetry = tuple(tm)
         super().__init__(path, p, batch)
+        self.state = _State(self.state)
+        self._arrays_of: _State | None = None
+        self._arrays_assigned = -1
+        self._arrays: tuple[NDArray[Any], ...] = ()
         self._consts = kernels.constants(
             self.surface,
             self._moon_origin,
@@ -399,32 +422,16 @@ class CommsLink(Model):
 
     # -- geometry and links --------------------------------------------------------------
 
-    def _update(self, ctx: StepContext, geometry: bool) -> bool:
-        """Combine geometry and equipment into the link state, the station and the outputs,
-        evaluating the station geometry at ``ctx.t1_ns`` first when ``geometry`` (one
-        compiled pass over the Earth and Moon of that time,
-        :func:`houston.comms.tables.packed_at`, shared by every link model;
-        :func:`houston.comms.kernels.step`); returns whether any run's link changed from
-        what was last announced."""
+    def _step_arrays(self) -> tuple[NDArray[Any], ...]:
+        """The state arrays :func:`houston.comms.kernels.step` takes after the asset's
+        position, built again whenever a state array is replaced (a restored checkpoint)."""
         s = self.state
-        if geometry:
-            t_ns = ctx.t1_ns
-            epoch = ctx.epoch if ctx.epoch is not None else _J2000_EPOCH
-            env = tables.packed_at(epoch, t_ns)
-            r = (
-                self._no_position
-                if self.surface
-                else np.asarray(ctx.inputs[self._input], dtype=np.float64)
-            )
-            s["geometry_t_ns"][:] = t_ns
-        else:
-            env, r = self._no_env, self._no_position
-        return bool(
-            kernels.step(
-                geometry,
-                env,
-                r,
+        if not isinstance(s, _State):
+            self.state = s = _State(s)
+        if s is not self._arrays_of or s.assigned != self._arrays_assigned:
+            self._arrays = (
                 self._consts,
+                s["geometry_t_ns"],
                 s["earth_elevation"],
                 s["sin_elevation"],
                 s["sin_site"],
@@ -444,7 +451,28 @@ class CommsLink(Model):
                 s["reported_up"],
                 s["reported_station"],
             )
-        )
+            self._arrays_of, self._arrays_assigned = s, s.assigned
+        return self._arrays
+
+    def _update(self, ctx: StepContext, geometry: bool) -> bool:
+        """Combine geometry and equipment into the link state, the station and the outputs,
+        evaluating the station geometry at ``ctx.t1_ns`` first when ``geometry`` (one
+        compiled pass over the Earth and Moon of that time,
+        :func:`houston.comms.tables.packed_at`, shared by every link model;
+        :func:`houston.comms.kernels.step`); returns whether any run's link changed from
+        what was last announced."""
+        t_ns = ctx.t1_ns
+        if geometry:
+            epoch = ctx.epoch if ctx.epoch is not None else _J2000_EPOCH
+            env = tables.packed_at(epoch, t_ns)
+            r = (
+                self._no_position
+                if self.surface
+                else np.asarray(ctx.inputs[self._input], dtype=np.float64)
+            )
+        else:
+            env, r = self._no_env, self._no_position
+        return bool(kernels.step(geometry, env, r, t_ns, *self._step_arrays()))
 
     def _announce(self, ctx: StepContext) -> None:
         """AOS, LOS and handover events for the runs whose link changed."""
@@ -507,7 +535,10 @@ class CommsLink(Model):
         self._announce(ctx)
 
     def step(self, ctx: StepContext) -> None:
-        due = ctx.t1_ns - int(self.state["geometry_t_ns"][0]) >= self._interval_ns
+        due = (
+            self._interval_ns == 0
+            or ctx.t1_ns - int(self.state["geometry_t_ns"][0]) >= self._interval_ns
+        )
         if self._update(ctx, due):
             self._announce(ctx)
 
