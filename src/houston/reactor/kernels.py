@@ -85,22 +85,22 @@ def _positive_root_one(a: float, b: float, c: float) -> float:
     return (s - b) / (2.0 * a)
 
 
-def _roots_one(rho: float, beta: Array, lam: Array, gen: float, w: Array) -> None:
+def _roots_one(rho: float, beta: Array, lam: Array, gen: float, w: Array, scratch: Array) -> None:
     """All ``G + 1`` inhour roots of one row into ``w``: :func:`_first_guess` and
-    :func:`_roots` for a single row."""
+    :func:`_roots` for a single row. ``scratch`` ``(5, G + 1)`` is working space."""
     g = beta.shape[0]
     k = g + 1
     bsum = beta[0]
     for i in range(1, g):
         bsum += beta[i]
-    c = np.empty(g)
+    c = scratch[0]
     for i in range(g):
         c[i] = beta[i] * lam[i]
     bmr = bsum - rho
     # First guess (two passes of the model keeping each bracket's own poles).
-    x = np.empty(k)
-    new = np.empty(k)
-    others = np.empty(k)
+    x = scratch[1]
+    new = scratch[2]
+    others = scratch[3]
     x[0] = 0.0
     for j in range(1, g):
         x[j] = -math.sqrt(lam[j] * lam[j - 1])
@@ -149,7 +149,7 @@ def _roots_one(rho: float, beta: Array, lam: Array, gen: float, w: Array) -> Non
         s += c[i]
     cc = rho - bsum + gen * lam[g - 1]
     dd = 2.0 * max(abs(cc) / gen, math.sqrt(s / gen))
-    inv = np.empty(g)
+    inv = scratch[4]
     for kk in range(k):
         if kk == 0:
             lo = -lam[0]
@@ -215,6 +215,13 @@ def _new_known(k: int) -> Array:
     return np.zeros((ROOT_MEMORY + 1, 2 + k))
 
 
+def _new_decay(ng: int) -> Array:
+    """An empty cache of the decay-heat groups' factors (:func:`_neutronics_one`)."""
+    decay = np.zeros(1 + 2 * ng)
+    decay[0] = np.nan
+    return decay
+
+
 def _forget(known: Array) -> None:
     for slot in range(1, known.shape[0]):
         known[slot, 0] = 0.0
@@ -250,15 +257,17 @@ def _step_one(
     amp: Array,
     c_out: Array,
     known: Array,
+    scratch: Array,
 ) -> tuple[float, float]:
     """The exact kinetics step of one row: ``C`` into ``c_out``, returns ``(n, n_mean)``.
 
     ``known`` remembers the inhour roots of the last few reactivities solved with the same
-    parameters (:func:`_known_roots`): rows often share them (the same bits either way)."""
+    parameters (:func:`_known_roots`): rows often share them (the same bits either way).
+    ``scratch`` is the root finder's working space (:func:`_roots_one`)."""
     g = c0.shape[0]
     k = g + 1
     if not _known_roots(known, rho, w):
-        _roots_one(rho, bt, lm, gn, w)
+        _roots_one(rho, bt, lm, gn, w, scratch)
         slot = int(known[0, 0])
         known[0, 0] = (slot + 1) % (known.shape[0] - 1)
         entry = known[slot + 1]
@@ -313,6 +322,7 @@ def step_rows(
     coeff = np.empty(k)
     amp = np.empty(k)
     known = _new_known(k)
+    scratch = np.empty((5, k))
     for row in range(m):
         p = row if beta.shape[0] > 1 else 0
         if p > 0:
@@ -332,6 +342,7 @@ def step_rows(
             amp,
             c_out[row],
             known,
+            scratch,
         )
         n_out[row] = n_new
         mean_out[row] = n_mean
@@ -424,13 +435,19 @@ def _neutronics_one(
     amp: Array,
     c_new: Array,
     known: Array,
+    scratch: Array,
+    decay: Array,
     c_out: Array,
     g_out: Array,
 ) -> tuple[float, float, float, float, float]:
     """Kinetics and decay heat of one row over ``dt`` in ``nsub`` sub-steps, the drums moving
     and the feedback reactivity ``x`` held (:func:`houston.reactor.plant._neutronics`): the
     precursors and decay-heat groups into ``c_out`` and ``g_out`` (which may be ``c0`` and
-    ``g0``); returns the end power and the means of heat, decay heat, power and reactivity."""
+    ``g0``); returns the end power and the means of heat, decay heat, power and reactivity.
+
+    ``decay`` ``(1 + 2 G_d)`` holds a sub-step length and the decay-heat groups' factors
+    ``exp(-lambda h)`` and ``(1 - exp(-lambda h)) / (lambda h)`` for it: they are computed
+    again only for another length (see :func:`_new_decay`)."""
     g = c0.shape[0]
     ng = g0.shape[0]
     for i in range(g):
@@ -438,6 +455,12 @@ def _neutronics_one(
     for j in range(ng):
         g_out[j] = g0[j]
     h = dt / nsub
+    if not decay[0] == h:
+        for j in range(ng):
+            xx = decay_lambda[j] * h
+            decay[1 + j] = math.exp(-xx)
+            decay[1 + ng + j] = -math.expm1(-xx) / xx
+        decay[0] = h
     nn = n0
     th = th0
     e_prompt = 0.0
@@ -448,15 +471,16 @@ def _neutronics_one(
         th_next = _drum_angle_one(th, target, rate, h)
         mean_cos = _mean_cos_one(th, th_next, rate, h)
         rho = 0.5 * worth * (cos_crit - mean_cos) + x
-        nn, n_mean = _step_one(nn, c_out, rho, h, bt, lm, gn, w, inv, coeff, amp, c_new, known)
+        nn, n_mean = _step_one(
+            nn, c_out, rho, h, bt, lm, gn, w, inv, coeff, amp, c_new, known, scratch
+        )
         for i in range(g):
             c_out[i] = c_new[i]
         fission = n_mean * p0
         dsum = 0.0
         for j in range(ng):
-            xx = decay_lambda[j] * h
-            e = math.exp(-xx)
-            phi = -math.expm1(-xx) / xx
+            e = decay[1 + j]
+            phi = decay[1 + ng + j]
             eq = fission * decay_alpha_over_lambda[j]
             dsum += eq + (g_out[j] - eq) * phi
             g_out[j] = eq + (g_out[j] - eq) * e
@@ -522,6 +546,8 @@ def _advance_loop(
     t1 = np.empty(8)
     ring = (_C, _H, _X, _K)
     known = _new_known(k)
+    scratch = np.empty((5, k))
+    decay = _new_decay(ng)
     a2 = np.empty((8, 8))
     b2 = np.empty(8)
     t_base = np.empty(8)
@@ -625,6 +651,8 @@ def _advance_loop(
                 amp,
                 c_new,
                 known,
+                scratch,
+                decay,
                 prec[row],
                 groups[row],
             )
@@ -676,6 +704,8 @@ def _advance_loop(
                 amp,
                 c_new,
                 known,
+                scratch,
+                decay,
                 c_best,
                 g_best,
             )
@@ -707,6 +737,8 @@ def _advance_loop(
                 amp,
                 c_new,
                 known,
+                scratch,
+                decay,
                 c_try,
                 g_try,
             )
@@ -760,6 +792,8 @@ def _advance_loop(
                     amp,
                     c_new,
                     known,
+                    scratch,
+                    decay,
                     c_try,
                     g_try,
                 )
@@ -1964,6 +1998,7 @@ def compiled(name: str) -> Any:
                 "_read_loop",
                 "_drive_loop",
                 "_new_known",
+                "_new_decay",
                 "_forget",
                 "_known_roots",
             ):

@@ -1002,7 +1002,8 @@ class SurfaceReactor(Model):
                     break
                 if not drawn:
                     self._draw(rnd, halves, b, bounds[1:parts], 1)
-            k, due, hit = kernel(k, 1 if k == 0 else parts, b.h, dt, *b.head, halves, *b.args)
+            end = parts if k > 0 or drawn else 1
+            k, due, hit = kernel(k, end, b.h, dt, *b.head, halves, *b.args)
             events |= hit
             if due:
                 self._recompute()
