@@ -32,8 +32,10 @@ Method
 4. The best grid point of each window is refined by a vectorised pattern search (a 5 × 5
    stencil that halves each step, 20 steps: from the grid spacing to below 1e-3 s; one
    call evaluates 25 points, where a scalar minimiser would pay about 1 ms of numpy overhead
-   per point), then the plan is rebuilt with :func:`.plan.lambert_plan` on the kernel's
-   nanosecond clock and kept if it fits the Δv budget.
+   per point; the windows whose best point is on the same Lambert branch are stepped
+   together, their stencils in one call), then the plan is rebuilt with
+   :func:`.plan.lambert_plan` on the kernel's nanosecond clock and kept if it fits the Δv
+   budget.
 
 The first burn is called TPI even when it starts a transfer of one or more complete
 revolutions (it is then the phasing burn as well). An opportunity whose docking time sits at
@@ -356,16 +358,26 @@ class _Problem:
         self.closing, self.rp_min, self.mu = closing, rp_min, mu
 
     def cost(
-        self, t2: Array, tof: Array, revs: int, branches: tuple[bool, ...]
-    ) -> dict[bool, Array]:
+        self, t2: Array, tof: Array, revs: int, branches: tuple[bool, ...], whole: bool = False
+    ) -> dict[bool, Array] | None:
         """Total Δv (m/s; inf where infeasible) on each Lambert branch (``low_path``), for
-        1-D arrays of docking times and transfer times."""
+        1-D arrays of docking times and transfer times.
+
+        With ``whole``, None unless the Lambert batch solves at the first attempt (see
+        :func:`_solve_lambert`), so that the values are those of any part of the batch
+        evaluated alone: every element of a batch is computed independently of the others.
+        """
         out = {b: np.full(t2.size, np.inf) for b in branches}
         if t2.size == 0:
             return out
         r1, v1 = kepler.propagate(self.r_c, self.v_c, t2 - tof, self.mu)
         r2, v2 = kepler.propagate(self.r_t, self.v_t, t2, self.mu)
-        ok, dvs = _solve_lambert(r1, v1, r2, v2, tof, revs, branches, self.closing, self.mu)
+        solved = _solve_lambert(
+            r1, v1, r2, v2, tof, revs, branches, self.closing, self.mu, first_only=whole
+        )
+        if solved is None:
+            return None
+        ok, dvs = solved
         if not np.any(ok):
             return out
         for b, (dv1, dv2) in dvs.items():
@@ -392,9 +404,12 @@ def _solve_lambert(
     branches: tuple[bool, ...],
     closing: float,
     mu: float,
-) -> tuple[NDArray[np.bool_], dict[bool, tuple[Array, Array]]]:
+    first_only: bool = False,
+) -> tuple[NDArray[np.bool_], dict[bool, tuple[Array, Array]]] | None:
     """:func:`.plan.lambert_dv` on a 1-D batch for each branch, skipping the elements with
-    no solution; returns the mask of solved elements and, per branch, their two burns.
+    no solution; returns the mask of solved elements and, per branch, their two burns (with
+    ``first_only``, None when the first attempt, on every element that may have a solution,
+    fails).
 
     ``lambert.solve`` refuses a whole batch when one element has none. For ``revs > 0`` the
     failures are transfer times below the multi-revolution minimum (the same for both
@@ -445,6 +460,8 @@ def _solve_lambert(
         if res is not None:
             solved.append(order)
             first.append(res)
+        elif first_only:
+            return None
         elif order.size:
             lo, hi = 0, order.size  # order[lo:] fails; order[hi:] solves (empty at first)
             best: tuple[Array, Array] | None = None
@@ -458,6 +475,12 @@ def _solve_lambert(
             if best is not None:
                 solved.append(order[hi:])
                 first.append(best)
+    elif first_only:
+        res = attempt(np.arange(n), branches[0])
+        if res is None:
+            return None
+        solved.append(np.arange(n))
+        first.append(res)
     else:
         split(np.arange(n))
     if not solved:
@@ -597,7 +620,9 @@ def find_opportunities(
             (tof_all >= (revs - 0.25) * period) & (tof_all <= (revs + 1.25) * period)
         )
         ws = w_all[sel]
-        for low, total in prob.cost(t2_all[sel], tof_all[sel], revs, _branches(revs)).items():
+        costs = prob.cost(t2_all[sel], tof_all[sel], revs, _branches(revs))
+        assert costs is not None
+        for low, total in costs.items():
             for w in range(len(windows)):
                 mine = np.flatnonzero(ws == w)
                 if mine.size == 0:
@@ -612,14 +637,20 @@ def find_opportunities(
                         (revs, low),
                     )
 
+    # The windows whose best point is on the same Lambert branch are refined together.
+    refined: dict[int, tuple[float, float]] = {}
+    for branch in sorted({best[w][3] for w in range(len(windows)) if np.isfinite(best[w][0])}):
+        group = [w for w in range(len(windows)) if np.isfinite(best[w][0]) and best[w][3] == branch]
+        starts = [(best[w][1], best[w][2], steps[w], dtof, windows[w]) for w in group]
+        ends = _refine(prob, starts, (tof_lo, tof_hi), t1_min, *branch)
+        refined.update(zip(group, ends, strict=True))
+
     found: list[Opportunity] = []
-    for w, (lo, hi) in enumerate(windows):
-        j, t2, tof, (revs, low) = best[w]
-        if not np.isfinite(j):
+    for w in range(len(windows)):
+        if w not in refined:
             continue
-        t2, tof = _refine(
-            prob, t2, tof, steps[w], dtof, (lo, hi), (tof_lo, tof_hi), t1_min, revs, low
-        )
+        revs, low = best[w][3]
+        t2, tof = refined[w]
         # Times on the kernel's nanosecond clock; the plan is built from the rounded times.
         t_tpi_ns, t_dock_ns = int(ns(t2 - tof)), int(ns(t2))
         t1 = (t_tpi_ns - t0_ns) / NS_PER_S
@@ -679,34 +710,67 @@ def find_opportunities(
 
 def _refine(
     prob: _Problem,
-    t2: float,
-    tof: float,
-    h2: float,
-    hf: float,
-    window: Interval,
+    starts: list[tuple[float, float, float, float, Interval]],
     band: Interval,
     t1_min: float,
     revs: int,
     low: bool,
-) -> tuple[float, float]:
-    """Pattern search on (docking time, transfer time) around a grid minimum, vectorised:
-    a 5 x 5 stencil of half-width (h2, hf), clipped to the bounds; move to its best point and
-    halve the stencil, ``_REFINE_STEPS`` times."""
+) -> list[tuple[float, float]]:
+    """Pattern search on (docking time, transfer time) around grid minima, vectorised: for
+    each start ``(t2, tof, h2, hf, window)``, a 5 x 5 stencil of half-width (h2, hf), clipped
+    to the bounds; move to its best point and halve the stencil, ``_REFINE_STEPS`` times.
+
+    The starts (windows on the same Lambert branch) are stepped together, their stencils in
+    one batch (:func:`_costs`); each takes the same steps as it would alone.
+    """
     offsets = np.linspace(-1.0, 1.0, _STENCIL)
-    best = float(prob.cost(np.array([t2]), np.array([tof]), revs, (low,))[low][0])
+    t2 = [s[0] for s in starts]
+    tof = [s[1] for s in starts]
+    h2 = [s[2] for s in starts]
+    hf = [s[3] for s in starts]
+    best = [
+        float(c[0])
+        for c in _costs(prob, [np.array([x]) for x in t2], [np.array([x]) for x in tof], revs, low)
+    ]
     for _ in range(_REFINE_STEPS):
-        g2, gt = np.meshgrid(
-            np.clip(t2 + h2 * offsets, *window), np.clip(tof + hf * offsets, *band), indexing="ij"
-        )
-        g2, gt = g2.ravel(), gt.ravel()
-        keep = g2 - gt >= t1_min
-        total = prob.cost(g2[keep], gt[keep], revs, (low,))[low]
-        if total.size and np.min(total) < best:
-            k = int(np.argmin(total))
-            best, t2, tof = float(total[k]), float(g2[keep][k]), float(gt[keep][k])
-        h2 *= 0.5
-        hf *= 0.5
-    return t2, tof
+        cells: list[tuple[Array, Array]] = []
+        for i, s in enumerate(starts):
+            g2, gt = np.meshgrid(
+                np.clip(t2[i] + h2[i] * offsets, *s[4]),
+                np.clip(tof[i] + hf[i] * offsets, *band),
+                indexing="ij",
+            )
+            g2, gt = g2.ravel(), gt.ravel()
+            keep = g2 - gt >= t1_min
+            cells.append((g2[keep], gt[keep]))
+        totals = _costs(prob, [c[0] for c in cells], [c[1] for c in cells], revs, low)
+        for i, total in enumerate(totals):
+            if total.size and np.min(total) < best[i]:
+                k = int(np.argmin(total))
+                best[i], t2[i], tof[i] = (
+                    float(total[k]),
+                    float(cells[i][0][k]),
+                    float(cells[i][1][k]),
+                )
+            h2[i] *= 0.5
+            hf[i] *= 0.5
+    return list(zip(t2, tof, strict=True))
+
+
+def _costs(prob: _Problem, t2: list[Array], tof: list[Array], revs: int, low: bool) -> list[Array]:
+    """``prob.cost`` on one branch for several batches of points: in one batch when it
+    solves at the first attempt (the elements are independent, so each batch gets the values
+    it would get alone), otherwise batch by batch."""
+    if len(t2) > 1:
+        joined = prob.cost(np.concatenate(t2), np.concatenate(tof), revs, (low,), whole=True)
+        if joined is not None:
+            return np.split(joined[low], np.cumsum([a.size for a in t2])[:-1])
+    out: list[Array] = []
+    for a, b in zip(t2, tof, strict=True):
+        c = prob.cost(a, b, revs, (low,))
+        assert c is not None
+        out.append(c[low])
+    return out
 
 
 def _summary(
