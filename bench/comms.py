@@ -4,8 +4,8 @@ Six ``comms.link`` models (five spacecraft on different orbits and the lunar bas
 15 ground stations (the DSN, the STDN and one station of the scenario), stepped frame after
 frame of 1 s as the kernel steps them, at batch 1 and 1,000. The time advances every frame,
 so the shared Earth and Moon geometry (:func:`houston.comms.visibility.environment_at`) is
-built once per frame, as in a run (in full once a minute, carried to the other frames). The
-rows give the cost per frame of all six models (the shared geometry included), the shared
+built once per frame, as in a run (interpolated between full evaluations ten minutes apart,
+:mod:`houston.comms.tables`). The rows give the cost per frame of all six models (the shared geometry included), the shared
 geometry's own cost per frame and that of one full evaluation, and the cost per
 asset-station pair and run.
 
@@ -94,8 +94,8 @@ def time_links(batch: int, frames: int = FRAMES) -> dict[str, Any]:
                 m.step(c)
             events.clear()
         best = min(best, (time.perf_counter() - t0) / frames)
-    # The shared part, per frame: the Earth and Moon geometry of one time (full evaluation
-    # once a minute, carried to the other frames), and one full evaluation alone.
+    # The shared part, per frame: the Earth and Moon geometry of one time (interpolated
+    # between full evaluations ten minutes apart), and one full evaluation alone.
     t0 = time.perf_counter()
     for f in range(600):
         environment_at(EPOCH, (10**7 + f) * NS_PER_S)

@@ -260,8 +260,9 @@ def frame_geometry(
     @ M`` with the Earth's matrix of the packed environment ``env``,
     :mod:`houston.comms.tables`), the asset's position (a spacecraft's ``r`` ``(batch, 3)``,
     plus the Moon's position when ``moon_origin``; a surface site's Moon-fixed ``site_r``
-    and vertical ``site_up`` turned as :func:`houston.comms.visibility.site_gcrf` turns them, and the Earth's
-    elevation there into ``earth_elevation``), then :func:`pair_geometry`."""
+    and vertical ``site_up`` turned as :func:`houston.comms.visibility.site_gcrf` turns
+    them, and the Earth's elevation there into ``earth_elevation``), then
+    :func:`pair_geometry`."""
     ns = st_r_itrf.shape[0]
     st_r = np.empty((ns, 3))
     st_up = np.empty((ns, 3))

@@ -44,10 +44,11 @@ change is found: a command applied inside a frame is seen at the end of the step
 follows it.
 
 Cost: the Earth's rotation and the Moon's position and rotation are built once per step time
-and shared by every link model (:func:`houston.comms.visibility.environment_at`: in full
-once a minute, carried to the other times); the per-pair work is one compiled loop over runs
-× stations (:mod:`houston.comms.kernels`; ``bench/comms.py``), and so are the link states
-(events are only looked for when a link changed) and the telemetry (``sample``).
+and shared by every link model (:func:`houston.comms.tables.packed_at`: interpolated between
+full evaluations ten minutes apart); a step is then one compiled call
+(:func:`houston.comms.kernels.step`: the stations into GCRF, the loop over runs × stations,
+the link states; ``bench/comms.py``), events are only looked for when a link changed, and
+the telemetry (``sample``) is one compiled pass too.
 ``geometry_interval`` (s) reuses the geometry for that long (0: every step); equipment
 changes still take effect at once.
 """
