@@ -40,10 +40,11 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from houston.comms.eop import earth_orientation
 from houston.comms.tables import packed_at
 from houston.core.constants import C_M_S, R_MOON_M
 from houston.dynamics import ephemeris
-from houston.dynamics.frames import earth_rotation, moon_rotation
+from houston.dynamics.frames import earth_rotation_at, moon_rotation
 
 if TYPE_CHECKING:
     from houston.comms.networks import StationSet
@@ -82,12 +83,28 @@ class Environment:
 
 def environment(epoch: Epoch, t_ns: ArrayLike) -> Environment:
     """The Earth and the Moon at kernel times ``t_ns`` (integer ns since ``epoch``, any
-    shape), each evaluated in full: :func:`houston.dynamics.frames.earth_rotation`,
-    :func:`houston.dynamics.ephemeris.moon_state_gcrf`,
+    shape), each evaluated in full: the GCRF→ITRF rotation as
+    :func:`houston.dynamics.frames.earth_rotation` makes it
+    (:func:`houston.dynamics.frames.earth_rotation_at` with the Earth orientation parameters
+    of :func:`houston.comms.eop.earth_orientation`, the same values as
+    :func:`houston.dynamics.frames.earth_orientation`'s, read without astropy's table
+    reader), :func:`houston.dynamics.ephemeris.moon_state_gcrf`,
     :func:`houston.dynamics.frames.moon_rotation`."""
     t = np.asarray(t_ns, dtype=np.int64)
+    tai1, tai2 = ephemeris.tai_jd(epoch, t)
+    eop = earth_orientation(tai1, tai2)
+    earth = earth_rotation_at(
+        tai1,
+        tai2 + ephemeris.TT_MINUS_TAI_S / 86_400.0,
+        tai1,
+        tai2 + eop.ut1_minus_tai_s / 86_400.0,
+        eop.xp_rad,
+        eop.yp_rad,
+        eop.dx_rad,
+        eop.dy_rad,
+        eop.ut1_rate,
+    )
     jd1, jd2 = ephemeris.tdb_jd(epoch, t)
-    earth = earth_rotation(epoch, t)
     moon = moon_rotation(jd1, jd2)
     r, v = ephemeris.moon_state_gcrf(jd1, jd2)
     return Environment(earth.matrix, earth.omega_rad_s, r, v, moon.matrix, moon.omega_rad_s)
