@@ -244,6 +244,27 @@ def _table(epoch: Epoch, segment: int) -> Array:
     return tab
 
 
+@njit(cache=True)
+def _at(table: Array, t_ns: int, segment_ns: int, tai1: float, tai2: float, out: Array) -> None:
+    """:func:`interpolate` at kernel time ``t_ns`` of the segment starting at
+    ``segment_ns``, for an epoch at TAI ``tai1 + tai2``: the time split as
+    :func:`houston.dynamics.ephemeris.tai_jd` splits it (whole days, then seconds), to the
+    same rounding."""
+    days = t_ns // _NS_PER_DAY
+    day_ns = t_ns - days * _NS_PER_DAY
+    sec = day_ns // NS_PER_S
+    rest = t_ns - segment_ns
+    t_s = float(rest // NS_PER_S) + float(rest % NS_PER_S) * 1.0e-9
+    interpolate(
+        table,
+        t_s,
+        tai1 + float(days),
+        tai2 + (float(sec) + float(day_ns - sec * NS_PER_S) * 1.0e-9) / _S_PER_DAY,
+        OMEGA_ERA_RAD_S,
+        out,
+    )
+
+
 def packed_at(epoch: Epoch, t_ns: int) -> Array:
     """The packed environment at kernel time ``t_ns`` (integer ns since ``epoch``),
     ``(30,)``, read-only; the last few are kept, so that every link model of a frame shares
@@ -253,15 +274,9 @@ def packed_at(epoch: Epoch, t_ns: int) -> Array:
     row = _ROWS.get(key)
     if row is not None:
         return row
-    segment, rest = divmod(t, _SEGMENT_NS)
-    days, day_ns = divmod(t, _NS_PER_DAY)
-    sec, ns = divmod(day_ns, NS_PER_S)
-    # ephemeris.tai_jd's two parts, to the same rounding.
-    tai1 = epoch.tai_jd1 + float(days)
-    tai2 = epoch.tai_jd2 + (float(sec) + float(ns) * 1.0e-9) / _S_PER_DAY
-    t_s = float(rest // NS_PER_S) + float(rest % NS_PER_S) * 1.0e-9
+    segment = t // _SEGMENT_NS
     row = np.empty(ROW)
-    interpolate(_table(epoch, segment), t_s, tai1, tai2, OMEGA_ERA_RAD_S, row)
+    _at(_table(epoch, segment), t, segment * _SEGMENT_NS, epoch.tai_jd1, epoch.tai_jd2, row)
     row.flags.writeable = False
     if len(_ROWS) >= _CACHE_SIZE:
         del _ROWS[next(iter(_ROWS))]
