@@ -84,14 +84,21 @@ rotation vector within 60 s (physical librations), and the largest angle over th
 ``r_gcrf_m`` is a cubic Hermite interpolation of the DE421 positions and velocities on the
 same grid: within 1e-6 m of DE421, the size of the difference between the ephemeris's TDB
 seconds and the kernel's TAI seconds (1.6e-8) over 60 s. These grid values are pure
-functions of time, cached outside the state.
+functions of time, cached outside the state; the Earth's rotations and the Moon's states are
+evaluated an hour of grid points at a time (``GRID_BLOCK``), in one vectorised call that
+gives the same values as one point at a time, and the lunar vehicles of a scenario, stepped
+at the same instants, share the Moon's interpolated state.
 
 Cost (one core of the 2-core development machine, 1 s frames, a step with its outputs and
-telemetry, averaged over an orbit so that the exact rotation every 60 frames and the
-integration steps, one every 115 s at the default ``rtol``, are included): 9.5 us per frame
-at batch 1 for a 400 km orbit with J2 (the same with J4, Moon, Sun and drag, whose costs are
-in the rare integration steps), 16 us for a 100 km lunar orbit (the Moon's interpolated
-state), 0.47 ms at batch 1,000 (0.45 us per run, mostly the telemetry).
+telemetry, averaged over an orbit so that the exact rotations and the integration steps, one
+every 115 s at the default ``rtol``, are included; ``python bench/dynamics.py frame``): 3.4 us
+per frame at batch 1 for a 400 km orbit with J2 (the same with J4, Moon, Sun and drag, whose
+costs are in the rare integration steps), 9.5 us for a 100 km lunar orbit (the Moon's
+interpolated state), 0.44 ms at batch 1,000 (0.41 us per run in the telemetry). A step that
+ends inside the integrator's last step is one compiled interpolation of its dense output
+(the same values as :meth:`houston.dynamics.cowell.Propagator.advance`); the telemetry is one
+compiled call, with the grid point's rotation, the elements' axes and the body's constants
+packed once per grid point.
 
 Telemetry is computed by one compiled function: WGS-84 geodetic latitude, longitude and height
 for the Earth, by the fixed-point iteration ``tan(lat) = (z + e^2 N(lat) sin(lat)) / p``, each

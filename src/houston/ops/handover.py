@@ -28,7 +28,7 @@ outputs takes a rise of the count as a new vector.
 
 Per frame, with nothing in flight, the model keeps the clock and the vehicle's state (for the
 next command) and nothing else; the queue is looked at only when the earliest arrival is due
-(about 2 us a frame at batch 1, telemetry included).
+(about 1.5 us a frame at batch 1, outputs and telemetry included).
 """
 
 from __future__ import annotations
