@@ -465,6 +465,22 @@ def _solve_lambert(
         elif order.size:
             lo, hi = 0, order.size  # order[lo:] fails; order[hi:] solves (empty at first)
             best: tuple[Array, Array] | None = None
+            # Whether order[m:] solves only gets truer as m grows: the bisection ends on the
+            # first m that solves whatever it starts from. Start it on both sides of where
+            # the minimum times say the boundary is (one attempt each when they are right).
+            guess = _first_solvable(r1[order], r2[order], tof[order], revs, mu)
+            if 0 < guess < order.size:
+                r = attempt(order[guess:], branches[0])
+                if r is None:
+                    lo = guess
+                else:
+                    hi, best = guess, r
+                    if guess - 1 > lo:
+                        r = attempt(order[guess - 1 :], branches[0])
+                        if r is None:
+                            lo = guess - 1
+                        else:
+                            hi, best = guess - 1, r
             while hi - lo > 1:
                 mid = (lo + hi) // 2
                 r = attempt(order[mid:], branches[0])
@@ -499,6 +515,26 @@ def _solve_lambert(
             raise RuntimeError("a Lambert branch failed where another solved")
         out[b] = res
     return ok, out
+
+
+def _first_solvable(r1: Array, r2: Array, tof: Array, revs: int, mu: float) -> int:
+    """Where a batch sorted by transfer time starts to solve for ``revs`` > 0 revolutions:
+    one past the last element below the minimum time ``T_min(revs)`` of Izzo's time
+    equation, or with no transfer plane (the tests of :func:`houston.dynamics.lambert.solve`,
+    prograde, on the same non-dimensional variables). A starting point only: the search
+    that uses it checks it with the solver."""
+    r1n = _norm(r1)
+    r2n = _norm(r2)
+    cn = _norm(r2 - r1)
+    s = 0.5 * (r1n + r2n + cn)
+    ih = np.cross(r1 / r1n[:, None], r2 / r2n[:, None])
+    ihn = _norm(ih)
+    lam = np.sqrt(np.maximum(1.0 - cn / s, 0.0))
+    lam = np.where(ih[:, 2] < 0.0, -lam, lam)
+    _, t_min = lambert._t_min(lam, revs)
+    t_star = np.sqrt(2.0 * mu / s**3) * tof
+    bad = np.flatnonzero(~(ihn > lambert._COLLINEAR_SIN) | (t_star < t_min) | ~(tof > 0.0))
+    return int(bad[-1]) + 1 if bad.size else 0
 
 
 def _branches(revs: int) -> tuple[bool, ...]:
