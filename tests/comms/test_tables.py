@@ -85,3 +85,15 @@ def test_a_time_gives_the_same_environment_whatever_came_before() -> None:
     tables.packed_at(EPOCH, 99_999 * NS_PER_S)
     np.testing.assert_array_equal(tables.packed_at(EPOCH, 4321 * NS_PER_S), x)
     assert not tables.packed_at(EPOCH, 4321 * NS_PER_S).flags.writeable
+
+
+def test_earth_rotation_angle_is_erfas() -> None:
+    """The rotation angle is evaluated at each time, not interpolated: erfa.era00's value to
+    the last bit, for two-part UT1 dates as the frame loop makes them."""
+    import erfa
+
+    rng = np.random.default_rng(5)
+    d1 = 2_446_263.5 + rng.integers(-20_000, 20_000, 500).astype(float)
+    d2 = rng.uniform(-0.5, 1.5, 500)
+    ours = np.array([tables._era(a, b) for a, b in zip(d1, d2, strict=True)])
+    np.testing.assert_array_equal(ours, erfa.era00(d1, d2))
