@@ -542,3 +542,89 @@ def test_state_vector_from_utc_and_validation(epoch):
         StateVector(0, r[:2], v)
     with pytest.raises(ValueError, match="3 finite"):
         StateVector(0, r, v * np.nan)
+
+
+# --- the search's shortcuts give what the plain search gives --------------------------------
+
+
+def test_edges_bisected_together_match_one_by_one():
+    """The window edges, bisected together, are those of a plain bisection of each edge."""
+    from houston.dynamics.rendezvous import opportunities as opp
+
+    edges = np.array([12.3456789, 40.000123, 77.5, 123.000999])
+
+    def inside(t):
+        t = np.asarray(t, dtype=float)
+        return (np.searchsorted(edges, t) % 2) == 1
+
+    ts = np.linspace(0.0, 150.0, 31)
+    got = opp._true_intervals(ts, inside(ts), inside)
+    want = []
+    start = float(ts[0]) if inside(ts[0]) else None
+    flags = inside(ts)
+    for i in np.flatnonzero(flags[1:] != flags[:-1]):
+        lo, hi = float(ts[i]), float(ts[i + 1])
+        was = bool(flags[i])
+        while hi - lo > opp._EDGE_TOL_S:
+            mid = 0.5 * (lo + hi)
+            if bool(inside(mid)) == was:
+                lo = mid
+            else:
+                hi = mid
+        if was:
+            want.append((start if start is not None else float(ts[0]), lo))
+            start = None
+        else:
+            start = hi
+    if start is not None:
+        want.append((start, float(ts[-1])))
+    assert got == want
+    assert len(got) == 2
+    assert all(abs(a - b) < 1e-3 for a, b in zip(np.ravel(got), edges, strict=True))
+
+
+def _astp_problem():
+    from houston.dynamics.rendezvous import opportunities as opp
+
+    r_c, v_c, r_t, v_t = _astp_like_states()
+    return opp._Problem(r_c, v_c, r_t, v_t, 0.2, R_EARTH_M + 150e3, MU)
+
+
+def test_refinements_stepped_together_match_one_by_one():
+    """Pattern searches of several windows in one batch end where each ends alone."""
+    from houston.dynamics.rendezvous import opportunities as opp
+
+    prob = _astp_problem()
+    p = _period(225 * KM)
+    band = (0.25 * p, 2.0 * p)
+    for revs, low in ((0, True), (1, False)):
+        starts = [
+            (4000.0 + k * p, (0.6 + revs) * p, 60.0, 60.0, (3000.0 + k * p, 5000.0 + k * p))
+            for k in range(3)
+        ]
+        together = opp._refine(prob, starts, band, 600.0, revs, low)
+        alone = [opp._refine(prob, [s], band, 600.0, revs, low)[0] for s in starts]
+        assert together == alone
+
+
+def test_multi_revolution_boundary_search_matches_plain_bisection(monkeypatch):
+    """Starting the search for where a batch starts to solve at the minimum-time estimate
+    gives the elements and burns of the plain bisection."""
+    from houston.dynamics.rendezvous import opportunities as opp
+
+    r_c, v_c, r_t, v_t = _astp_like_states()
+    p = _period(225 * KM)
+    rng = np.random.default_rng(3)
+    t2 = rng.uniform(3000.0, 9000.0, 400)
+    tof = rng.uniform(0.75 * p, 2.25 * p, 400)
+    r1, v1 = propagate(r_c, v_c, t2 - tof, MU)
+    r2, v2 = propagate(r_t, v_t, t2, MU)
+    got = opp._solve_lambert(r1, v1, r2, v2, tof, 1, (True, False), 0.2, MU)
+    monkeypatch.setattr(opp, "_first_solvable", lambda r1, r2, tof, revs, mu: tof.size)
+    plain = opp._solve_lambert(r1, v1, r2, v2, tof, 1, (True, False), 0.2, MU)
+    assert got is not None and plain is not None
+    assert 0 < got[0].sum() < got[0].size  # some elements below the minimum time
+    assert np.array_equal(got[0], plain[0])
+    for b in (True, False):
+        assert np.array_equal(got[1][b][0], plain[1][b][0])
+        assert np.array_equal(got[1][b][1], plain[1][b][1])
