@@ -82,6 +82,7 @@ def test_a_time_gives_the_same_environment_whatever_came_before() -> None:
     x = tables.packed_at(EPOCH, 4321 * NS_PER_S).copy()
     tables._ROWS.clear()
     tables._TABLES.clear()
+    tables._last = (None, 0, np.empty(0))
     tables.packed_at(EPOCH, 99_999 * NS_PER_S)
     np.testing.assert_array_equal(tables.packed_at(EPOCH, 4321 * NS_PER_S), x)
     assert not tables.packed_at(EPOCH, 4321 * NS_PER_S).flags.writeable

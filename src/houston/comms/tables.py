@@ -232,6 +232,8 @@ def interpolate(
 _TABLES: dict[tuple[float, float, int], Array] = {}
 _ROWS: dict[tuple[float, float, int], Array] = {}
 _CACHE_SIZE = 8
+#: The last (epoch, time, environment) given: the other link models of the same frame.
+_last: tuple[object, int, Array] = (None, 0, np.empty(0))
 
 
 def _table(epoch: Epoch, segment: int) -> Array:
@@ -269,11 +271,16 @@ def packed_at(epoch: Epoch, t_ns: int) -> Array:
     """The packed environment at kernel time ``t_ns`` (integer ns since ``epoch``),
     ``(30,)``, read-only; the last few are kept, so that every link model of a frame shares
     one evaluation."""
+    global _last
     t = int(t_ns)
+    last_epoch, last_t, last_row = _last
+    if last_t == t and last_epoch is epoch:
+        return last_row
     key = (epoch.tai_jd1, epoch.tai_jd2, t)
-    row = _ROWS.get(key)
-    if row is not None:
-        return row
+    kept = _ROWS.get(key)
+    if kept is not None:
+        _last = (epoch, t, kept)
+        return kept
     segment = t // _SEGMENT_NS
     row = np.empty(ROW)
     _at(_table(epoch, segment), t, segment * _SEGMENT_NS, epoch.tai_jd1, epoch.tai_jd2, row)
@@ -281,4 +288,5 @@ def packed_at(epoch: Epoch, t_ns: int) -> Array:
     if len(_ROWS) >= _CACHE_SIZE:
         del _ROWS[next(iter(_ROWS))]
     _ROWS[key] = row
+    _last = (epoch, t, row)
     return row
