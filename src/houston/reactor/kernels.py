@@ -1929,7 +1929,7 @@ def telemetry_rows(
     return clean
 
 
-def driver_rows(
+def _drivers_loop(
     primary_lost: NDArray[np.bool_],
     backup_lost: NDArray[np.bool_],
     pump_cut: NDArray[np.bool_],
@@ -1941,9 +1941,7 @@ def driver_rows(
     pump: NDArray[np.int64],
     drums: NDArray[np.int64],
 ) -> bool:
-    """Which computer drives the pump and the drums (0 none, 1 primary, 2 backup), into
-    ``pump`` and ``drums``: :meth:`houston.reactor.model.SurfaceReactor._drivers` per row.
-    Returns whether any row differs from ``pump_driver`` / ``drum_driver``."""
+    """:func:`driver_rows`."""
     changed = False
     for b in range(pump.shape[0]):
         primary = not primary_lost[b]
@@ -1967,10 +1965,74 @@ def driver_rows(
     return changed
 
 
+def driver_rows(
+    primary_lost: NDArray[np.bool_],
+    backup_lost: NDArray[np.bool_],
+    pump_cut: NDArray[np.bool_],
+    cross_connect: NDArray[np.bool_],
+    backup_connected: NDArray[np.bool_],
+    backup_elsewhere: NDArray[np.bool_],
+    pump_driver: NDArray[np.int64],
+    drum_driver: NDArray[np.int64],
+    pump: NDArray[np.int64],
+    drums: NDArray[np.int64],
+) -> bool:
+    """Which computer drives the pump and the drums (0 none, 1 primary, 2 backup), into
+    ``pump`` and ``drums``: :meth:`houston.reactor.model.SurfaceReactor._drivers` per row.
+    Returns whether any row differs from ``pump_driver`` / ``drum_driver``."""
+    return _drivers_loop(
+        primary_lost,
+        backup_lost,
+        pump_cut,
+        cross_connect,
+        backup_connected,
+        backup_elsewhere,
+        pump_driver,
+        drum_driver,
+        pump,
+        drums,
+    )
+
+
+def drivers_from_inputs(
+    elsewhere_in: Array,
+    restored_in: Array,
+    cross_cmd: NDArray[np.bool_],
+    backup_elsewhere: NDArray[np.bool_],
+    cross_connect: NDArray[np.bool_],
+    primary_lost: NDArray[np.bool_],
+    backup_lost: NDArray[np.bool_],
+    pump_cut: NDArray[np.bool_],
+    backup_connected: NDArray[np.bool_],
+    pump_driver: NDArray[np.int64],
+    drum_driver: NDArray[np.int64],
+    pump: NDArray[np.int64],
+    drums: NDArray[np.int64],
+) -> bool:
+    """The step's inputs, then :func:`driver_rows`: ``backup_elsewhere`` is whether the
+    input ``elsewhere_in`` exceeds 0.5, ``cross_connect`` whether the cross-connect was
+    restored by command (``cross_cmd``) or the input ``restored_in`` exceeds 0.5."""
+    for b in range(pump.shape[0]):
+        backup_elsewhere[b] = elsewhere_in[b] > 0.5
+        cross_connect[b] = cross_cmd[b] or restored_in[b] > 0.5
+    return _drivers_loop(
+        primary_lost,
+        backup_lost,
+        pump_cut,
+        cross_connect,
+        backup_connected,
+        backup_elsewhere,
+        pump_driver,
+        drum_driver,
+        pump,
+        drums,
+    )
+
+
 def compiled(name: str) -> Any:
     """The compiled kernel ``name`` (``step_rows``, ``advance_rows``, ``read_sensors``,
     ``drive_rows``, ``trip_rows``, ``telemetry_rows``, ``substep_rows``, ``driver_rows``,
-    ``countdown_rows`` or ``uniform_halves``), built
+    ``countdown_rows``, ``uniform_halves`` or ``drivers_from_inputs``), built
     (or loaded from numba's cache) on first use."""
     with _LOCK:
         if not _KERNELS:
@@ -1997,6 +2059,7 @@ def compiled(name: str) -> Any:
                 "_advance_loop",
                 "_read_loop",
                 "_drive_loop",
+                "_drivers_loop",
                 "_new_known",
                 "_new_decay",
                 "_forget",
@@ -2014,6 +2077,7 @@ def compiled(name: str) -> Any:
                 "driver_rows",
                 "countdown_rows",
                 "uniform_halves",
+                "drivers_from_inputs",
             ):
                 _KERNELS[kernel] = numba.njit(**options)(module[kernel])
         return _KERNELS[name]

@@ -223,7 +223,9 @@ class _StepBuffers:
     """What :meth:`SurfaceReactor.step` passes the compiled step for steps of ``span_ns``:
     the sub-steps' bounds (``parts + 1`` offsets from the step's start) and lengths, the sensors' draws (or their
     uniforms' ``log`` and ``cos``), the calm rows, the events' sub-steps and the state and
-    constant arrays (:func:`houston.reactor.kernels.substep_rows`)."""
+    constant arrays (:func:`houston.reactor.kernels.substep_rows`), the arrays that say who
+    drives the pump and the drums (:func:`houston.reactor.kernels.drivers_from_inputs`) and
+    the key of the sensors' stream with room for its draws' keys."""
 
     span_ns: int
     assigned: int
@@ -237,6 +239,9 @@ class _StepBuffers:
     when: NDArray[np.int64]
     head: tuple[Array, Array, Array]
     args: tuple[Any, ...]
+    drivers: tuple[NDArray[Any], ...]
+    stream_key: int
+    keys: NDArray[np.uint64]
 
 
 def _nan_to_num(x: Array) -> Array:
@@ -976,9 +981,9 @@ class SurfaceReactor(Model):
         dt = ctx.dt_s
         if dt <= 0.0:
             return
-        self._inputs_and_drivers(ctx)
         span = ctx.t1_ns - ctx.t0_ns
         b = self._buffers(span)
+        self._inputs_and_drivers(ctx, b)
         parts = b.parts
         bounds = [ctx.t0_ns + o for o in b.offsets]
         # The sensors' draws of sub-step k are those of a step starting at bounds[k]. Those
@@ -996,9 +1001,11 @@ class SurfaceReactor(Model):
         calm = b.calm
         k = 0
         events = False
+        still = False
         while k < parts:
             if k == 1:
-                if calm.all():
+                still = bool(calm.all())
+                if still:
                     break
                 if not drawn:
                     self._draw(rnd, halves, b, bounds[1:parts], 1)
@@ -1008,7 +1015,7 @@ class SurfaceReactor(Model):
             if due:
                 self._recompute()
         if parts > 1:
-            self._moved = not calm.all()
+            self._moved = not (still or calm.all())
         if events:
             self._step_events(ctx, b.when, calm, bounds)
 
@@ -1055,6 +1062,19 @@ class SurfaceReactor(Model):
             self._step_constants,
             when,
         )
+        drivers = (
+            st["cross_cmd"],
+            st["backup_elsewhere"],
+            st["cross_connect"],
+            st["failure.primary_computer_lost"],
+            st["failure.backup_computer_lost"],
+            st["failure.pump_drive_cut"],
+            st["backup_connected"],
+            st["pump_driver"],
+            st["drum_driver"],
+            np.empty(self.batch, dtype=np.int64),
+            np.empty(self.batch, dtype=np.int64),
+        )
         b = _StepBuffers(
             span_ns=span_ns,
             assigned=st.assigned,
@@ -1068,6 +1088,9 @@ class SurfaceReactor(Model):
             when=when,
             head=(normal, log_u1, cos_angle),
             args=args,
+            drivers=drivers,
+            stream_key=stream_key(f"{self.path}/sensors"),
+            keys=np.zeros(parts, dtype=np.uint64),
         )
         self._step_buffers = b
         return b
@@ -1092,45 +1115,29 @@ class SurfaceReactor(Model):
             else:
                 b.normal[first:end] = rnd.normal_steps("sensors", keys, (_N_CHANNELS,))
             return
-        stream = f"{rnd._path}/sensors"
-        counters = []
+        sk = b.stream_key if rnd._path == self.path else stream_key(f"{rnd._path}/sensors")
+        mixed = b.keys[:n]
         if keys is None:
-            counters.append(rnd._key("sensors")[1])
+            mixed[0] = _mix_int(sk ^ (rnd._key("sensors")[1] * _COUNTER_MULTIPLIER & _MASK))
         else:
-            for key in keys:
+            for i, key in enumerate(keys):
                 rnd.at_step(key)
-                counters.append(rnd._key("sensors")[1])
-        sk = stream_key(stream)
-        mixed = np.array(
-            [_mix_int(sk ^ (c * _COUNTER_MULTIPLIER & _MASK)) for c in counters], dtype=np.uint64
-        )
+                c = rnd._key("sensors")[1]
+                mixed[i] = _mix_int(sk ^ (c * _COUNTER_MULTIPLIER & _MASK))
         u1, angle = b.log_u1[first:end], b.cos_angle[first:end]
         kernels.compiled("uniform_halves")(rnd._rng._seed_keys, mixed, u1, angle)
         np.log(u1, out=u1)
         np.cos(angle, out=angle)
 
-    def _inputs_and_drivers(self, ctx: StepContext) -> None:
-        """Read the inputs, decide who drives the pump and the drums, report changes."""
+    def _inputs_and_drivers(self, ctx: StepContext, b: _StepBuffers | None = None) -> None:
+        """Read the inputs, decide who drives the pump and the drums, report changes
+        (:func:`houston.reactor.kernels.drivers_from_inputs`)."""
         st = self.state
-        np.greater(ctx.inputs["backup_elsewhere"], 0.5, out=st["backup_elsewhere"])
-        np.logical_or(
-            st["cross_cmd"],
-            np.greater(ctx.inputs["cross_connect_restored"], 0.5),
-            out=st["cross_connect"],
-        )
-        pump = np.empty(self.batch, dtype=np.int64)
-        drums = np.empty(self.batch, dtype=np.int64)
-        if kernels.compiled("driver_rows")(
-            self.failed("primary_computer_lost"),
-            self.failed("backup_computer_lost"),
-            self.failed("pump_drive_cut"),
-            st["cross_connect"],
-            st["backup_connected"],
-            st["backup_elsewhere"],
-            st["pump_driver"],
-            st["drum_driver"],
-            pump,
-            drums,
+        if b is None:
+            b = self._buffers(self._max_substep_ns)
+        pump, drums = b.drivers[-2:]
+        if kernels.compiled("drivers_from_inputs")(
+            ctx.inputs["backup_elsewhere"], ctx.inputs["cross_connect_restored"], *b.drivers
         ):
             self._driver_events(ctx, pump, drums)
             st["pump_driver"][:] = pump
