@@ -494,7 +494,7 @@ def _next_chi(chi: float, r: float, sigma: float, alpha: float, dtau: float) -> 
     )
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def _set_conic(
     con: Array,
     v: int,
@@ -593,7 +593,7 @@ def _conic_at(
     )
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def _carry(
     con: Array,
     v: int,
@@ -612,7 +612,7 @@ def _carry(
     return x, y, z, wx, wy, wz, gx, gy, gz, chi, rn, sigma
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def _cold_chi(con: Array, v: int, dt: float) -> float:
     """A starting ``chi`` from the conic's start (:func:`_next_chi` from ``chi = 0``)."""
     return _next_chi(0.0, con[v, _R0], con[v, _SIGMA0], con[v, _ALPHA], con[v, _SQRT_MU] * dt)
@@ -709,7 +709,7 @@ def _grid_tau(j: int, steps: int, horizon: float) -> float:
     return horizon if j == steps else j * (horizon / steps)
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def _on_grid(
     con: Array,
     v: int,
@@ -1032,7 +1032,7 @@ def predict(
 # --- the per-frame geometry ---------------------------------------------------------------
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def _segment_clear(
     ax: float,
     ay: float,
@@ -1208,10 +1208,16 @@ def _step(
     (a state published at ``ta``, ``tb`` before it is carried on its conic), into ``now``
     ``(4, n, 3)``, the geometry, a prediction where one is due (the telemetry then again).
     Returns 1 when a row has something to announce, else 0; or -1 and the span of kernel time
-    the Moon's table must cover when it does not, before changing anything."""
+    the Moon's table must cover when it does not, or -2 when the inputs do not have a row per
+    run (both before changing anything)."""
     horizon = par[_P_HORIZON]
     lo, hi = t1, t1 + horizon
-    n = ra.shape[0]
+    n = tm.shape[0]
+    for a in (ra, va, rb, vb):
+        if a.shape[0] != n:
+            return -2, lo, hi
+    if ta.shape[0] != n or tb.shape[0] != n:
+        return -2, lo, hi
     for i in range(n):
         for t in (ta[i], tb[i]):
             if np.isfinite(t) and abs(t1 - t) > _TIME_TOL_S:
@@ -1613,6 +1619,11 @@ class VehiclePair(Model):
             )
             if notice >= 0:
                 break
+            if notice == -2:
+                raise ValueError(
+                    f"{self.path}: inputs of {ra.shape[0]}, {va.shape[0]}, {rb.shape[0]}, "
+                    f"{vb.shape[0]}, {ta.shape[0]} and {tb.shape[0]} rows for {self.batch} runs"
+                )
             table = self._moon(epoch, lo, hi)
         if notice:
             self._announce(ctx)
