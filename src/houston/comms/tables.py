@@ -12,7 +12,7 @@ compiled call (about 1 µs):
   nutation, ``erfa.c2ixys`` of the CIP ``X + dX``, ``Y + dY`` and ``s``) and ``W`` the polar
   motion (``erfa.pom00``). ``C`` and ``W`` are interpolated linearly, element by element;
   the Earth rotation angle (``ERA``, ``erfa.era00``'s formula) is evaluated exactly at the
-  time, from UT1 − TAI interpolated as :func:`houston.comms.eop.earth_orientation`
+  time, from UT1 − TAI interpolated as :func:`houston.dynamics.frames.earth_orientation`
   does (linearly between the daily rows of the IERS table, which are made knots too: the
   Earth orientation parameters are then linear between any two knots).
   Error of the linear interpolation, at most ``h² max|ẍ| / 8`` for knots ``h`` apart: the
@@ -46,10 +46,9 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-from houston.comms.eop import earth_orientation
 from houston.core.time import NS_PER_S
 from houston.dynamics import ephemeris
-from houston.dynamics.frames import OMEGA_ERA_RAD_S, moon_orientation
+from houston.dynamics.frames import OMEGA_ERA_RAD_S, earth_orientation, moon_orientation
 
 if TYPE_CHECKING:
     from houston.core.time import Epoch

@@ -40,11 +40,10 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from houston.comms.eop import earth_orientation
 from houston.comms.tables import packed_at
 from houston.core.constants import C_M_S, R_MOON_M
 from houston.dynamics import ephemeris
-from houston.dynamics.frames import earth_rotation_at, moon_rotation
+from houston.dynamics.frames import earth_orientation, earth_rotation_at, moon_rotation
 
 if TYPE_CHECKING:
     from houston.comms.networks import StationSet
@@ -86,7 +85,7 @@ def environment(epoch: Epoch, t_ns: ArrayLike) -> Environment:
     shape), each evaluated in full: the GCRF→ITRF rotation as
     :func:`houston.dynamics.frames.earth_rotation` makes it
     (:func:`houston.dynamics.frames.earth_rotation_at` with the Earth orientation parameters
-    of :func:`houston.comms.eop.earth_orientation`, the same values as
+    of :func:`houston.dynamics.frames.earth_orientation`, the same values as
     :func:`houston.dynamics.frames.earth_orientation`'s, read without astropy's table
     reader), :func:`houston.dynamics.ephemeris.moon_state_gcrf`,
     :func:`houston.dynamics.frames.moon_rotation`."""

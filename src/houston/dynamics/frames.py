@@ -203,15 +203,29 @@ _eop: _EopTable | None = None
 
 
 def _eop_table() -> _EopTable:
+    """IERS C04, extended by ``finals2000A``, as one table (once per process).
+
+    Read from the files bundled in astropy-iers-data with numpy (:mod:`houston.dynamics.eop`,
+    about 0.1 s); :func:`_eop_table_astropy` reads the same files through astropy's
+    ``IERS_B`` and ``IERS_A`` (about 1 s) and gives the same table to the last bit
+    (``tests/comms/test_eop.py``).
+    """
+    global _eop
+    if _eop is None:
+        from houston.dynamics.eop import eop_table
+
+        t = eop_table()
+        _eop = _EopTable(t.mjd_tai, t.values)
+    return _eop
+
+
+def _eop_table_astropy() -> _EopTable:
     """IERS C04 (astropy ``IERS_B``), extended by ``finals2000A`` (``IERS_A``), as one table.
 
     Both are the files bundled in astropy-iers-data; nothing is downloaded. Each row's MJD is
     a UTC date at 0h; it is moved to TAI with ERFA's TAI − UTC (``erfa.dat``, including the
     1961-1971 drifting offsets) and UT1 − UTC becomes UT1 − TAI.
     """
-    global _eop
-    if _eop is not None:
-        return _eop
     import erfa
     from astropy import units as u
     from astropy.utils import iers
@@ -246,8 +260,7 @@ def _eop_table() -> _EopTable:
         ],
         axis=-1,
     )
-    _eop = _EopTable(mjd + tai_utc_s / _S_PER_DAY, values)
-    return _eop
+    return _EopTable(mjd + tai_utc_s / _S_PER_DAY, values)
 
 
 def earth_orientation(jd_tai1: ArrayLike, jd_tai2: ArrayLike = 0.0) -> EarthOrientation:

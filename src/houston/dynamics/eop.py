@@ -1,9 +1,9 @@
 """Earth orientation parameters from the bundled IERS files, read with numpy.
 
-The same table as :func:`houston.dynamics.frames.earth_orientation` uses (IERS EOP C04 from
+The table :func:`houston.dynamics.frames.earth_orientation` interpolates (IERS EOP C04 from
 1962, then the IERS Rapid Service ``finals2000A`` values and predictions, as astropy's
 ``IERS_B`` and ``IERS_A`` give them from astropy-iers-data), value for value, but read
-from the two files' fixed columns with numpy instead of astropy's CDS reader: about 40 ms
+from the two files' fixed columns with numpy instead of astropy's CDS reader: about 0.1 s
 instead of about 1 s, the cost that every process paid on its first Earth rotation.
 
 The columns are those of the files' CDS descriptions (``ReadMe.eopc04``,
@@ -15,9 +15,8 @@ motion flag are left out). Rows of ``finals2000A`` after C04's last day extend C
 offsets count as zero. Each row's date (0h UTC) is moved to TAI with ERFA's TAI − UTC, and
 UT1 − UTC becomes UT1 − TAI, as in :mod:`houston.dynamics.frames`.
 
-:func:`earth_orientation` interpolates the table exactly as
-:func:`houston.dynamics.frames.earth_orientation` does (the tests hold both, and the
-tables, equal to the last bit).
+``tests/comms/test_eop.py`` holds this table equal to astropy's reading of the same files
+(:func:`houston.dynamics.frames._eop_table_astropy`) to the last bit.
 """
 
 from __future__ import annotations
@@ -26,11 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import NDArray
 
-from houston.dynamics.frames import EarthOrientation
-
-__all__ = ["EopTable", "earth_orientation", "eop_table"]
+__all__ = ["EopTable", "eop_table"]
 
 Array = NDArray[np.float64]
 
@@ -145,23 +142,3 @@ def eop_table(data_dir: Path | None = None) -> EopTable:
     if data_dir is None:
         _table = table
     return table
-
-
-def earth_orientation(jd_tai1: ArrayLike, jd_tai2: ArrayLike = 0.0) -> EarthOrientation:
-    """:func:`houston.dynamics.frames.earth_orientation` on :func:`eop_table`: the same
-    interpolation, the same values."""
-    tab = eop_table()
-    j1, j2 = np.broadcast_arrays(np.asarray(jd_tai1, float), np.asarray(jd_tai2, float))
-    mjd = (j1 - _MJD0) + j2
-    if np.any(mjd < tab.mjd_tai[0]):
-        raise ValueError("Earth orientation data start on 1962-01-01; the time is earlier")
-    n = tab.mjd_tai.size
-    i = np.clip(np.searchsorted(tab.mjd_tai, mjd, side="right") - 1, 0, n - 2)
-    span = tab.mjd_tai[i + 1] - tab.mjd_tai[i]
-    w = (mjd - tab.mjd_tai[i]) / span
-    inside = w <= 1.0
-    w = np.minimum(w, 1.0)[..., None]
-    v0, v1 = tab.values[i], tab.values[i + 1]
-    v = v0 + w * (v1 - v0)
-    slope = np.where(inside, (v1[..., 0] - v0[..., 0]) / (span * _S_PER_DAY), 0.0)
-    return EarthOrientation(v[..., 0], v[..., 1], v[..., 2], v[..., 3], v[..., 4], 1.0 + slope)
