@@ -374,17 +374,23 @@ def _telemetry(
     burns: Any,
     failed: Any,
     geo: Array,
-    dt_s: float,
+    grid_ns: Any,
+    t_ns: Any,
     out: Array,
-) -> None:
+) -> bool:
     """Every telemetry column of every row (order of ``Spacecraft.telemetry``), the state
-    vector's six included.
+    vector's six included; False (nothing written) when the time ``t_ns[0]`` is not in the
+    grid interval that ``geo`` was packed for.
 
     ``geo`` packs (``_G_*``) the inertial->body-fixed matrix at the grid point, its rotation
     vector (fixed axes, rad/s), the matrix from inertial axes to those of the elements, the
-    gravitational parameter, the equatorial radius and the flattening (0: a sphere); ``dt_s``
-    is the time since the grid point.
+    gravitational parameter, the equatorial radius and the flattening (0: a sphere);
+    ``grid_ns`` is (1 once packed, the grid point's time in ns).
     """
+    rem = t_ns[0] - grid_ns[1]
+    if grid_ns[0] == 0 or rem < 0 or rem >= ROTATION_GRID_NS:
+        return False
+    dt_s = rem * 1e-9
     mu = geo[_G_MU]
     r_eq = geo[_G_RADIUS]
     flattening = geo[_G_FLATTENING]
@@ -515,6 +521,7 @@ def _telemetry(
         for i in range(3):
             out[b, 16 + i] = r[b, i]
             out[b, 19 + i] = v[b, i]
+    return True
 
 
 @njit(cache=True, error_model="numpy")
@@ -879,10 +886,10 @@ class Spacecraft(Model):
         self._prop: Any = None
         self._prop_key: tuple[float, float] | None = None
         self._q_el: Array = np.eye(3)
-        #: The grid rotation in ``_rot``: its index and the epoch key it was made for.
-        self._rot_k = 0
-        self._rot_epoch: tuple[float, float] | None = None
+        #: The telemetry's frame values for one grid interval (``_G_*``), and (1 once packed,
+        #: the grid point's time in ns); see ``_pack_grid``.
         self._geo = np.zeros(_G_SIZE)
+        self._grid_ns = np.zeros(2, dtype=np.int64)
         self._outputs: dict[str, NDArray[Any]] | None = None
 
     # -- helpers ---------------------------------------------------------------------------
@@ -936,6 +943,7 @@ class Spacecraft(Model):
                 terms.append(ThirdBody(MU_SUN_M3_S2, _ephemeris_source("sun_mci", epoch), "Sun"))
         self._prop = Propagator(ForceModel(terms), rtol=float(p["rtol"]), carry_mass=True)
         self._prop_key = key
+        self._grid_ns[0] = 0  # the telemetry's frame values are packed again
         return self._prop
 
     def _stepper(self) -> StepperState:
@@ -1066,42 +1074,43 @@ class Spacecraft(Model):
         rm, vm = _moon_now(self._prop_key, int(st["t_ns"][0]))
         return {"r_m": r, "v_m_s": v, "r_gcrf_m": r + rm, "v_gcrf_m_s": v + vm, "t_s": t}
 
-    def _rotation(self) -> tuple[Array, float]:
-        """The telemetry's packed frame values (``_G_*``) for the grid point at or before the
-        current time, and the time since it (s)."""
+    def _pack_grid(self) -> None:
+        """Pack the telemetry's frame values (``_G_*``) for the grid point at or before the
+        current time into ``_geo`` and ``_grid_ns``."""
         if self._prop_key is None:
             self._propagator()  # builds the elements' axes after a restore
         prop_key = self._prop_key
         assert prop_key is not None
-        k, rem = divmod(int(self.state["t_ns"][0]), ROTATION_GRID_NS)
-        if k != self._rot_k or prop_key is not self._rot_epoch:
-            grid = _earth_grid if self.body == "earth" else _moon_grid
-            rot, omega = grid(prop_key[0], prop_key[1], k)
-            geo = np.empty(_G_SIZE)
-            geo[_G_ROT : _G_ROT + 9] = rot.ravel()
-            geo[_G_OMEGA : _G_OMEGA + 3] = omega
-            geo[_G_ELEMENTS : _G_ELEMENTS + 9] = self._q_el.ravel()
-            geo[_G_MU] = self.mu
-            geo[_G_RADIUS] = self.radius
-            geo[_G_FLATTENING] = F_EARTH if self.body == "earth" else 0.0
-            self._geo = geo
-            self._rot_k, self._rot_epoch = k, prop_key
-        return self._geo, rem * 1e-9
+        k = int(self.state["t_ns"][0]) // ROTATION_GRID_NS
+        grid = _earth_grid if self.body == "earth" else _moon_grid
+        rot, omega = grid(prop_key[0], prop_key[1], k)
+        geo = self._geo
+        geo[_G_ROT : _G_ROT + 9] = rot.ravel()
+        geo[_G_OMEGA : _G_OMEGA + 3] = omega
+        geo[_G_ELEMENTS : _G_ELEMENTS + 9] = self._q_el.ravel()
+        geo[_G_MU] = self.mu
+        geo[_G_RADIUS] = self.radius
+        geo[_G_FLATTENING] = F_EARTH if self.body == "earth" else 0.0
+        self._grid_ns[0] = 1
+        self._grid_ns[1] = k * ROTATION_GRID_NS
 
     def sample(self, out: NDArray[np.float64]) -> None:
         st = self.state
-        geo, dt = self._rotation()
-        _telemetry(
+        args = (
             st["r"],
             st["v"],
             st["mass"],
             st["dv_used"],
             st["burns"],
             st["failure.propulsion_lost"],
-            geo,
-            dt,
+            self._geo,
+            self._grid_ns,
+            st["t_ns"],
             out,
         )
+        if not _telemetry(*args):
+            self._pack_grid()  # a new grid point (or the first sample after a restore)
+            _telemetry(*args)
 
     def telemetry_values(self) -> Mapping[str, NDArray[Any]]:
         out = np.empty((self.batch, len(self.telemetry)))
