@@ -92,3 +92,21 @@ def test_replaced_state_arrays_are_the_ones_stepped() -> None:
     for name, value in a.m.state.items():
         assert np.array_equal(value, b.m.state[name], equal_nan=True), name
     assert not np.array_equal(a.m.state["T"][1], a.m.state["T"][0])
+
+
+def test_packed_step_unpacks_every_state() -> None:
+    """The packed step's column counts are those of the state names it stands for, and the
+    model's packed states are views of its buffers."""
+    from houston.reactor import kernels
+    from houston.reactor.model import SENSORS
+
+    assert kernels.PACKED_COLUMNS == (
+        len(kernels.STEP_FLOATS),
+        len(kernels.STEP_BOOLS),
+        len(kernels.STEP_INTS),
+        len(SENSORS),
+    )
+    r = Stepper(2)
+    floats = r.m.state.buffers[0]
+    for j, name in enumerate(kernels.STEP_FLOATS):
+        assert np.shares_memory(r.m.state[name], floats[:, j]), name

@@ -201,15 +201,45 @@ _COUNTER_MULTIPLIER: Final = 0xD1B54A32D192ED03
 
 
 class _State(dict[str, NDArray[Any]]):
-    """A model's state that counts the assignments to it, so that the compiled step's
-    arguments, built once from its arrays, are built again after one is replaced (a restored
-    checkpoint assigns every state)."""
+    """A model's state in which the states of each group (names, dtype) are views of one
+    packed ``(batch, columns)`` buffer, in the group's order (the compiled step then takes a
+    few buffers instead of a hundred arrays). Assigning a packed state copies the values
+    into its view (a restored checkpoint assigns every state), so the buffers stay the
+    state's; assigning any other is counted, so that the compiled step's arguments, built
+    once from the arrays, are built again."""
 
-    def __init__(self, state: Mapping[str, NDArray[Any]]) -> None:
+    def __init__(
+        self,
+        state: Mapping[str, NDArray[Any]],
+        batch: int,
+        groups: tuple[tuple[tuple[str, ...], Any], ...],
+    ) -> None:
         super().__init__(state)
         self.assigned = 0
+        self.packed: set[str] = set()
+        self.buffers: list[NDArray[Any]] = []
+        self.offsets: list[NDArray[np.int64]] = []
+        for names, dtype in groups:
+            widths = [int(np.prod(state[x].shape[1:])) for x in names]
+            off = np.cumsum([0, *widths]).astype(np.int64)
+            buf = np.zeros((batch, int(off[-1])), dtype=dtype)
+            for x, start, width in zip(names, off, widths, strict=False):
+                old = state[x]
+                view = buf[:, start] if old.ndim == 1 else buf[:, start : start + width]
+                view[...] = old
+                dict.__setitem__(self, x, view)
+                self.packed.add(x)
+            self.buffers.append(buf)
+            self.offsets.append(off)
 
     def __setitem__(self, name: str, value: NDArray[Any]) -> None:
+        if name in self.packed:
+            target = dict.__getitem__(self, name)
+            value = np.asarray(value)
+            if value.shape != target.shape:
+                raise ValueError(f"state {name!r}: shape {value.shape}, expected {target.shape}")
+            target[...] = value
+            return
         super().__setitem__(name, value)
         self.assigned += 1
 
@@ -722,7 +752,18 @@ class SurfaceReactor(Model):
 
     def __init__(self, path: str, params: Mapping[str, Any], batch: int) -> None:
         super().__init__(path, params, batch)
-        self.state = _State(self.state)
+        self.state = _State(
+            self.state,
+            self.batch,
+            (
+                (kernels.STEP_FLOATS, np.float64),
+                (kernels.STEP_BOOLS, np.bool_),
+                (kernels.STEP_INTS, np.int64),
+                (_DRIFT_KEYS, np.float64),
+                (_LAST_KEYS, np.float64),
+                (_READING_KEYS, np.float64),
+            ),
+        )
         self._step_buffers: _StepBuffers | None = None
         #: Whether the last step longer than a sub-step moved (a hint for drawing the sensors'
         #: noise of a step at once; never changes a result).
@@ -997,7 +1038,7 @@ class SurfaceReactor(Model):
             self._draw(rnd, halves, b, bounds[:parts], 0)
         else:
             self._draw(rnd, halves, b, None, 0)
-        kernel = kernels.compiled("substep_rows")
+        kernel = kernels.compiled("substep_packed")
         calm = b.calm
         k = 0
         events = False
@@ -1035,16 +1076,19 @@ class SurfaceReactor(Model):
         calm = np.zeros(self.batch, dtype=bool)
         when = np.full((3, self.batch), -1, dtype=np.int64)
         const, caps, beta, lam, gen, af, ac = kernel_params(self._pp, self.batch)
+        floats, bools, ints, drift, last, reading = st.buffers
         args = (
             st["T"],
             st["precursors"],
             st["decay_groups"],
-            tuple([st[key] for key in kernels.STEP_FLOATS]),
-            (*[st[key] for key in kernels.STEP_BOOLS], calm),
-            tuple([st[key] for key in kernels.STEP_INTS]),
-            tuple([st[key] for key in _DRIFT_KEYS]),
-            tuple([st[key] for key in _LAST_KEYS]),
-            tuple([st[key] for key in _READING_KEYS]),
+            floats,
+            bools,
+            calm,
+            ints,
+            drift,
+            last,
+            reading,
+            st.offsets[3],
             af,
             ac,
             beta,
