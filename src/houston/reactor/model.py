@@ -1013,7 +1013,7 @@ class SurfaceReactor(Model):
 
     def step(self, ctx: StepContext) -> None:
         """Advance from ``ctx.t0_s`` to ``ctx.t1_s`` in sub-steps of at most ``max_substep``
-        (one compiled call, :func:`houston.reactor.kernels.substep_rows`): each sub-step is
+        (one compiled call, :func:`houston.reactor.kernels.substep_packed`): each sub-step is
         what a frame of its length would be, with the sensors' draws of a step starting at
         its start, so a step of 10 s in sub-steps of 1 s gives what ten frames of 1 s give.
         A row that is calm at the start (quiet, drums at rest, pump steady) takes the whole
@@ -1026,8 +1026,8 @@ class SurfaceReactor(Model):
         b = self._buffers(span)
         self._inputs_and_drivers(ctx, b)
         parts = b.parts
-        bounds = [ctx.t0_ns + o for o in b.offsets]
-        # The sensors' draws of sub-step k are those of a step starting at bounds[k]. Those
+        t0 = ctx.t0_ns
+        # The sensors' draws of sub-step k are those of a step starting at t0 + offsets[k]. Those
         # of sub-steps 1.. are needed only if a row moves: drawn with sub-step 0's when the
         # last step moved, else after sub-step 0 if it is not calm (either way the same
         # numbers).
@@ -1035,7 +1035,7 @@ class SurfaceReactor(Model):
         halves = type(rnd) is ModelRandom and type(rnd._rng) is BatchRandom
         drawn = parts > 1 and self._moved
         if drawn:
-            self._draw(rnd, halves, b, bounds[:parts], 0)
+            self._draw(rnd, halves, b, [t0 + o for o in b.offsets[:parts]], 0)
         else:
             self._draw(rnd, halves, b, None, 0)
         kernel = kernels.compiled("substep_packed")
@@ -1049,7 +1049,7 @@ class SurfaceReactor(Model):
                 if still:
                     break
                 if not drawn:
-                    self._draw(rnd, halves, b, bounds[1:parts], 1)
+                    self._draw(rnd, halves, b, [t0 + o for o in b.offsets[1:parts]], 1)
             end = parts if k > 0 or drawn else 1
             k, due, hit = kernel(k, end, b.h, dt, *b.head, halves, *b.args)
             events |= hit
@@ -1058,7 +1058,7 @@ class SurfaceReactor(Model):
         if parts > 1:
             self._moved = not (still or calm.all())
         if events:
-            self._step_events(ctx, b.when, calm, bounds)
+            self._step_events(ctx, b.when, calm, [t0 + o for o in b.offsets])
 
     def _buffers(self, span_ns: int) -> _StepBuffers:
         """The compiled step's arguments for a step of ``span_ns``, built again when the step's
