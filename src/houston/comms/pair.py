@@ -1032,7 +1032,7 @@ def predict(
 # --- the per-frame geometry ---------------------------------------------------------------
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _segment_clear(
     ax: float,
     ay: float,
@@ -1073,8 +1073,7 @@ _F_PRIMED, _F_VIEW, _F_WITHIN, _F_INSIDE, _F_WARNED = 0, 1, 2, 3, 4
 
 
 @njit(cache=True, error_model="numpy")
-def _geometry(
-    i: int,
+def _frame(
     now: Array,
     moon: tuple[float, float, float, float, float, float],
     occult_moon: bool,
@@ -1090,91 +1089,137 @@ def _geometry(
     closest: Array,
     predicted_ns: Any,
     flags: Any,
+    due: Any,
 ) -> tuple[bool, bool]:
-    """Row ``i``'s telemetry (order of ``_TM``), the radar's ``cause`` and a's speed
+    """Every row's telemetry (order of ``_TM``), the radar's ``cause`` and a's speed
     relative to the Moon, from the states ``now`` ``(4, n, 3)`` (a's position and velocity,
     b's) and the predicted instants (absolute s).
 
-    Returns whether a prediction is due (the interval has passed since the last, the range
-    crossed the threshold, a crossed the blockade line, or a predicted entry or crossing has
-    come without the event) and whether the row has something to announce; the approach is
-    no longer ``warned`` when no entry is predicted any more."""
+    Also, per row, whether a prediction is ``due`` (the interval has passed since the last,
+    the range crossed the threshold, a crossed the blockade line, or a predicted entry or
+    crossing has come without the event); the approach is no longer ``warned`` when no
+    entry is predicted any more. Returns whether any row is due and whether any has
+    something to announce."""
     radar_range, threshold = par[_P_RADAR], par[_P_THRESHOLD]
     blockade, lead = par[_P_BLOCKADE], par[_P_LEAD]
     moon_x, moon_y, moon_z, moon_vx, moon_vy, moon_vz = moon
-    ax, ay, az = now[0, i, 0], now[0, i, 1], now[0, i, 2]
-    avx, avy, avz = now[1, i, 0], now[1, i, 1], now[1, i, 2]
-    dx, dy, dz = now[2, i, 0] - ax, now[2, i, 1] - ay, now[2, i, 2] - az
-    wx, wy, wz = now[3, i, 0] - avx, now[3, i, 1] - avy, now[3, i, 2] - avz
-    rng = np.sqrt(dx * dx + dy * dy + dz * dz)
-    rate = (dx * wx + dy * wy + dz * wz) / rng if rng > 0.0 else 0.0
-    c = _VIEW
-    if occult_moon and not _segment_clear(ax, ay, az, dx, dy, dz, moon_x, moon_y, moon_z, R_MOON_M):
-        c = _MOON
-    elif occult_earth and not _segment_clear(ax, ay, az, dx, dy, dz, 0.0, 0.0, 0.0, R_EARTH_M):
-        c = _EARTH
-    los = c == _VIEW
-    if los and rng > radar_range:
-        c = _RANGE
-    cause[i] = c
-    within = threshold > 0.0 and rng <= threshold
-    mx, my, mz = ax - moon_x, ay - moon_y, az - moon_z
-    md = np.sqrt(mx * mx + my * my + mz * mz)
-    ux, uy, uz = avx - moon_vx, avy - moon_vy, avz - moon_vz
-    a_speed[i] = np.sqrt(ux * ux + uy * uy + uz * uz)
-    inside = blockade > 0.0 and md < blockade
+    any_due = False
+    any_notice = False
+    for i in range(now.shape[1]):
+        ax, ay, az = now[0, i, 0], now[0, i, 1], now[0, i, 2]
+        avx, avy, avz = now[1, i, 0], now[1, i, 1], now[1, i, 2]
+        dx, dy, dz = now[2, i, 0] - ax, now[2, i, 1] - ay, now[2, i, 2] - az
+        wx, wy, wz = now[3, i, 0] - avx, now[3, i, 1] - avy, now[3, i, 2] - avz
+        rng = np.sqrt(dx * dx + dy * dy + dz * dz)
+        rate = (dx * wx + dy * wy + dz * wz) / rng if rng > 0.0 else 0.0
+        c = _VIEW
+        if occult_moon and not _segment_clear(
+            ax, ay, az, dx, dy, dz, moon_x, moon_y, moon_z, R_MOON_M
+        ):
+            c = _MOON
+        elif occult_earth and not _segment_clear(ax, ay, az, dx, dy, dz, 0.0, 0.0, 0.0, R_EARTH_M):
+            c = _EARTH
+        los = c == _VIEW
+        if los and rng > radar_range:
+            c = _RANGE
+        cause[i] = c
+        within = threshold > 0.0 and rng <= threshold
+        mx, my, mz = ax - moon_x, ay - moon_y, az - moon_z
+        md = np.sqrt(mx * mx + my * my + mz * mz)
+        ux, uy, uz = avx - moon_vx, avy - moon_vy, avz - moon_vz
+        a_speed[i] = np.sqrt(ux * ux + uy * uy + uz * uz)
+        inside = blockade > 0.0 and md < blockade
 
-    t_thr, t_ca, t_blk = t_pred[i, _T_THRESHOLD], t_pred[i, _T_CLOSEST], t_pred[i, _T_BLOCKADE]
-    if threshold <= 0.0:
-        ttt = np.inf
-    elif within:
-        ttt = 0.0
-    elif np.isnan(t_thr):
-        ttt = np.nan
-    else:
-        ttt = max(t_thr - now_s, 0.0)
-    if np.isnan(t_ca):
-        ca, tca = np.nan, np.nan
-    elif t_ca > now_s:
-        ca, tca = closest[i], t_ca - now_s
-    else:  # the approach has passed: the vehicles separate, the least range is now
-        ca, tca = rng, 0.0
-    if blockade <= 0.0:
-        ttb = np.inf
-    elif np.isnan(t_blk):
-        ttb = np.nan
-    else:
-        ttb = max(t_blk - now_s, 0.0)
+        t_thr, t_ca, t_blk = t_pred[i, _T_THRESHOLD], t_pred[i, _T_CLOSEST], t_pred[i, _T_BLOCKADE]
+        if threshold <= 0.0:
+            ttt = np.inf
+        elif within:
+            ttt = 0.0
+        elif np.isnan(t_thr):
+            ttt = np.nan
+        else:
+            ttt = max(t_thr - now_s, 0.0)
+        if np.isnan(t_ca):
+            ca, tca = np.nan, np.nan
+        elif t_ca > now_s:
+            ca, tca = closest[i], t_ca - now_s
+        else:  # the approach has passed: the vehicles separate, the least range is now
+            ca, tca = rng, 0.0
+        if blockade <= 0.0:
+            ttb = np.inf
+        elif np.isnan(t_blk):
+            ttb = np.nan
+        else:
+            ttb = max(t_blk - now_s, 0.0)
 
-    tm[i, 0] = rng
-    tm[i, 1] = rate
-    tm[i, 2] = 1.0 if los else 0.0
-    tm[i, 3] = 1.0 if c == _VIEW else 0.0
-    tm[i, 4] = ttt
-    tm[i, 5] = 1.0 if within else 0.0
-    tm[i, 6] = ca
-    tm[i, 7] = tca
-    tm[i, 8] = md
-    tm[i, 9] = 1.0 if inside else 0.0
-    tm[i, 10] = ttb
+        tm[i, 0] = rng
+        tm[i, 1] = rate
+        tm[i, 2] = 1.0 if los else 0.0
+        tm[i, 3] = 1.0 if c == _VIEW else 0.0
+        tm[i, 4] = ttt
+        tm[i, 5] = 1.0 if within else 0.0
+        tm[i, 6] = ca
+        tm[i, 7] = tca
+        tm[i, 8] = md
+        tm[i, 9] = 1.0 if inside else 0.0
+        tm[i, 10] = ttb
 
-    primed = flags[i, _F_PRIMED]
-    reported_within, reported_inside = flags[i, _F_WITHIN], flags[i, _F_INSIDE]
-    due = t1_ns - predicted_ns[i] >= interval_ns
-    if primed:
-        due = due or within != reported_within or inside != reported_inside
-        due = due or (t_thr <= now_s and not within) or t_blk <= now_s
-    if flags[i, _F_WARNED] and not within and not np.isfinite(ttt):
-        flags[i, _F_WARNED] = False
-    warn = not flags[i, _F_WARNED] and not within and threshold > 0.0 and lead > 0.0 and ttt <= lead
-    notice = (
-        not primed
-        or warn
-        or (c == _VIEW) != flags[i, _F_VIEW]
-        or within != reported_within
-        or inside != reported_inside
-    )
-    return due, notice
+        primed = flags[i, _F_PRIMED]
+        reported_within, reported_inside = flags[i, _F_WITHIN], flags[i, _F_INSIDE]
+        d = t1_ns - predicted_ns[i] >= interval_ns
+        if primed:
+            d = d or within != reported_within or inside != reported_inside
+            d = d or (t_thr <= now_s and not within) or t_blk <= now_s
+        if flags[i, _F_WARNED] and not within and not np.isfinite(ttt):
+            flags[i, _F_WARNED] = False
+        warn = (
+            not flags[i, _F_WARNED]
+            and not within
+            and threshold > 0.0
+            and lead > 0.0
+            and ttt <= lead
+        )
+        notice = (
+            not primed
+            or warn
+            or (c == _VIEW) != flags[i, _F_VIEW]
+            or within != reported_within
+            or inside != reported_inside
+        )
+
+        due[i] = d
+        any_due = any_due or d
+        any_notice = any_notice or notice
+    return any_due, any_notice
+
+
+@njit(cache=True, error_model="numpy")
+def _carry_rows(
+    now: Array,
+    v: int,
+    r: Array,
+    w: Array,
+    t: Array,
+    t1: float,
+    con: Array,
+    first: int,
+    step: float,
+    nodes: Array,
+) -> None:
+    """Vehicle ``v``'s states ``r``, ``w`` ``(n, 3)`` (published at kernel times ``t``;
+    NaN: now) at ``t1`` into ``now[2 v]``, ``now[2 v + 1]``: each carried on its conic when
+    it is older (or newer) than ``_TIME_TOL_S``."""
+    for i in range(r.shape[0]):
+        x, y, z = r[i, 0], r[i, 1], r[i, 2]
+        vx, vy, vz = w[i, 0], w[i, 1], w[i, 2]
+        if np.isfinite(t[i]) and abs(t1 - t[i]) > _TIME_TOL_S:
+            _set_conic(con, v, x, y, z, vx, vy, vz, t[i], first, step, nodes)
+            dt = t1 - t[i]
+            x, y, z, vx, vy, vz, _, _, _, _, _, _ = _carry(
+                con, v, t[i], dt, _cold_chi(con, v, dt), first, step, nodes
+            )
+        now[2 * v, i, 0], now[2 * v, i, 1], now[2 * v, i, 2] = x, y, z
+        now[2 * v + 1, i, 0], now[2 * v + 1, i, 1], now[2 * v + 1, i, 2] = vx, vy, vz
 
 
 @njit(cache=True, error_model="numpy")
@@ -1225,39 +1270,23 @@ def _step(
     if lo < first * step or hi > (first + nodes.shape[0] - 1) * step:
         return -1, lo, hi
     con = np.empty((2, _NCON))
+    _carry_rows(now, 0, ra, va, ta, t1, con, first, step, nodes)
+    _carry_rows(now, 1, rb, vb, tb, t1, con, first, step, nodes)
     moon = _hermite(t1, first, step, nodes)
-    threshold, blockade = par[_P_THRESHOLD], par[_P_BLOCKADE]
-    notice = False
-    work = False
-    chi = rad = sig = con
-    rng = dw = con[0]
-    for i in range(n):
-        for v in range(2):
-            r, w, t = (ra, va, ta[i]) if v == 0 else (rb, vb, tb[i])
-            x, y, z = r[i, 0], r[i, 1], r[i, 2]
-            vx, vy, vz = w[i, 0], w[i, 1], w[i, 2]
-            if np.isfinite(t) and abs(t1 - t) > _TIME_TOL_S:
-                _set_conic(con, v, x, y, z, vx, vy, vz, t, first, step, nodes)
-                dt = t1 - t
-                x, y, z, vx, vy, vz, _, _, _, _, _, _ = _carry(
-                    con, v, t, dt, _cold_chi(con, v, dt), first, step, nodes
-                )
-            now[2 * v, i, 0], now[2 * v, i, 1], now[2 * v, i, 2] = x, y, z
-            now[2 * v + 1, i, 0], now[2 * v + 1, i, 1], now[2 * v + 1, i, 2] = vx, vy, vz
-        geometry = (
-            now, moon, occult_moon, occult_earth, par, t1, t1_ns, interval_ns,
-            tm, cause, a_speed, t_pred, closest, predicted_ns, flags,
-        )  # fmt: skip
-        due, row_notice = _geometry(i, *geometry)
-        if due:
-            if not work:  # work space of the predictions
-                chi, rad, sig = (
-                    np.empty((2, steps + 1)),
-                    np.empty((2, steps + 1)),
-                    np.empty((2, steps + 1)),
-                )
-                rng, dw = np.empty(steps + 1), np.empty(steps + 1)
-                work = True
+    due = np.empty(n, dtype=np.bool_)
+    frame = (
+        now, moon, occult_moon, occult_earth, par, t1, t1_ns, interval_ns,
+        tm, cause, a_speed, t_pred, closest, predicted_ns, flags, due,
+    )  # fmt: skip
+    any_due, notice = _frame(*frame)
+    if any_due:
+        m = steps + 1
+        chi, rad, sig = np.empty((2, m)), np.empty((2, m)), np.empty((2, m))
+        rng, dw = np.empty(m), np.empty(m)
+        threshold, blockade = par[_P_THRESHOLD], par[_P_BLOCKADE]
+        for i in range(n):
+            if not due[i]:
+                continue
             p_thr, p_ca, p_r, p_blk = _predict_row(
                 t1, now[0], now[1], now[2], now[3], i, first, step, nodes, threshold, blockade,
                 horizon, steps, con, chi, rad, sig, rng, dw,
@@ -1267,8 +1296,7 @@ def _step(
             t_pred[i, _T_BLOCKADE] = t1 + p_blk
             closest[i] = p_r
             predicted_ns[i] = t1_ns
-            _, row_notice = _geometry(i, *geometry)
-        notice = notice or row_notice
+        _, notice = _frame(*frame)
     return (1 if notice else 0), lo, hi
 
 
