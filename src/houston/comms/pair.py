@@ -367,7 +367,9 @@ _RX, _VX, _MU, _SQRT_MU, _R0, _SIGMA0, _ALPHA, _RP, _LUNAR, _VALID = (
     12,
     13,
 )
-_NCON = 14
+#: ... and ``1 / r0``, ``1 / sqrt(mu)``.
+_INV_R0, _INV_SQRT_MU = 14, 15
+_NCON = 16
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -405,11 +407,15 @@ def _shift_universal(
     formulas of sine and cosine), with ``U(h)`` from the Stumpff series, as
     :func:`houston.dynamics.kepler.propagate` does. Exact up to round-off."""
     psi = h * h * alpha
-    c2 = 0.0
-    c3 = 0.0
-    for k in range(9, -1, -1):
-        c2 = _C2_SERIES[k] - psi * c2
-        c3 = _C3_SERIES[k] - psi * c3
+    if abs(psi) < 1e-4:  # the terms left out are below 1e-17 of the first
+        c2 = 0.5 - psi * (_C2_SERIES[1] - psi * _C2_SERIES[2])
+        c3 = _C3_SERIES[0] - psi * (_C3_SERIES[1] - psi * _C3_SERIES[2])
+    else:
+        c2 = 0.0
+        c3 = 0.0
+        for k in range(9, -1, -1):
+            c2 = _C2_SERIES[k] - psi * c2
+            c3 = _C3_SERIES[k] - psi * c3
     v0 = 1.0 - psi * c2
     v1 = h * (1.0 - psi * c3)
     v2 = h * h * c2
@@ -486,12 +492,10 @@ def _next_chi(chi: float, r: float, sigma: float, alpha: float, dtau: float) -> 
     the radius ``r`` and ``sigma = r.v / sqrt(mu)``: the inverse of Kepler's equation's
     Taylor series (``dF/dchi = r``, ``d2F/dchi2 = sigma``, ``d3F/dchi3 = 1 - alpha r``) to
     third order in ``q = dtau / r``."""
-    q = dtau / r
-    return chi + q * (
-        1.0
-        + q
-        * (-0.5 * sigma / r + q * (0.5 * sigma * sigma / (r * r) - (1.0 - alpha * r) / (6.0 * r)))
-    )
+    inv_r = 1.0 / r
+    q = dtau * inv_r
+    s = sigma * inv_r
+    return chi + q * (1.0 + q * (-0.5 * s + q * (0.5 * s * s - (1.0 - alpha * r) * inv_r / 6.0)))
 
 
 @njit(cache=True, error_model="numpy")
@@ -541,9 +545,11 @@ def _set_conic(
     con[v, _RP] = 0.999 * min(p / (1.0 + ecc), r0)
     con[v, _LUNAR] = 1.0 if lunar else 0.0
     valid = r0 > 0.0
-    for c in range(_NCON - 2):
+    for c in range(_LUNAR):
         valid = valid and np.isfinite(con[v, c])
     con[v, _VALID] = 1.0 if valid else 0.0
+    con[v, _INV_R0] = 1.0 / r0
+    con[v, _INV_SQRT_MU] = 1.0 / sqrt_mu
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -560,22 +566,21 @@ def _conic_at(
     if con[v, _VALID] != 0.0:
         sqrt_mu, r0, s0 = con[v, _SQRT_MU], con[v, _R0], con[v, _SIGMA0]
         chi, _, u1, u2, u3 = _solve_chi(sqrt_mu * dt, r0, s0, con[v, _ALPHA], con[v, _RP], guess)
-        f = 1.0 - u2 / r0
-        g_time = dt - u3 / sqrt_mu
-        g_chi = (r0 * u1 + s0 * u2) / sqrt_mu
-        g = (
-            g_chi
-            if (abs(r0 * u1) + abs(s0 * u2)) / sqrt_mu < abs(dt) + abs(u3 / sqrt_mu)
-            else g_time
-        )
+        inv_r0, inv_sqrt_mu = con[v, _INV_R0], con[v, _INV_SQRT_MU]
+        f = 1.0 - u2 * inv_r0
+        u3_t = u3 * inv_sqrt_mu
+        g_time = dt - u3_t
+        g_chi = (r0 * u1 + s0 * u2) * inv_sqrt_mu
+        g = g_chi if (abs(r0 * u1) + abs(s0 * u2)) * inv_sqrt_mu < abs(dt) + abs(u3_t) else g_time
         x, y, z = f * rx + g * vx, f * ry + g * vy, f * rz + g * vz
         rn = np.sqrt(x * x + y * y + z * z)
-        fdot = -sqrt_mu * u1 / (rn * r0)
-        gdot = 1.0 - u2 / rn
+        inv_rn = 1.0 / rn
+        fdot = -sqrt_mu * u1 * inv_rn * inv_r0
+        gdot = 1.0 - u2 * inv_rn
         wx, wy, wz = fdot * rx + gdot * vx, fdot * ry + gdot * vy, fdot * rz + gdot * vz
         if np.isfinite(x + y + z + wx + wy + wz):
-            k = -con[v, _MU] / (rn * rn * rn)
-            sigma = (x * wx + y * wy + z * wz) / sqrt_mu
+            k = -con[v, _MU] * inv_rn * inv_rn * inv_rn
+            sigma = (x * wx + y * wy + z * wz) * inv_sqrt_mu
             return x, y, z, wx, wy, wz, k * x, k * y, k * z, chi, rn, sigma
     return (
         rx + vx * dt,
