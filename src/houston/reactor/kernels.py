@@ -1,10 +1,13 @@
 """Compiled row kernels of the reactor: the exact point-kinetics step
 (:func:`houston.reactor.kinetics.step`), the plant's step (:func:`houston.reactor.plant
 .advance`, explicit or implicit feedback), and the model's sensor readings, controllers'
-drive, protection trips and telemetry (:mod:`houston.reactor.model`), and the model's whole
-step in sub-steps (:func:`substep_rows`), which runs the row loops of the frame kernels
-(:func:`_drive_loop`, :func:`_advance_loop`, :func:`_read_loop`) so that both give the same
-bits.
+drive, protection trips and telemetry (:mod:`houston.reactor.model`), the model's whole
+step in sub-steps (:func:`substep_rows`, and :func:`substep_packed` on the model's packed
+states), which runs the row loops of the frame kernels (:func:`_drive_loop`,
+:func:`_advance_loop`, :func:`_read_loop`) so that both give the same bits, the uniforms of
+the sensors' draws (:func:`uniform_halves`), the step's inputs and drivers
+(:func:`drivers_from_inputs`), and the countdown's whole forward integration
+(:func:`countdown_rows`, :func:`houston.reactor.prediction.time_to_damage_s`).
 
 The functions work on one row at a time and are written for numba. They are plain Python
 until :func:`compiled` runs (on the first step): it imports numba and compiles them

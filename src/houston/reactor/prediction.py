@@ -3,8 +3,8 @@
 Pure numerics over arrays with a leading batch axis. :func:`time_to_damage_s` copies the plant
 state, holds the present drive (pump powered or coasting, drums held where they are or going
 in if a scram has been ordered; automatic protection trips if it is in service) and steps
-:func:`houston.reactor.plant.advance` (with the implicit feedback, stable for long steps)
-with growing steps (5 s, then 1.3 times longer each step up to ``max_step_s``) until the
+the plant's own step (:func:`houston.reactor.plant.advance`, with the implicit feedback,
+stable for long steps) with growing steps (5 s, then 1.3 times longer each step up to ``max_step_s``) until the
 cladding reaches its damage temperature or the horizon ends. The crossing time is
 interpolated linearly within the step that crosses.
 
@@ -18,9 +18,11 @@ nominal answer.
 What it does not know: operator actions, controller regulation (the drums are held), repairs
 and later failures. It answers "if nothing changes from now on".
 
-Cost: each step is one implicit plant step (3-5 kinetics evaluations) for ``3 x rows``; with
-the model's defaults (2 h horizon, ``max_step_s`` = 600 s) that is 27 steps. The model
-recomputes every ``prediction_interval`` seconds, and not at all for runs in a steady state
+Cost: the whole integration is one compiled call (:func:`houston.reactor.kernels
+.countdown_rows`). Each step is one implicit plant step (3-10 kinetics evaluations, about
+1 us each) for ``3 x rows``; with the model's defaults (2 h horizon, ``max_step_s`` = 600 s)
+that is 27 steps, fewer when every row reaches damage first. The model recomputes every
+``prediction_interval`` seconds, and not at all for runs in a steady state
 (``docs/reactor.md`` gives the measured cost). Accuracy against the simulation at 1 s frames:
 the time to damage predicted at the moment of an unprotected loss of flow is 2 % longer than
 the simulated one (tests/reactor/test_model.py).
