@@ -31,12 +31,18 @@ Prediction (:class:`MoonTable`, :class:`ConicMotion`, :func:`predict`)
 Each vehicle follows a **conic about the Moon** when it is inside the Moon's sphere of
 influence at the time of the prediction (Laplace's radius ``D (mu_Moon / mu_Earth)^(2/5)``,
 66,180 km at the mean distance ``D`` and computed with the Earth-Moon distance of the moment),
-otherwise a **conic about the Earth** (:func:`houston.dynamics.kepler.propagate`, compiled).
-A lunar conic is a state relative to the Moon propagated about the Moon, to which the Moon's
-GCRF position **from the DE421 ephemeris at each predicted time** is added (:class:`MoonTable`:
-DE421 states every 60 s of kernel time and a cubic Hermite interpolation between them,
-within 1 mm of DE421). What is left out is everything but the central body's point mass: for a lunar conic
-the Earth's tidal acceleration (``~2 mu_Earth r / D^3``: 2.6e-5 m/s^2 in a 100 km orbit,
+otherwise a **conic about the Earth**. A lunar conic is a state relative to the Moon
+propagated about the Moon, to which the Moon's GCRF position **from the DE421 ephemeris at
+each predicted time** is added (:class:`MoonTable`: DE421 states every 60 s of kernel time
+and a cubic Hermite interpolation between them, within 1 mm of DE421; one table per epoch,
+shared by every pair of the process). The conics are Kepler's: the universal-variable
+solution of :func:`houston.dynamics.kepler.propagate` (Vallado, 4th ed., Algorithm 8, with
+Laguerre's method in a shrinking bracket), here compiled one state at a time, each grid
+time's solution started from the one before by the inverse of Kepler's equation's Taylor
+series to third order, so that one Laguerre step reaches round-off; it agrees with
+``kepler.propagate`` within 1 um on the grids of the-grey from e = 0 to 10 (tested). What
+is left out is everything but the central body's point mass: for a lunar conic the Earth's
+tidal acceleration (``~2 mu_Earth r / D^3``: 2.6e-5 m/s^2 in a 100 km orbit,
 3e-4 m/s^2 at 20,000 km, 1e-3 m/s^2 at the edge of the sphere), for an Earth conic the
 Moon's attraction less its attraction of the Earth; the Sun's tide, the Earth's zonal
 harmonics and any burn. The position error of one vehicle against a Cowell propagation with
@@ -94,12 +100,16 @@ lunar orbiter's GCRF position off by up to 2.6 km.
 
 Cost (one core of the 2-core development machine, 1 s frames, the step and its telemetry,
 along an inbound hyperbola and a 100 km lunar orbit; ``.venv/bin/python -m
-tests.comms.test_pair`` prints it): at batch 1, 7 us in a frame without a prediction and
-0.22 ms in a frame with one (a one-hour horizon on a 20 s grid), 28 us a frame on average
-with the default 10 s interval; at batch 1,000 (1,000 different hyperbolas), 22 us and
-0.10 s (mostly the hyperbolic Kepler solutions on the grid), 10 ms on average. The cost of
-a prediction grows with ``prediction_horizon / prediction_step``; a Monte Carlo run may set
-a longer ``prediction_interval``.
+tests.comms.test_pair`` prints it): at batch 1, 4 us in a frame without a prediction and
+28 us in a frame with one (a one-hour horizon on a 20 s grid), 7 us a frame on average
+with the default 10 s interval; at batch 1,000 (1,000 different hyperbolas), 21 us and
+24 ms (the Kepler solutions on the grid, about 65 ns each), 2.4 ms on average. The step
+is one compiled call (the states carried, the geometry of every row, the predictions due).
+In the-grey (``.venv/bin/python bench/pair.py`` replays its two pairs), 10 us a 10 s step
+for Pathfinder's radar (3 h horizon on a 60 s grid every 60 s) and 14 us for Buran's
+missiles (1 h on a 20 s grid every 30 s): 2.4 us a 1 s frame together. The cost of a
+prediction grows with ``prediction_horizon / prediction_step``; a Monte Carlo run may set a
+longer ``prediction_interval``.
 """
 
 from __future__ import annotations
@@ -227,9 +237,9 @@ def _hermite(
     t: float, first: int, step: float, nodes: Array
 ) -> tuple[float, float, float, float, float, float]:
     """The Moon's position and velocity at kernel time ``t`` (s) by cubic Hermite
-    interpolation between the nodes ``nodes`` ``(k, 6)`` (position, velocity) at ``(first + k) step``. The fraction of
-    the interval is taken from the absolute node index, so that tables starting at
-    different nodes give the same bits."""
+    interpolation between the nodes ``nodes`` ``(k, 6)`` (position, velocity) at
+    ``(first + k) step``. The fraction of the interval is taken from the absolute node index,
+    so that tables starting at different nodes give the same bits."""
     x = t / step
     k = int(np.floor(x)) - first
     k = min(max(k, 0), nodes.shape[0] - 2)
