@@ -365,18 +365,8 @@ _SOI_RATIO = (MU_MOON_M3_S2 / MU_EARTH_M3_S2) ** _SOI_EXPONENT
 #: A conic, one row of floats: the state about the central body, the body's gravitational
 #: parameter and its square root, the orbit's constants, whether the body is the Moon and
 #: whether the conic can carry the state (otherwise it moves in a straight line).
-_RX, _VX, _MU, _SQRT_MU, _R0, _SIGMA0, _ALPHA, _RP, _LUNAR, _VALID = (
-    0,
-    3,
-    6,
-    7,
-    8,
-    9,
-    10,
-    11,
-    12,
-    13,
-)
+_RX, _VX, _MU, _SQRT_MU, _R0 = 0, 3, 6, 7, 8
+_SIGMA0, _ALPHA, _RP, _LUNAR, _VALID = 9, 10, 11, 12, 13
 #: ... and ``1 / r0``, ``1 / sqrt(mu)``.
 _INV_R0, _INV_SQRT_MU = 14, 15
 _NCON = 16
