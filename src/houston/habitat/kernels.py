@@ -628,12 +628,12 @@ CONST_B = ("vac", "one_way")
 SCRATCH_F = ("area", "cap", "residual")
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _cols(buf: _F, off: _I, k: int) -> _F:
     return buf[:, off[k] : off[k + 1]]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _part(buf: _F, off: _I, k: int) -> _F:
     return buf[off[k] : off[k + 1]]
 
