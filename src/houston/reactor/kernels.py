@@ -495,6 +495,33 @@ def _neutronics_one(
     return nn, (e_prompt + e_decay) / dt, e_decay / dt, n_int / dt, rho_int / dt
 
 
+def _advance_work(g: int, ng: int) -> tuple[Any, ...]:
+    """The working arrays of :func:`_advance_loop` for ``g`` precursor and ``ng`` decay-heat
+    groups, allocated once per kernel call rather than once per step."""
+    k = g + 1
+    return (
+        np.empty(k),
+        np.empty((k, g)),
+        np.empty(k),
+        np.empty(k),
+        np.empty(g),
+        np.zeros((8, 8)),
+        np.empty(8),
+        np.empty(8),
+        _new_known(k),
+        np.empty((5, k)),
+        _new_decay(ng),
+        np.empty((8, 8)),
+        np.empty(8),
+        np.empty(8),
+        np.empty(8),
+        np.empty(g),
+        np.empty(g),
+        np.empty(ng),
+        np.empty(ng),
+    )
+
+
 def _advance_loop(
     temps: Array,
     n: Array,
@@ -524,12 +551,12 @@ def _advance_loop(
     implicit: bool,
     skip: NDArray[np.bool_],
     out: Array,
+    work: tuple[Any, ...],
 ) -> None:
     """The plants' step (:func:`advance_rows`), each row over its own ``dts[row]``, the rows
-    where ``skip`` left as they are."""
+    where ``skip`` left as they are; ``work`` is :func:`_advance_work`'s."""
     m = n.shape[0]
     g = prec.shape[1]
-    k = g + 1
     ng = groups.shape[1]
     p0 = const[0]
     worth = const[1]
@@ -539,26 +566,29 @@ def _advance_loop(
     eta, stall, ramp_k, sea = const[10], const[11], const[12], const[13]
     cp, rated_flow, head_rated, friction_pa = const[14], const[15], const[16], const[17]
     lam_flow, buoyancy, prompt_share = const[18], const[19], const[20]
-    w = np.empty(k)
-    inv = np.empty((k, g))
-    coeff = np.empty(k)
-    amp = np.empty(k)
-    c_new = np.empty(g)
-    a = np.zeros((8, 8))
-    rhs = np.empty(8)
-    t1 = np.empty(8)
+    (
+        w,
+        inv,
+        coeff,
+        amp,
+        c_new,
+        a,
+        rhs,
+        t1,
+        known,
+        scratch,
+        decay,
+        a2,
+        b2,
+        t_base,
+        u,
+        c_best,
+        c_try,
+        g_best,
+        g_try,
+    ) = work
+    _forget(known)  # the roots held are those of another call's rows
     ring = (_C, _H, _X, _K)
-    known = _new_known(k)
-    scratch = np.empty((5, k))
-    decay = _new_decay(ng)
-    a2 = np.empty((8, 8))
-    b2 = np.empty(8)
-    t_base = np.empty(8)
-    u = np.empty(8)
-    c_best = np.empty(g)
-    c_try = np.empty(g)
-    g_best = np.empty(ng)
-    g_try = np.empty(ng)
     for row in range(m):
         if skip[row]:
             continue
@@ -921,6 +951,7 @@ def advance_rows(
         implicit,
         np.zeros(m, dtype=np.bool_),
         out,
+        _advance_work(prec.shape[1], groups.shape[1]),
     )
 
 
@@ -1319,6 +1350,7 @@ def countdown_rows(
     skip = np.zeros(m, dtype=np.bool_)
     before = np.empty(m)
     out = np.empty((12, m))
+    work = _advance_work(prec.shape[1], groups.shape[1])
     for row in range(m):
         t_hit[row] = 0.0 if temps[row, _S] >= damage_K else np.inf
     t = 0.0
@@ -1377,6 +1409,7 @@ def countdown_rows(
             True,
             skip,
             out,
+            work,
         )
         for row in range(m):
             after = temps[row, _S]
@@ -1669,6 +1702,7 @@ def _substep_loop(
     conv = np.empty(m)
     ones = np.ones(m)
     out = np.empty((12, m))
+    work = _advance_work(prec.shape[1], groups.shape[1])
     flow_sensor = reading[columns[2]]
     protecting = np.empty(m, dtype=np.bool_)
     for row in range(m):
@@ -1751,6 +1785,7 @@ def _substep_loop(
             False,
             skip,
             out,
+            work,
         )
         for row in range(m):
             if skip[row]:
@@ -2311,6 +2346,7 @@ def compiled(name: str) -> Any:
                 "_substep_loop",
                 "_new_known",
                 "_new_decay",
+                "_advance_work",
                 "_forget",
                 "_known_roots",
             ):

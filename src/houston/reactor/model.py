@@ -255,7 +255,8 @@ class _StepBuffers:
     uniforms' ``log`` and ``cos``), the calm rows, the events' sub-steps and the state and
     constant arrays (:func:`houston.reactor.kernels.substep_rows`), the arrays that say who
     drives the pump and the drums (:func:`houston.reactor.kernels.drivers_from_inputs`) and
-    the key of the sensors' stream with room for its draws' keys."""
+    the key of the sensors' stream with room for its draws' keys (and the views of the first
+    sub-step's), and the compiled kernels the step calls."""
 
     span_ns: int
     assigned: int
@@ -272,6 +273,10 @@ class _StepBuffers:
     drivers: tuple[NDArray[Any], ...]
     stream_key: int
     keys: NDArray[np.uint64]
+    first_draw: tuple[NDArray[np.uint64], Array, Array]
+    substep: Any
+    uniform_halves: Any
+    drivers_from_inputs: Any
 
 
 def _nan_to_num(x: Array) -> Array:
@@ -1038,7 +1043,7 @@ class SurfaceReactor(Model):
             self._draw(rnd, halves, b, [t0 + o for o in b.offsets[:parts]], 0)
         else:
             self._draw(rnd, halves, b, None, 0)
-        kernel = kernels.compiled("substep_packed")
+        kernel = b.substep
         calm = b.calm
         k = 0
         events = False
@@ -1075,6 +1080,7 @@ class SurfaceReactor(Model):
         normal, log_u1, cos_angle = np.zeros(shape), np.zeros(shape), np.zeros(shape)
         calm = np.zeros(self.batch, dtype=bool)
         when = np.full((3, self.batch), -1, dtype=np.int64)
+        keys = np.zeros(parts, dtype=np.uint64)
         const, caps, beta, lam, gen, af, ac = kernel_params(self._pp, self.batch)
         floats, bools, ints, drift, last, reading = st.buffers
         args = (
@@ -1134,7 +1140,11 @@ class SurfaceReactor(Model):
             args=args,
             drivers=drivers,
             stream_key=stream_key(f"{self.path}/sensors"),
-            keys=np.zeros(parts, dtype=np.uint64),
+            keys=keys,
+            first_draw=(keys[:1], log_u1[:1], cos_angle[:1]),
+            substep=kernels.compiled("substep_packed"),
+            uniform_halves=kernels.compiled("uniform_halves"),
+            drivers_from_inputs=kernels.compiled("drivers_from_inputs"),
         )
         self._step_buffers = b
         return b
@@ -1160,16 +1170,17 @@ class SurfaceReactor(Model):
                 b.normal[first:end] = rnd.normal_steps("sensors", keys, (_N_CHANNELS,))
             return
         sk = b.stream_key if rnd._path == self.path else stream_key(f"{rnd._path}/sensors")
-        mixed = b.keys[:n]
         if keys is None:
+            mixed, u1, angle = b.first_draw
             mixed[0] = _mix_int(sk ^ (rnd._key("sensors")[1] * _COUNTER_MULTIPLIER & _MASK))
         else:
+            mixed = b.keys[:n]
             for i, key in enumerate(keys):
                 rnd.at_step(key)
                 c = rnd._key("sensors")[1]
                 mixed[i] = _mix_int(sk ^ (c * _COUNTER_MULTIPLIER & _MASK))
-        u1, angle = b.log_u1[first:end], b.cos_angle[first:end]
-        kernels.compiled("uniform_halves")(rnd._rng._seed_keys, mixed, u1, angle)
+            u1, angle = b.log_u1[first:end], b.cos_angle[first:end]
+        b.uniform_halves(rnd._rng._seed_keys, mixed, u1, angle)
         np.log(u1, out=u1)
         np.cos(angle, out=angle)
 
@@ -1180,8 +1191,9 @@ class SurfaceReactor(Model):
         if b is None:
             b = self._buffers(self._max_substep_ns)
         pump, drums = b.drivers[-2:]
-        if kernels.compiled("drivers_from_inputs")(
-            ctx.inputs["backup_elsewhere"], ctx.inputs["cross_connect_restored"], *b.drivers
+        inputs = ctx.inputs
+        if b.drivers_from_inputs(
+            inputs["backup_elsewhere"], inputs["cross_connect_restored"], *b.drivers
         ):
             self._driver_events(ctx, pump, drums)
             st["pump_driver"][:] = pump
