@@ -6,6 +6,9 @@ compiled step are the generator's, and the compiled step follows replaced state 
 
 from __future__ import annotations
 
+import copy
+import pickle
+
 import numpy as np
 
 from houston.core.model import ModelRandom
@@ -110,3 +113,11 @@ def test_packed_step_unpacks_every_state() -> None:
     floats = r.m.state.buffers[0]
     for j, name in enumerate(kernels.STEP_FLOATS):
         assert np.shares_memory(r.m.state[name], floats[:, j]), name
+    # A copy (or a pickle) is a packed state of its own with the same values.
+    r.go(20, 10)
+    for c in (copy.deepcopy(r.m.state), pickle.loads(pickle.dumps(r.m.state))):
+        assert type(c) is type(r.m.state) and c.keys() == r.m.state.keys()
+        for name, value in r.m.state.items():
+            assert np.array_equal(c[name], value, equal_nan=True), name
+        assert np.shares_memory(c["n"], c.buffers[0])
+        assert not np.shares_memory(c["n"], floats)

@@ -216,6 +216,8 @@ class _State(dict[str, NDArray[Any]]):
     ) -> None:
         super().__init__(state)
         self.assigned = 0
+        self.batch = batch
+        self.groups = groups
         self.packed: set[str] = set()
         self.buffers: list[NDArray[Any]] = []
         self.offsets: list[NDArray[np.int64]] = []
@@ -231,6 +233,10 @@ class _State(dict[str, NDArray[Any]]):
                 self.packed.add(x)
             self.buffers.append(buf)
             self.offsets.append(off)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Copied or pickled as a new packed state with the same values."""
+        return (_State, ({k: np.array(v) for k, v in self.items()}, self.batch, self.groups))
 
     def __setitem__(self, name: str, value: NDArray[Any]) -> None:
         if name in self.packed:
