@@ -230,7 +230,7 @@ def test_ground_view_matches_the_plain_packet_by_packet_view() -> None:
         }
         view.update(t, values, bus)
         want = ref.update(t, values, up, np.rint(light_s * 1e9).astype(np.int64))
-        got = [(r.run, r.asset, r.t_sample_ns, r.t_received_ns) for r in view.received]
+        got = [(r.run, r.asset, r.t_sample_ns, r.t_received_ns) for b in view.received for r in b]
         view.received = []
         assert got == want, frame
         deliveries += len(got)

@@ -51,7 +51,6 @@ _COMMAND_TYPES = (
     "string",
     "string",
 )
-_RECEPTION_TYPES = ("int32", "string", "int64", "int64")
 
 
 @dataclass(frozen=True)
@@ -111,7 +110,9 @@ class ArchiveWriter:
         self._last: NDArray[np.int64] | None = None  # bits of the last frame written
         self._events: list[tuple[Any, ...]] = []
         self._commands: list[tuple[Any, ...]] = []
-        self._receptions: list[tuple[Any, ...]] = []
+        # Receptions as arrays: (run, asset code, sample time, received time) per batch.
+        self._receptions: list[tuple[NDArray[np.int64], ...]] = []
+        self._asset_codes: dict[str, int] = {}
         self._n_params = 0
         self._batch = 1
         self._begun = False
@@ -250,7 +251,24 @@ class ArchiveWriter:
             )
 
     def receptions(self, records: Iterable[Any]) -> None:
-        self._receptions += [(r.run, r.asset, r.t_sample_ns, r.t_received_ns) for r in records]
+        """Buffer deliveries: batches of arrays (``links.Receptions``: ``run``, ``link``,
+        ``t_sample_ns``, ``t_received_ns``, ``assets``) or single records with ``run``,
+        ``asset``, ``t_sample_ns`` and ``t_received_ns``."""
+        codes = self._asset_codes
+        single = []
+        for r in records:
+            if hasattr(r, "assets"):
+                table = np.array([codes.setdefault(a, len(codes)) for a in r.assets], np.int64)
+                received = np.full(r.run.shape, r.t_received_ns, dtype=np.int64)
+                self._receptions.append((r.run, table[r.link], r.t_sample_ns, received))
+            else:
+                single.append(
+                    (r.run, codes.setdefault(r.asset, len(codes)), r.t_sample_ns, r.t_received_ns)
+                )
+        if single:
+            self._receptions.append(
+                tuple(np.array(c, dtype=np.int64) for c in zip(*single, strict=True))
+            )
 
     def flush(self) -> None:
         """Write everything buffered in one transaction."""
@@ -265,12 +283,30 @@ class ArchiveWriter:
             _insert(con, "events", _columns(self._events, _EVENT_TYPES))
             self._events.clear()
         if self._receptions:
-            _insert(con, "receptions", _columns(self._receptions, _RECEPTION_TYPES))
+            _insert(con, "receptions", self._reception_table())
             self._receptions.clear()
         if self._commands:
             _insert(con, "commands", _columns(self._commands, _COMMAND_TYPES))
             self._commands.clear()
         con.execute("COMMIT")
+
+    def _reception_table(self) -> Any:
+        """The buffered receptions as an Arrow table of the ``receptions`` columns."""
+        import pyarrow as pa
+
+        run, code, sample, received = (
+            np.concatenate(c) for c in zip(*self._receptions, strict=True)
+        )
+        names = pa.array(list(self._asset_codes), pa.string())
+        asset = pa.DictionaryArray.from_arrays(pa.array(code, pa.int32()), names)
+        return pa.table(
+            {
+                "run": pa.array(run, pa.int32()),
+                "asset": asset.dictionary_decode(),
+                "t_sample_ns": pa.array(sample, pa.int64()),
+                "t_received_ns": pa.array(received, pa.int64()),
+            }
+        )
 
     def _write_frames(self) -> None:
         """The buffered frames: a ``frames`` row each, and a ``samples`` row for every value

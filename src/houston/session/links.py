@@ -12,7 +12,7 @@ light time, and only over a live link.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -30,6 +30,38 @@ class Reception(NamedTuple):
     asset: str
     t_sample_ns: int
     t_received_ns: int
+
+
+class Receptions:
+    """The deliveries of one frame, as arrays: run ``run[k]`` heard link ``link[k]``'s asset
+    (``assets[link[k]]``) sampled at ``t_sample_ns[k]``, by ``t_received_ns``. Iterating
+    gives :class:`Reception` records."""
+
+    __slots__ = ("assets", "link", "run", "t_received_ns", "t_sample_ns")
+
+    def __init__(
+        self,
+        t_received_ns: int,
+        run: NDArray[np.int64],
+        link: NDArray[np.int64],
+        t_sample_ns: NDArray[np.int64],
+        assets: tuple[str, ...],
+    ) -> None:
+        self.t_received_ns = t_received_ns
+        self.run = run
+        self.link = link
+        self.t_sample_ns = t_sample_ns
+        self.assets = assets
+
+    def __len__(self) -> int:
+        return int(self.run.size)
+
+    def __iter__(self) -> Iterator[Reception]:
+        names, t = self.assets, self.t_received_ns
+        for r, lk, ts in zip(
+            self.run.tolist(), self.link.tolist(), self.t_sample_ns.tolist(), strict=True
+        ):
+            yield Reception(r, names[lk], ts, t)
 
 
 @dataclass
@@ -163,7 +195,7 @@ class GroundView:
         self.link_of = {a: (f"{path}.link_up", f"{path}.light_time_s") for a, path in links}
         self._up_keys = [f"{path}.link_up" for _, path in links]
         self._light_keys = [f"{path}.light_time_s" for _, path in links]
-        self._link_name = [a for a, _ in links]
+        self._link_name = tuple(a for a, _ in links)
         self._link_assets = np.asarray([self.asset_index[a] for a, _ in links], dtype=np.intp)
         # A burst's values: the columns of each linked asset, link after link.
         link_cols = [self.cols[a] for a, _ in links]
@@ -180,8 +212,10 @@ class GroundView:
         self._ring_pending = np.zeros((0, n_links, batch), dtype=bool)
         self._out = np.zeros((3, 0), dtype=np.int64)
         self._allocate(4)
-        #: deliveries of this frame, for the sinks (the session empties it)
-        self.received: list[Reception] = []
+        #: deliveries since the session last handed them to the sinks (it empties the list)
+        self.received: list[Receptions] = []
+        # The link signals are read from the bus when they may have changed (see update).
+        self._stale = True
 
     def _allocate(self, capacity: int) -> None:
         """A ring of ``capacity`` bursts (the ones in flight kept, oldest first)."""
@@ -201,13 +235,25 @@ class GroundView:
         self._head = 0
         self._out = np.zeros((3, capacity * max(n_links, 1) * batch), dtype=np.int64)
 
-    def update(self, t_ns: int, values: NDArray[np.float64], bus: Mapping[str, Any]) -> None:
-        """Send this frame's samples down and deliver whatever has arrived by ``t_ns``."""
+    def update(
+        self,
+        t_ns: int,
+        values: NDArray[np.float64],
+        bus: Mapping[str, Any],
+        links_changed: bool = True,
+    ) -> None:
+        """Send this frame's samples down and deliver whatever has arrived by ``t_ns``.
+
+        ``links_changed=False`` says that no link system has published since the last update
+        (the session knows which systems stepped): the link states and light times read then
+        still hold."""
         up, light = self._up, self._light
-        for i, key in enumerate(self._up_keys):
-            up[i] = bus[key]
-        for i, key in enumerate(self._light_keys):
-            light[i] = bus[key]
+        if links_changed or self._stale:
+            for i, key in enumerate(self._up_keys):
+                up[i] = bus[key]
+            for i, key in enumerate(self._light_keys):
+                light[i] = bus[key]
+            self._stale = False
         if self._count == len(self._ring_t):
             self._allocate(2 * len(self._ring_t))
         if values.dtype != np.float64 or not values.flags.c_contiguous:
@@ -233,12 +279,8 @@ class GroundView:
             self._out,
         )
         if n:
-            runs, links, samples = self._out[:, :n].tolist()
-            names = self._link_name
-            self.received += [
-                Reception(r, names[lk], ts, t_ns)
-                for r, lk, ts in zip(runs, links, samples, strict=True)
-            ]
+            out = self._out[:, :n].copy()
+            self.received.append(Receptions(t_ns, out[0], out[1], out[2], self._link_name))
 
     def uplink(
         self, asset: str, bus: Mapping[str, Any]
@@ -289,6 +331,7 @@ class GroundView:
         return out
 
     def load_state(self, state: Mapping[str, NDArray[Any]]) -> None:
+        self._stale = True
         self.values = np.array(state["values"], dtype=np.float64)
         self.heard_ns = np.array(state["heard_ns"], dtype=np.int64)
         packets = []

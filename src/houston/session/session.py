@@ -43,6 +43,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -63,7 +64,7 @@ from houston.ops.events import Event, EventKind, EventLog, Severity
 from houston.ops.limits import LEVEL_NAMES, Alarms, LimitChecker, Transition
 from houston.scenario.loader import resolve_params
 from houston.scenario.spec import EntrySpec, World, format_decision
-from houston.session.links import GroundView, Reception
+from houston.session.links import GroundView, Receptions
 from houston.session.pacing import Pacer
 from houston.session.timeline import Timeline
 
@@ -84,14 +85,19 @@ class Sink:
     def commands(self, records: Sequence[CommandRecord]) -> None:
         """What became of commands."""
 
-    def receptions(self, records: Sequence[Reception]) -> None:
-        """Frames of linked assets that reached the ground (see ``links.GroundView``)."""
+    def receptions(self, records: Sequence[Receptions]) -> None:
+        """Frames of linked assets that reached the ground, a batch per frame with deliveries
+        (see ``links.GroundView``; iterating a batch gives ``links.Reception`` records)."""
 
     def flush(self) -> None:
         """Write out what is buffered."""
 
     def close(self) -> None:
         """The session ends."""
+
+
+#: The inputs of a system without any (shared, read-only).
+_NO_INPUTS: Mapping[str, NDArray[Any]] = MappingProxyType({})
 
 
 class CommandError(ValueError):
@@ -159,8 +165,11 @@ class Session:
                 wires.append((sig.name, src, np.full((self.batch, *sig.shape), sig.default)))
             self._wiring.append(wires)
         self.bus: dict[str, NDArray[Any]] = {}
-        # Each system's outputs go on the bus as "path.signal".
-        self._bus_prefix = [f"{m.path}." if m.outputs else None for m in self.models]
+        # Each system's outputs go on the bus as "path.signal" (the keys by output name,
+        # filled as the outputs are first published).
+        self._bus_keys: list[dict[str, str] | None] = [
+            {} if m.outputs else None for m in self.models
+        ]
         self._model_events: list[ModelEvent] = []
         self._contexts = [
             StepContext(
@@ -169,6 +178,10 @@ class Session:
             for m in self.models
         ]
         self.ground = GroundView(self.catalog, self.batch, world.downlinks)
+        # The systems whose outputs the ground's links read (link up, light time).
+        self._link_systems = [
+            self._index[path] for path in world.downlinks.values() if path in self._index
+        ]
         self.limits = LimitChecker(self.catalog, self.batch)
         self.alarms = Alarms()
         self.log = EventLog()
@@ -296,22 +309,28 @@ class Session:
         """Step system ``i`` from its own clock to ``t1``; publish its outputs."""
         m = self.models[i]
         bus = self.bus
-        inputs = {
-            name: (bus[src] if src is not None else default)
-            for name, src, default in self._wiring[i]
-        }
-        self._contexts[i].reset(self.t_sys[i], t1, self.frame_index, inputs)
-        m.step(self._contexts[i])
+        wiring = self._wiring[i]
+        inputs = (
+            {name: (bus[src] if src is not None else default) for name, src, default in wiring}
+            if wiring
+            else _NO_INPUTS
+        )
+        ctx = self._contexts[i]
+        ctx.reset(self.t_sys[i], t1, self.frame_index, inputs)
+        m.step(ctx)
         self.t_sys[i] = t1
         self._fresh[i] = True
         events = self._model_events
         if events:
             self._log_model_events(events, t1, m.path)
             events.clear()
-        prefix = self._bus_prefix[i]
-        if prefix is not None:
+        keys = self._bus_keys[i]
+        if keys is not None:
             for name, value in m.output_values().items():
-                bus[prefix + name] = value
+                key = keys.get(name)
+                if key is None:
+                    key = keys[name] = f"{m.path}.{name}"
+                bus[key] = value
 
     def _catch_up(self, i: int) -> None:
         """Bring system ``i`` to the session's time before an entry touches it."""
@@ -346,11 +365,12 @@ class Session:
 
     def _sample_and_emit(self) -> None:
         fresh = self._fresh
+        links_changed = any([fresh[i] for i in self._link_systems])
         for i, m, block in self._blocks:
             if fresh[i]:
                 m.sample(block)
                 fresh[i] = False
-        self.ground.update(self.t_ns, self.values, self.bus)
+        self.ground.update(self.t_ns, self.values, self.bus, links_changed)
         for tr in self.limits.check(self.ground.values):
             self._limit_event(tr)
         for s in self.sinks:

@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 
 from houston.archive.store import ArchiveWriter, CommandRecord
 from houston.ops.events import Event
-from houston.session.links import Reception
+from houston.session.links import Receptions
 from houston.session.session import Sink
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ class ArchiveSink(Sink):
     def commands(self, records: Sequence[CommandRecord]) -> None:
         self.writer.commands(records)
 
-    def receptions(self, records: Sequence[Reception]) -> None:
+    def receptions(self, records: Sequence[Receptions]) -> None:
         self.writer.receptions(records)
 
     def flush(self) -> None:
