@@ -110,9 +110,7 @@ class ArchiveWriter:
         self._last: NDArray[np.int64] | None = None  # bits of the last frame written
         self._events: list[tuple[Any, ...]] = []
         self._commands: list[tuple[Any, ...]] = []
-        # Receptions as arrays: (run, asset code, sample time, received time) per batch.
-        self._receptions: list[tuple[NDArray[np.int64], ...]] = []
-        self._asset_codes: dict[str, int] = {}
+        self._receptions: list[Any] = []  # batches of deliveries
         self._n_params = 0
         self._batch = 1
         self._begun = False
@@ -251,24 +249,9 @@ class ArchiveWriter:
             )
 
     def receptions(self, records: Iterable[Any]) -> None:
-        """Buffer deliveries: batches of arrays (``links.Receptions``: ``run``, ``link``,
-        ``t_sample_ns``, ``t_received_ns``, ``assets``) or single records with ``run``,
-        ``asset``, ``t_sample_ns`` and ``t_received_ns``."""
-        codes = self._asset_codes
-        single = []
-        for r in records:
-            if hasattr(r, "assets"):
-                table = np.array([codes.setdefault(a, len(codes)) for a in r.assets], np.int64)
-                received = np.full(r.run.shape, r.t_received_ns, dtype=np.int64)
-                self._receptions.append((r.run, table[r.link], r.t_sample_ns, received))
-            else:
-                single.append(
-                    (r.run, codes.setdefault(r.asset, len(codes)), r.t_sample_ns, r.t_received_ns)
-                )
-        if single:
-            self._receptions.append(
-                tuple(np.array(c, dtype=np.int64) for c in zip(*single, strict=True))
-            )
+        """Buffer deliveries, batches of arrays (``links.Receptions``: ``run``, ``link``,
+        ``t_sample_ns``, ``t_received_ns``, ``assets``); they become columns when written."""
+        self._receptions += records
 
     def flush(self) -> None:
         """Write everything buffered in one transaction."""
@@ -294,17 +277,28 @@ class ArchiveWriter:
         """The buffered receptions as an Arrow table of the ``receptions`` columns."""
         import pyarrow as pa
 
-        run, code, sample, received = (
-            np.concatenate(c) for c in zip(*self._receptions, strict=True)
+        names: dict[str, int] = {}
+        run, code, sample, received = [], [], [], []
+        by_assets: dict[tuple[str, ...], NDArray[np.int64]] = {}
+        for r in self._receptions:
+            table = by_assets.get(r.assets)
+            if table is None:
+                table = by_assets[r.assets] = np.array(
+                    [names.setdefault(a, len(names)) for a in r.assets], dtype=np.int64
+                )
+            run.append(r.run)
+            code.append(table[r.link])
+            sample.append(r.t_sample_ns)
+            received.append(np.full(r.run.shape, r.t_received_ns, dtype=np.int64))
+        asset = pa.DictionaryArray.from_arrays(
+            pa.array(np.concatenate(code), pa.int32()), pa.array(list(names), pa.string())
         )
-        names = pa.array(list(self._asset_codes), pa.string())
-        asset = pa.DictionaryArray.from_arrays(pa.array(code, pa.int32()), names)
         return pa.table(
             {
-                "run": pa.array(run, pa.int32()),
+                "run": pa.array(np.concatenate(run), pa.int32()),
                 "asset": asset.dictionary_decode(),
-                "t_sample_ns": pa.array(sample, pa.int64()),
-                "t_received_ns": pa.array(received, pa.int64()),
+                "t_sample_ns": pa.array(np.concatenate(sample), pa.int64()),
+                "t_received_ns": pa.array(np.concatenate(received), pa.int64()),
             }
         )
 
