@@ -210,3 +210,33 @@ def test_shapes_and_batch_equals_loop():
     v1, v2 = lambert.solve(r1[0], r2[None, :5], tof[:4, None], MU_EARTH_M3_S2)
     assert v1.shape == (4, 5, 3) and v2.shape == (4, 5, 3)
     _assert_lands(r1[0], r2[None, :5], v1, v2, tof[:4, None], MU_EARTH_M3_S2)
+
+
+def test_solve_each_reports_each_element():
+    """solve_each: the velocities of solve where an element has a solution, bit for bit and
+    whatever its batch; NaN and the reason where it has none."""
+    rng = np.random.default_rng(12)
+    n = 40
+    r1 = rng.normal(size=(n, 3)) * 1.0e7
+    r2 = rng.normal(size=(n, 3)) * 1.5e7
+    tof = rng.uniform(2000.0, 40000.0, n)
+    r2[3] = 2.0 * r1[3]  # collinear
+    tof[5] = -1.0
+    tof[7] = 60.0  # far below the one-revolution minimum
+    v1, v2, status = lambert.solve_each(r1, r2, tof, MU_EARTH_M3_S2, revs=1, low_path=False)
+    assert v1.shape == (n, 3) and v2.shape == (n, 3) and status.shape == (n,)
+    assert status[3] == lambert.COLLINEAR
+    assert status[5] == lambert.NOT_POSITIVE
+    assert status[7] == lambert.TOO_SHORT
+    bad = status != lambert.SOLVED
+    assert np.all(np.isnan(v1[bad])) and np.all(np.isnan(v2[bad]))
+    for i in np.flatnonzero(~bad):
+        w1, w2 = lambert.solve(r1[i], r2[i], tof[i], MU_EARTH_M3_S2, revs=1, low_path=False)
+        assert np.array_equal(v1[i], w1) and np.array_equal(v2[i], w2)
+    w1, w2 = lambert.solve(r1[~bad], r2[~bad], tof[~bad], MU_EARTH_M3_S2, revs=1, low_path=False)
+    assert np.array_equal(v1[~bad], w1) and np.array_equal(v2[~bad], w2)
+    # The whole batch raises for the first reason any element has, at its first element.
+    with pytest.raises(lambert.NoSolution, match=r"positive, got -1.0 s at \(5,\)"):
+        lambert.solve(r1, r2, tof, MU_EARTH_M3_S2, revs=1)
+    with pytest.raises(lambert.NoSolution, match=r"collinear at \(3,\)"):
+        lambert.solve(r1[:5], r2[:5], tof[:5], MU_EARTH_M3_S2, revs=1)

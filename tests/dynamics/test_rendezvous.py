@@ -607,9 +607,10 @@ def test_refinements_stepped_together_match_one_by_one():
         assert together == alone
 
 
-def test_multi_revolution_boundary_search_matches_plain_bisection(monkeypatch):
-    """Starting the search for where a batch starts to solve at the minimum-time estimate
-    gives the elements and burns of the plain bisection."""
+def test_multi_revolution_elements_are_those_of_the_batch_bisection():
+    """The elements kept for a multi-revolution batch, and their burns, are those of a
+    search on whole batches: sorted by transfer time, the longest run to the end that
+    ``lambert_dv`` solves whole, found by bisection."""
     from houston.dynamics.rendezvous import opportunities as opp
 
     r_c, v_c, r_t, v_t = _astp_like_states()
@@ -620,11 +621,49 @@ def test_multi_revolution_boundary_search_matches_plain_bisection(monkeypatch):
     r1, v1 = propagate(r_c, v_c, t2 - tof, MU)
     r2, v2 = propagate(r_t, v_t, t2, MU)
     got = opp._solve_lambert(r1, v1, r2, v2, tof, 1, (True, False), 0.2, MU)
-    monkeypatch.setattr(opp, "_first_solvable", lambda r1, r2, tof, revs, mu: tof.size)
-    plain = opp._solve_lambert(r1, v1, r2, v2, tof, 1, (True, False), 0.2, MU)
-    assert got is not None and plain is not None
+    assert got is not None
     assert 0 < got[0].sum() < got[0].size  # some elements below the minimum time
-    assert np.array_equal(got[0], plain[0])
-    for b in (True, False):
-        assert np.array_equal(got[1][b][0], plain[1][b][0])
-        assert np.array_equal(got[1][b][1], plain[1][b][1])
+
+    s = 0.5 * (
+        np.linalg.norm(r1, axis=1) + np.linalg.norm(r2, axis=1) + np.linalg.norm(r2 - r1, axis=1)
+    )
+    cand = np.flatnonzero(tof >= 2.0 * np.pi * np.sqrt((0.5 * s) ** 3 / MU))
+    order = cand[np.argsort(tof[cand], kind="stable")]
+
+    def solves(m: int) -> bool:
+        try:
+            lambert_dv(
+                r1[order[m:]],
+                v1[order[m:]],
+                r2[order[m:]],
+                v2[order[m:]],
+                tof[order[m:]],
+                mu_m3_s2=MU,
+                closing_rate_m_s=0.2,
+                revs=1,
+            )
+        except lambert.NoSolution:
+            return False
+        return True
+
+    lo, hi = 0, order.size
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if solves(mid) else (mid, hi)
+    want = np.zeros(tof.size, dtype=bool)
+    want[order[hi:]] = True
+    assert np.array_equal(got[0], want)
+    for low in (True, False):
+        dv1, dv2 = lambert_dv(
+            r1[want],
+            v1[want],
+            r2[want],
+            v2[want],
+            tof[want],
+            mu_m3_s2=MU,
+            closing_rate_m_s=0.2,
+            revs=1,
+            low_path=low,
+        )
+        assert np.array_equal(got[1][low][0], dv1)
+        assert np.array_equal(got[1][low][1], dv2)

@@ -62,7 +62,7 @@ from numpy.typing import ArrayLike, NDArray
 from houston.core.constants import MU_EARTH_M3_S2, R_EARTH_M
 from houston.core.time import NS_PER_S, Epoch, format_get
 from houston.dynamics import kepler, lambert
-from houston.dynamics.rendezvous.plan import BurnPlan, _dot, _norm, lambert_dv, lambert_plan
+from houston.dynamics.rendezvous.plan import BurnPlan, _dot, _norm, intercept_dv, lambert_plan
 
 __all__ = [
     "DockingConstraints",
@@ -408,133 +408,55 @@ def _solve_lambert(
 ) -> tuple[NDArray[np.bool_], dict[bool, tuple[Array, Array]]] | None:
     """:func:`.plan.lambert_dv` on a 1-D batch for each branch, skipping the elements with
     no solution; returns the mask of solved elements and, per branch, their two burns (with
-    ``first_only``, None when the first attempt, on every element that may have a solution,
-    fails).
+    ``first_only``, None when an element that may have a solution has none).
 
-    ``lambert.solve`` refuses a whole batch when one element has none. For ``revs > 0`` the
-    failures are transfer times below the multi-revolution minimum (the same for both
-    branches). Elements shorter than ``revs`` periods of the minimum-energy ellipse
-    (``a = s/2``, the smallest orbit through both points) cannot have a solution and are
-    dropped at once; the rest are sorted by transfer time and a binary search finds where
-    the batch starts to solve (the few dropped elements that would have solved lie at the
-    minimum-time edge). Other failures (collinear geometry) are isolated by splitting the
-    batch in halves.
+    Each element is solved alone (:func:`houston.dynamics.lambert.solve_each`). For
+    ``revs > 0`` the failures are transfer times below the multi-revolution minimum (the
+    same for both branches). Elements shorter than ``revs`` periods of the minimum-energy
+    ellipse (``a = s/2``, the smallest orbit through both points) cannot have a solution and
+    are dropped at once; the rest are sorted by transfer time and kept from one past the last
+    failure on (the few dropped elements that would have solved lie at the minimum-time
+    edge): the elements of the longest run of that order that ``lambert.solve`` solves
+    whole. With no revolution, every element with a solution is kept (other failures:
+    collinear geometry).
     """
     n = tof.size
     ok = np.zeros(n, dtype=bool)
-
-    def attempt(idx: NDArray[np.intp], low_path: bool) -> tuple[Array, Array] | None:
-        try:
-            return lambert_dv(
-                r1[idx],
-                v1[idx],
-                r2[idx],
-                v2[idx],
-                tof[idx],
-                mu_m3_s2=mu,
-                closing_rate_m_s=closing,
-                revs=revs,
-                low_path=low_path,
-            )
-        except lambert.NoSolution:
-            return None
-
-    solved: list[NDArray[np.intp]] = []
-    first: list[tuple[Array, Array]] = []
-
-    def split(idx: NDArray[np.intp]) -> None:
-        res = attempt(idx, branches[0])
-        if res is not None:
-            solved.append(idx)
-            first.append(res)
-        elif idx.size > 1:
-            split(idx[: idx.size // 2])
-            split(idx[idx.size // 2 :])
-
     if revs > 0:
         s = 0.5 * (_norm(r1) + _norm(r2) + _norm(r2 - r1))
         possible = tof >= revs * 2.0 * np.pi * np.sqrt((0.5 * s) ** 3 / mu)
         cand = np.flatnonzero(possible)
         order = cand[np.argsort(tof[cand], kind="stable")]
-        res = attempt(order, branches[0])
-        if res is not None:
-            solved.append(order)
-            first.append(res)
-        elif first_only:
-            return None
-        elif order.size:
-            lo, hi = 0, order.size  # order[lo:] fails; order[hi:] solves (empty at first)
-            best: tuple[Array, Array] | None = None
-            # Whether order[m:] solves only gets truer as m grows: the bisection ends on the
-            # first m that solves whatever it starts from. Start it on both sides of where
-            # the minimum times say the boundary is (one attempt each when they are right).
-            guess = _first_solvable(r1[order], r2[order], tof[order], revs, mu)
-            if 0 < guess < order.size:
-                r = attempt(order[guess:], branches[0])
-                if r is None:
-                    lo = guess
-                else:
-                    hi, best = guess, r
-                    if guess - 1 > lo:
-                        r = attempt(order[guess - 1 :], branches[0])
-                        if r is None:
-                            lo = guess - 1
-                        else:
-                            hi, best = guess - 1, r
-            while hi - lo > 1:
-                mid = (lo + hi) // 2
-                r = attempt(order[mid:], branches[0])
-                if r is None:
-                    lo = mid
-                else:
-                    hi, best = mid, r
-            if best is not None:
-                solved.append(order[hi:])
-                first.append(best)
-    elif first_only:
-        res = attempt(np.arange(n), branches[0])
-        if res is None:
-            return None
-        solved.append(np.arange(n))
-        first.append(res)
     else:
-        split(np.arange(n))
-    if not solved:
+        order = np.arange(n)
+    w1, w2, status = lambert.solve_each(
+        r1[order], r2[order], tof[order], mu, revs=revs, low_path=branches[0]
+    )
+    has = (status == lambert.SOLVED) | (status == lambert.NOT_CONVERGED)
+    if first_only and not np.all(has):
+        return None
+    if revs > 0:
+        failed = np.flatnonzero(~has)
+        keep = np.arange(int(failed[-1]) + 1 if failed.size else 0, order.size)
+    else:
+        keep = np.flatnonzero(has)
+    if np.any(status[keep] == lambert.NOT_CONVERGED):
+        raise RuntimeError("Lambert iteration did not converge")
+    ok[order[keep]] = True
+    if not np.any(ok):
         return ok, {}
-    idx = np.concatenate(solved)
-    ok[idx] = True
     # Results in the order of the solved elements' indices.
-    back = np.argsort(idx, kind="stable")
-    dv1 = np.concatenate([a for a, _ in first])[back]
-    dv2 = np.concatenate([b for _, b in first])[back]
-    out = {branches[0]: (dv1, dv2)}
     rest = np.flatnonzero(ok)
+    at = np.empty(n, dtype=np.intp)
+    at[order] = np.arange(order.size)
+    pos = at[rest]
+    out = {branches[0]: intercept_dv(w1[pos], w2[pos], v1[rest], v2[rest], closing)}
     for b in branches[1:]:
-        res = attempt(rest, b)
-        if res is None:  # pragma: no cover - same minimum time on every branch
+        u1, u2, status = lambert.solve_each(r1[rest], r2[rest], tof[rest], mu, revs, low_path=b)
+        if np.any(status != lambert.SOLVED):
             raise RuntimeError("a Lambert branch failed where another solved")
-        out[b] = res
+        out[b] = intercept_dv(u1, u2, v1[rest], v2[rest], closing)
     return ok, out
-
-
-def _first_solvable(r1: Array, r2: Array, tof: Array, revs: int, mu: float) -> int:
-    """Where a batch sorted by transfer time starts to solve for ``revs`` > 0 revolutions:
-    one past the last element below the minimum time ``T_min(revs)`` of Izzo's time
-    equation, or with no transfer plane (the tests of :func:`houston.dynamics.lambert.solve`,
-    prograde, on the same non-dimensional variables). A starting point only: the search
-    that uses it checks it with the solver."""
-    r1n = _norm(r1)
-    r2n = _norm(r2)
-    cn = _norm(r2 - r1)
-    s = 0.5 * (r1n + r2n + cn)
-    ih = np.cross(r1 / r1n[:, None], r2 / r2n[:, None])
-    ihn = _norm(ih)
-    lam = np.sqrt(np.maximum(1.0 - cn / s, 0.0))
-    lam = np.where(ih[:, 2] < 0.0, -lam, lam)
-    _, t_min = lambert._t_min(lam, revs)
-    t_star = np.sqrt(2.0 * mu / s**3) * tof
-    bad = np.flatnonzero(~(ihn > lambert._COLLINEAR_SIN) | (t_star < t_min) | ~(tof > 0.0))
-    return int(bad[-1]) + 1 if bad.size else 0
 
 
 def _branches(revs: int) -> tuple[bool, ...]:

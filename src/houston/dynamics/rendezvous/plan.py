@@ -328,9 +328,22 @@ def lambert_dv(
     Raises :class:`houston.dynamics.lambert.NoSolution` as ``lambert.solve`` does.
     """
     v1, v2 = lambert.solve(r_chaser_m, r_target_m, tof_s, mu_m3_s2, revs=revs, low_path=low_path)
-    dv1 = v1 - np.asarray(v_chaser_m_s, dtype=float)
-    v_t = np.broadcast_to(np.asarray(v_target_m_s, dtype=float), v2.shape)
-    dv2 = _braking(v2 - v_t, closing_rate_m_s, v_t)
+    return intercept_dv(v1, v2, v_chaser_m_s, v_target_m_s, closing_rate_m_s)
+
+
+def intercept_dv(
+    v_dep_m_s: Array,
+    v_arr_m_s: Array,
+    v_chaser_m_s: ArrayLike,
+    v_target_m_s: ArrayLike,
+    closing_rate_m_s: ArrayLike,
+) -> tuple[Array, Array]:
+    """The two burns of :func:`lambert_dv` from the transfer arc's velocities at departure
+    and at arrival (m/s, GCRF, ``(..., 3)``), the chaser's velocity at departure and the
+    target's at arrival."""
+    dv1 = v_dep_m_s - np.asarray(v_chaser_m_s, dtype=float)
+    v_t = np.broadcast_to(np.asarray(v_target_m_s, dtype=float), v_arr_m_s.shape)
+    dv2 = _braking(v_arr_m_s - v_t, closing_rate_m_s, v_t)
     return dv1, dv2
 
 
