@@ -57,12 +57,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+from numba import njit
 from numpy.typing import ArrayLike, NDArray
 
 from houston.core.constants import MU_EARTH_M3_S2, R_EARTH_M
 from houston.core.time import NS_PER_S, Epoch, format_get
 from houston.dynamics import kepler, lambert
-from houston.dynamics.rendezvous.plan import BurnPlan, _dot, _norm, intercept_dv, lambert_plan
+from houston.dynamics.rendezvous.plan import BurnPlan, _dot, _norm, lambert_plan
 
 __all__ = [
     "DockingConstraints",
@@ -372,26 +373,13 @@ class _Problem:
             return out
         r1, v1 = kepler.propagate(self.r_c, self.v_c, t2 - tof, self.mu)
         r2, v2 = kepler.propagate(self.r_t, self.v_t, t2, self.mu)
-        solved = _solve_lambert(
-            r1, v1, r2, v2, tof, revs, branches, self.closing, self.mu, first_only=whole
+        solved = _intercepts(
+            r1, v1, r2, v2, tof, revs, branches, self.closing, self.mu, self.rp_min, whole
         )
         if solved is None:
             return None
-        ok, dvs = solved
-        if not np.any(ok):
-            return out
-        for b, (dv1, dv2) in dvs.items():
-            # Reject transfer orbits that dip below the perigee limit.
-            vt = v1[ok] + dv1
-            h = np.cross(r1[ok], vt)
-            rn = _norm(r1[ok])[:, None]
-            e_vec = (
-                (_dot(vt, vt)[:, None] - self.mu / rn) * r1[ok] - _dot(r1[ok], vt)[:, None] * vt
-            ) / self.mu
-            rp = _dot(h, h) / self.mu / (1.0 + _norm(e_vec))
-            total = _norm(dv1) + _norm(dv2)
-            out[b][ok] = np.where(rp >= self.rp_min, total, np.inf)
-        return out
+        total = solved[3]
+        return {b: total[k] for k, b in enumerate(branches)}
 
 
 def _solve_lambert(
@@ -420,8 +408,32 @@ def _solve_lambert(
     whole. With no revolution, every element with a solution is kept (other failures:
     collinear geometry).
     """
+    solved = _intercepts(r1, v1, r2, v2, tof, revs, branches, closing, mu, 0.0, first_only)
+    if solved is None:
+        return None
+    ok, dv1, dv2, _ = solved
+    if not np.any(ok):
+        return ok, {}
+    return ok, {b: (dv1[k][ok], dv2[k][ok]) for k, b in enumerate(branches)}
+
+
+def _intercepts(
+    r1: Array,
+    v1: Array,
+    r2: Array,
+    v2: Array,
+    tof: Array,
+    revs: int,
+    branches: tuple[bool, ...],
+    closing: float,
+    mu: float,
+    rp_min: float,
+    first_only: bool,
+) -> tuple[NDArray[np.bool_], Array, Array, Array] | None:
+    """The work of :func:`_solve_lambert` and of :meth:`_Problem.cost`: the mask of solved
+    elements and, per branch (first axis), both burns (NaN where not solved) and the total
+    Δv (inf where not solved or below the perigee ``rp_min``)."""
     n = tof.size
-    ok = np.zeros(n, dtype=bool)
     if revs > 0:
         s = 0.5 * (_norm(r1) + _norm(r2) + _norm(r2 - r1))
         possible = tof >= revs * 2.0 * np.pi * np.sqrt((0.5 * s) ** 3 / mu)
@@ -429,34 +441,163 @@ def _solve_lambert(
         order = cand[np.argsort(tof[cand], kind="stable")]
     else:
         order = np.arange(n)
-    w1, w2, status = lambert.solve_each(
-        r1[order], r2[order], tof[order], mu, revs=revs, low_path=branches[0]
+    nb = len(branches)
+    ok = np.zeros(n, dtype=bool)
+    dv1 = np.full((nb, n, 3), np.nan)
+    dv2 = np.full((nb, n, 3), np.nan)
+    total = np.full((nb, n), np.inf)
+    code = _intercepts_kernel(
+        *(np.ascontiguousarray(a, dtype=float) for a in (r1, v1, r2, v2, tof)),
+        order.astype(np.intp),
+        int(revs),
+        np.array(branches, dtype=np.bool_),
+        float(closing),
+        float(mu),
+        float(rp_min),
+        bool(first_only),
+        ok,
+        dv1,
+        dv2,
+        total,
     )
-    has = (status == lambert.SOLVED) | (status == lambert.NOT_CONVERGED)
-    if first_only and not np.all(has):
+    if code == _NO_SOLUTION:
         return None
-    if revs > 0:
-        failed = np.flatnonzero(~has)
-        keep = np.arange(int(failed[-1]) + 1 if failed.size else 0, order.size)
-    else:
-        keep = np.flatnonzero(has)
-    if np.any(status[keep] == lambert.NOT_CONVERGED):
+    if code == _NOT_CONVERGED:
         raise RuntimeError("Lambert iteration did not converge")
-    ok[order[keep]] = True
-    if not np.any(ok):
-        return ok, {}
-    # Results in the order of the solved elements' indices.
+    if code == _BRANCH_FAILED:  # pragma: no cover - same minimum time on every branch
+        raise RuntimeError("a Lambert branch failed where another solved")
+    return ok, dv1, dv2, total
+
+
+_NO_SOLUTION, _NOT_CONVERGED, _BRANCH_FAILED = 1, 2, 3
+
+
+@njit(cache=True, inline="always")
+def _dot3(a0: float, a1: float, a2: float, b0: float, b1: float, b2: float) -> float:
+    """:func:`.plan._dot` of two vectors: summed as ``numpy.einsum`` sums three terms."""
+    return (a0 * b0 + a2 * b2) + a1 * b1
+
+
+@njit(cache=True, error_model="numpy")
+def _intercepts_kernel(
+    r1: Array,
+    v1: Array,
+    r2: Array,
+    v2: Array,
+    tof: Array,
+    order: NDArray[np.intp],
+    revs: int,
+    branches: NDArray[np.bool_],
+    closing: float,
+    mu: float,
+    rp_min: float,
+    first_only: bool,
+    ok: NDArray[np.bool_],
+    dv1: Array,
+    dv2: Array,
+    total: Array,
+) -> int:
+    """Compiled :func:`_intercepts` from the elements that may have a solution, ``order``
+    (for ``revs`` > 0 sorted by transfer time); 0, or what went wrong.
+
+    The elements are solved alone (:func:`houston.dynamics.lambert._solve_flat`); the burns
+    are those of :func:`.plan.intercept_dv` and the perigee that of :meth:`_Problem.cost`,
+    with the same arithmetic in the same order."""
+    m = order.size
+    r1o = np.empty((m, 3))
+    r2o = np.empty((m, 3))
+    tofo = np.empty(m)
+    for j in range(m):
+        k = order[j]
+        r1o[j] = r1[k]
+        r2o[j] = r2[k]
+        tofo[j] = tof[k]
+    muo = np.full(m, mu)
+    w1 = np.empty((m, 3))
+    w2 = np.empty((m, 3))
+    status = np.empty(m, dtype=np.int8)
+    detail = np.empty(m)
+    lambert._solve_flat(r1o, r2o, tofo, muo, revs, True, branches[0], w1, w2, status, detail)
+    first = 0
+    for j in range(m):
+        if status[j] != lambert.SOLVED and status[j] != lambert.NOT_CONVERGED:
+            if first_only:
+                return _NO_SOLUTION
+            if revs > 0:
+                first = j + 1  # kept from one past the last failure on
+    for j in range(first, m):
+        if revs > 0 or status[j] == lambert.SOLVED or status[j] == lambert.NOT_CONVERGED:
+            if status[j] == lambert.NOT_CONVERGED:
+                return _NOT_CONVERGED
+            ok[order[j]] = True
     rest = np.flatnonzero(ok)
-    at = np.empty(n, dtype=np.intp)
-    at[order] = np.arange(order.size)
-    pos = at[rest]
-    out = {branches[0]: intercept_dv(w1[pos], w2[pos], v1[rest], v2[rest], closing)}
-    for b in branches[1:]:
-        u1, u2, status = lambert.solve_each(r1[rest], r2[rest], tof[rest], mu, revs, low_path=b)
-        if np.any(status != lambert.SOLVED):
-            raise RuntimeError("a Lambert branch failed where another solved")
-        out[b] = intercept_dv(u1, u2, v1[rest], v2[rest], closing)
-    return ok, out
+    at = np.empty(r1.shape[0], dtype=np.intp)
+    for j in range(m):
+        at[order[j]] = j
+    nr = rest.size
+    a1 = np.empty((nr, 3))
+    a2 = np.empty((nr, 3))
+    if branches.size > 1:
+        r1r = np.empty((nr, 3))
+        r2r = np.empty((nr, 3))
+        tofr = np.empty(nr)
+        for j in range(nr):
+            r1r[j] = r1[rest[j]]
+            r2r[j] = r2[rest[j]]
+            tofr[j] = tof[rest[j]]
+        mur = np.full(nr, mu)
+        st = np.empty(nr, dtype=np.int8)
+        det = np.empty(nr)
+    for b in range(branches.size):
+        if b == 0:
+            for j in range(nr):
+                a1[j] = w1[at[rest[j]]]
+                a2[j] = w2[at[rest[j]]]
+        else:
+            lambert._solve_flat(r1r, r2r, tofr, mur, revs, True, branches[b], a1, a2, st, det)
+            for j in range(nr):
+                if st[j] != lambert.SOLVED:
+                    return _BRANCH_FAILED
+        for j in range(nr):
+            k = rest[j]
+            # The intercept burn and the braking (plan.intercept_dv).
+            d0 = a1[j, 0] - v1[k, 0]
+            d1 = a1[j, 1] - v1[k, 1]
+            d2 = a1[j, 2] - v1[k, 2]
+            t0, t1, t2 = v2[k, 0], v2[k, 1], v2[k, 2]
+            e0, e1, e2 = a2[j, 0] - t0, a2[j, 1] - t1, a2[j, 2] - t2
+            speed = math.sqrt(_dot3(e0, e1, e2, e0, e1, e2))
+            if speed > 0.0:
+                u0, u1, u2 = e0 / speed, e1 / speed, e2 / speed
+            else:
+                tn = math.sqrt(_dot3(t0, t1, t2, t0, t1, t2))
+                u0, u1, u2 = t0 / tn, t1 / tn, t2 / tn
+            c = closing - speed
+            f0, f1, f2 = c * u0, c * u1, c * u2
+            dv1[b, k, 0], dv1[b, k, 1], dv1[b, k, 2] = d0, d1, d2
+            dv2[b, k, 0], dv2[b, k, 1], dv2[b, k, 2] = f0, f1, f2
+            # The transfer orbit's perigee (rejected below rp_min).
+            x0, x1, x2 = r1[k, 0], r1[k, 1], r1[k, 2]
+            q0, q1, q2 = v1[k, 0] + d0, v1[k, 1] + d1, v1[k, 2] + d2
+            h0 = x1 * q2 - x2 * q1
+            h1 = x2 * q0 - x0 * q2
+            h2 = x0 * q1 - x1 * q0
+            rn = math.sqrt(_dot3(x0, x1, x2, x0, x1, x2))
+            vv = _dot3(q0, q1, q2, q0, q1, q2) - mu / rn
+            rv = _dot3(x0, x1, x2, q0, q1, q2)
+            g0 = (vv * x0 - rv * q0) / mu
+            g1 = (vv * x1 - rv * q1) / mu
+            g2 = (vv * x2 - rv * q2) / mu
+            rp = (
+                _dot3(h0, h1, h2, h0, h1, h2)
+                / mu
+                / (1.0 + math.sqrt(_dot3(g0, g1, g2, g0, g1, g2)))
+            )
+            tot = math.sqrt(_dot3(d0, d1, d2, d0, d1, d2)) + math.sqrt(
+                _dot3(f0, f1, f2, f0, f1, f2)
+            )
+            total[b, k] = tot if rp >= rp_min else np.inf
+    return 0
 
 
 def _branches(revs: int) -> tuple[bool, ...]:
