@@ -210,11 +210,20 @@ def _solve_flat(
     v2: Array,
     status: NDArray[np.int8],
     detail: Array,
+    x_min: Array,
+    t_min: Array,
+    bounds_only: bool,
 ) -> None:
     """Solve each element of a flat batch (``r1``, ``r2``: (n, 3); ``tof``, ``mu``: (n,)) into
     ``v1``, ``v2`` (n, 3), with its outcome in ``status`` (``SOLVED`` ... ``NOT_CONVERGED``;
     the velocities are NaN unless solved or not converged) and in ``detail`` the minimum
-    time of flight (s) for ``TOO_SHORT``, the sine of the transfer angle for ``COLLINEAR``."""
+    time of flight (s) for ``TOO_SHORT``, the sine of the transfer angle for ``COLLINEAR``.
+
+    For ``revs`` > 0, ``x_min`` and ``t_min`` (n,) hold the minimum of T(x) of each element
+    (:func:`_t_min`, which depends on neither ``low_path`` nor the time of flight): found
+    and stored where ``t_min`` is NaN, used where given (from an earlier call on the same
+    element). With ``bounds_only`` the iterations on T(x) are left out: ``SOLVED`` then
+    means only that the element has a solution (its velocities stay NaN)."""
     for i in range(tof.size):
         v1[i, :] = np.nan
         v2[i, :] = np.nan
@@ -258,16 +267,21 @@ def _solve_flat(
         if revs == 0:
             lo, hi, fallback = -1.0, math.inf, 0.0
         else:
-            x_min, t_min = _t_min(lam, revs)
-            if t_star < t_min:
+            if math.isnan(t_min[i]):
+                x_min[i], t_min[i] = _t_min(lam, revs)
+            xm, tm = x_min[i], t_min[i]
+            if t_star < tm:
                 status[i] = TOO_SHORT
-                detail[i] = t_min / math.sqrt(2.0 * mu[i] / s**3.0)
+                detail[i] = tm / math.sqrt(2.0 * mu[i] / s**3.0)
                 continue
             if low_path:
-                lo, hi = x_min, 1.0
+                lo, hi = xm, 1.0
             else:
-                lo, hi = -1.0, x_min
+                lo, hi = -1.0, xm
             fallback = 0.5 * (lo + hi)
+        if bounds_only:
+            status[i] = SOLVED
+            continue
         if not (x0 > lo and x0 < hi):
             x0 = fallback
         x, converged = _householder(x0, t_star, lam, revs, lo, hi, revs > 0 and low_path)
@@ -319,14 +333,43 @@ def _flat(
 
 
 def _run(
-    r1: Array, r2: Array, tof: Array, mu: Array, revs: int, prograde: bool, low_path: bool
+    r1: Array,
+    r2: Array,
+    tof: Array,
+    mu: Array,
+    revs: int,
+    prograde: bool,
+    low_path: bool,
+    x_min: Array | None = None,
+    t_min: Array | None = None,
+    bounds_only: bool = False,
 ) -> tuple[Array, Array, NDArray[np.int8], Array]:
+    """:func:`_solve_flat` on flat, C-ordered, writable arrays: ``v1``, ``v2``, ``status``,
+    ``detail`` (and ``x_min``, ``t_min`` filled in where NaN, when given)."""
     n = tof.size
     v1 = np.empty((n, 3))
     v2 = np.empty((n, 3))
     status = np.empty(n, dtype=np.int8)
     detail = np.empty(n)
-    _solve_flat(r1, r2, tof, mu, int(revs), bool(prograde), bool(low_path), v1, v2, status, detail)
+    if t_min is None or x_min is None:
+        x_min = np.empty(n)
+        t_min = np.full(n, np.nan)
+    _solve_flat(
+        r1,
+        r2,
+        tof,
+        mu,
+        int(revs),
+        bool(prograde),
+        bool(low_path),
+        v1,
+        v2,
+        status,
+        detail,
+        x_min,
+        t_min,
+        bool(bounds_only),
+    )
     return v1, v2, status, detail
 
 

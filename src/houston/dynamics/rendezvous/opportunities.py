@@ -446,30 +446,47 @@ def _intercepts(
     dv1 = np.full((nb, n, 3), np.nan)
     dv2 = np.full((nb, n, 3), np.nan)
     total = np.full((nb, n), np.inf)
-    code = _intercepts_kernel(
-        *(np.ascontiguousarray(a, dtype=float) for a in (r1, v1, r2, v2, tof)),
-        order.astype(np.intp),
-        int(revs),
-        np.array(branches, dtype=np.bool_),
-        float(closing),
-        float(mu),
-        float(rp_min),
-        bool(first_only),
-        ok,
-        dv1,
-        dv2,
-        total,
-    )
-    if code == _NO_SOLUTION:
+    r1o, r2o, tofo, muo = r1[order], r2[order], tof[order], np.full(order.size, mu)
+    x_min, t_min = np.empty(order.size), np.full(order.size, np.nan)
+    bounds: tuple[Array, Array] | tuple[None, None] = (None, None)
+    if revs > 0:
+        # Which elements have a solution first (the minimum times, kept for the solutions):
+        # only those from one past the last failure on are solved.
+        _, _, status, _ = lambert._run(
+            r1o, r2o, tofo, muo, revs, True, branches[0], x_min, t_min, bounds_only=True
+        )
+        if first_only and np.any(status != lambert.SOLVED):
+            return None
+        failed = np.flatnonzero(status != lambert.SOLVED)
+        keep = np.arange(int(failed[-1]) + 1 if failed.size else 0, order.size)
+        bounds = (x_min[keep], t_min[keep])
+        r1o, r2o, tofo, muo = r1o[keep], r2o[keep], tofo[keep], muo[keep]
+    w1, w2, status, _ = lambert._run(r1o, r2o, tofo, muo, revs, True, branches[0], *bounds)
+    has = (status == lambert.SOLVED) | (status == lambert.NOT_CONVERGED)
+    if first_only and not np.all(has):
         return None
-    if code == _NOT_CONVERGED:
+    if revs == 0:
+        keep = np.flatnonzero(has)
+        w1, w2, status = w1[keep], w2[keep], status[keep]
+        r1o, r2o, tofo, muo = r1o[keep], r2o[keep], tofo[keep], muo[keep]
+    if np.any(status == lambert.NOT_CONVERGED):
         raise RuntimeError("Lambert iteration did not converge")
-    if code == _BRANCH_FAILED:  # pragma: no cover - same minimum time on every branch
-        raise RuntimeError("a Lambert branch failed where another solved")
+    ok[order[keep]] = True
+    rest = np.flatnonzero(ok)
+    # Rows of the solved elements in index order.
+    at = np.argsort(order[keep], kind="stable")
+    for k, b in enumerate(branches):
+        if k == 0:
+            a1, a2 = w1[at], w2[at]
+        else:
+            xm, tm = (None, None) if bounds[0] is None else (bounds[0][at], bounds[1][at])
+            a1, a2, status, _ = lambert._run(
+                r1o[at], r2o[at], tofo[at], muo[at], revs, True, b, xm, tm
+            )
+            if np.any(status != lambert.SOLVED):  # pragma: no cover - same minimum time
+                raise RuntimeError("a Lambert branch failed where another solved")
+        _burns(r1, v1, v2, rest, a1, a2, closing, mu, rp_min, dv1[k], dv2[k], total[k])
     return ok, dv1, dv2, total
-
-
-_NO_SOLUTION, _NOT_CONVERGED, _BRANCH_FAILED = 1, 2, 3
 
 
 @njit(cache=True, inline="always")
@@ -479,125 +496,58 @@ def _dot3(a0: float, a1: float, a2: float, b0: float, b1: float, b2: float) -> f
 
 
 @njit(cache=True, error_model="numpy")
-def _intercepts_kernel(
+def _burns(
     r1: Array,
     v1: Array,
-    r2: Array,
     v2: Array,
-    tof: Array,
-    order: NDArray[np.intp],
-    revs: int,
-    branches: NDArray[np.bool_],
+    rest: NDArray[np.intp],
+    a1: Array,
+    a2: Array,
     closing: float,
     mu: float,
     rp_min: float,
-    first_only: bool,
-    ok: NDArray[np.bool_],
     dv1: Array,
     dv2: Array,
     total: Array,
-) -> int:
-    """Compiled :func:`_intercepts` from the elements that may have a solution, ``order``
-    (for ``revs`` > 0 sorted by transfer time); 0, or what went wrong.
-
-    The elements are solved alone (:func:`houston.dynamics.lambert._solve_flat`); the burns
-    are those of :func:`.plan.intercept_dv` and the perigee that of :meth:`_Problem.cost`,
-    with the same arithmetic in the same order."""
-    m = order.size
-    r1o = np.empty((m, 3))
-    r2o = np.empty((m, 3))
-    tofo = np.empty(m)
-    for j in range(m):
-        k = order[j]
-        r1o[j] = r1[k]
-        r2o[j] = r2[k]
-        tofo[j] = tof[k]
-    muo = np.full(m, mu)
-    w1 = np.empty((m, 3))
-    w2 = np.empty((m, 3))
-    status = np.empty(m, dtype=np.int8)
-    detail = np.empty(m)
-    lambert._solve_flat(r1o, r2o, tofo, muo, revs, True, branches[0], w1, w2, status, detail)
-    first = 0
-    for j in range(m):
-        if status[j] != lambert.SOLVED and status[j] != lambert.NOT_CONVERGED:
-            if first_only:
-                return _NO_SOLUTION
-            if revs > 0:
-                first = j + 1  # kept from one past the last failure on
-    for j in range(first, m):
-        if revs > 0 or status[j] == lambert.SOLVED or status[j] == lambert.NOT_CONVERGED:
-            if status[j] == lambert.NOT_CONVERGED:
-                return _NOT_CONVERGED
-            ok[order[j]] = True
-    rest = np.flatnonzero(ok)
-    at = np.empty(r1.shape[0], dtype=np.intp)
-    for j in range(m):
-        at[order[j]] = j
-    nr = rest.size
-    a1 = np.empty((nr, 3))
-    a2 = np.empty((nr, 3))
-    if branches.size > 1:
-        r1r = np.empty((nr, 3))
-        r2r = np.empty((nr, 3))
-        tofr = np.empty(nr)
-        for j in range(nr):
-            r1r[j] = r1[rest[j]]
-            r2r[j] = r2[rest[j]]
-            tofr[j] = tof[rest[j]]
-        mur = np.full(nr, mu)
-        st = np.empty(nr, dtype=np.int8)
-        det = np.empty(nr)
-    for b in range(branches.size):
-        if b == 0:
-            for j in range(nr):
-                a1[j] = w1[at[rest[j]]]
-                a2[j] = w2[at[rest[j]]]
+) -> None:
+    """The burns and total Δv of the elements ``rest`` from their transfer arcs' velocities
+    ``a1``, ``a2`` (one row per element of ``rest``): :func:`.plan.intercept_dv` and the
+    perigee test of :meth:`_Problem.cost` (inf below ``rp_min``), with the same arithmetic
+    in the same order."""
+    for j in range(rest.size):
+        k = rest[j]
+        # The intercept burn and the braking (plan.intercept_dv).
+        d0 = a1[j, 0] - v1[k, 0]
+        d1 = a1[j, 1] - v1[k, 1]
+        d2 = a1[j, 2] - v1[k, 2]
+        t0, t1, t2 = v2[k, 0], v2[k, 1], v2[k, 2]
+        e0, e1, e2 = a2[j, 0] - t0, a2[j, 1] - t1, a2[j, 2] - t2
+        speed = math.sqrt(_dot3(e0, e1, e2, e0, e1, e2))
+        if speed > 0.0:
+            u0, u1, u2 = e0 / speed, e1 / speed, e2 / speed
         else:
-            lambert._solve_flat(r1r, r2r, tofr, mur, revs, True, branches[b], a1, a2, st, det)
-            for j in range(nr):
-                if st[j] != lambert.SOLVED:
-                    return _BRANCH_FAILED
-        for j in range(nr):
-            k = rest[j]
-            # The intercept burn and the braking (plan.intercept_dv).
-            d0 = a1[j, 0] - v1[k, 0]
-            d1 = a1[j, 1] - v1[k, 1]
-            d2 = a1[j, 2] - v1[k, 2]
-            t0, t1, t2 = v2[k, 0], v2[k, 1], v2[k, 2]
-            e0, e1, e2 = a2[j, 0] - t0, a2[j, 1] - t1, a2[j, 2] - t2
-            speed = math.sqrt(_dot3(e0, e1, e2, e0, e1, e2))
-            if speed > 0.0:
-                u0, u1, u2 = e0 / speed, e1 / speed, e2 / speed
-            else:
-                tn = math.sqrt(_dot3(t0, t1, t2, t0, t1, t2))
-                u0, u1, u2 = t0 / tn, t1 / tn, t2 / tn
-            c = closing - speed
-            f0, f1, f2 = c * u0, c * u1, c * u2
-            dv1[b, k, 0], dv1[b, k, 1], dv1[b, k, 2] = d0, d1, d2
-            dv2[b, k, 0], dv2[b, k, 1], dv2[b, k, 2] = f0, f1, f2
-            # The transfer orbit's perigee (rejected below rp_min).
-            x0, x1, x2 = r1[k, 0], r1[k, 1], r1[k, 2]
-            q0, q1, q2 = v1[k, 0] + d0, v1[k, 1] + d1, v1[k, 2] + d2
-            h0 = x1 * q2 - x2 * q1
-            h1 = x2 * q0 - x0 * q2
-            h2 = x0 * q1 - x1 * q0
-            rn = math.sqrt(_dot3(x0, x1, x2, x0, x1, x2))
-            vv = _dot3(q0, q1, q2, q0, q1, q2) - mu / rn
-            rv = _dot3(x0, x1, x2, q0, q1, q2)
-            g0 = (vv * x0 - rv * q0) / mu
-            g1 = (vv * x1 - rv * q1) / mu
-            g2 = (vv * x2 - rv * q2) / mu
-            rp = (
-                _dot3(h0, h1, h2, h0, h1, h2)
-                / mu
-                / (1.0 + math.sqrt(_dot3(g0, g1, g2, g0, g1, g2)))
-            )
-            tot = math.sqrt(_dot3(d0, d1, d2, d0, d1, d2)) + math.sqrt(
-                _dot3(f0, f1, f2, f0, f1, f2)
-            )
-            total[b, k] = tot if rp >= rp_min else np.inf
-    return 0
+            tn = math.sqrt(_dot3(t0, t1, t2, t0, t1, t2))
+            u0, u1, u2 = t0 / tn, t1 / tn, t2 / tn
+        c = closing - speed
+        f0, f1, f2 = c * u0, c * u1, c * u2
+        dv1[k, 0], dv1[k, 1], dv1[k, 2] = d0, d1, d2
+        dv2[k, 0], dv2[k, 1], dv2[k, 2] = f0, f1, f2
+        # The transfer orbit's perigee.
+        x0, x1, x2 = r1[k, 0], r1[k, 1], r1[k, 2]
+        q0, q1, q2 = v1[k, 0] + d0, v1[k, 1] + d1, v1[k, 2] + d2
+        h0 = x1 * q2 - x2 * q1
+        h1 = x2 * q0 - x0 * q2
+        h2 = x0 * q1 - x1 * q0
+        rn = math.sqrt(_dot3(x0, x1, x2, x0, x1, x2))
+        vv = _dot3(q0, q1, q2, q0, q1, q2) - mu / rn
+        rv = _dot3(x0, x1, x2, q0, q1, q2)
+        g0 = (vv * x0 - rv * q0) / mu
+        g1 = (vv * x1 - rv * q1) / mu
+        g2 = (vv * x2 - rv * q2) / mu
+        en = math.sqrt(_dot3(g0, g1, g2, g0, g1, g2))
+        rp = _dot3(h0, h1, h2, h0, h1, h2) / mu / (1.0 + en)
+        tot = math.sqrt(_dot3(d0, d1, d2, d0, d1, d2)) + math.sqrt(_dot3(f0, f1, f2, f0, f1, f2))
+        total[k] = tot if rp >= rp_min else np.inf
 
 
 def _branches(revs: int) -> tuple[bool, ...]:
