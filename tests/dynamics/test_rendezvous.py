@@ -667,3 +667,38 @@ def test_multi_revolution_elements_are_those_of_the_batch_bisection():
         )
         assert np.array_equal(got[1][low][0], dv1)
         assert np.array_equal(got[1][low][1], dv2)
+
+
+def test_sunlit_is_the_shadow_test_with_the_sun_at_tdb():
+    """sunlit (the Sun at TT, points near the shadow's surfaces again at TDB) answers as
+    the cylindrical shadow with the Sun at TDB everywhere, also within millimetres of its
+    surfaces."""
+    from houston.dynamics import ephemeris
+    from houston.dynamics.rendezvous import opportunities as opp
+
+    epoch = Epoch.from_utc("1975-04-03T00:00:00Z")  # TDB - TT near its largest, 1.7 ms
+    rng = np.random.default_rng(8)
+    n = 4000
+    t_ns = rng.integers(0, 10 * 86400, n) * NS_PER_S
+    s = ephemeris.sun_position_gcrf(*ephemeris.tdb_jd(epoch, t_ns))
+    s /= np.linalg.norm(s, axis=1)[:, None]
+    # Points on the shadow's cylinder and on its terminator plane, moved by 1 um to 1 km.
+    side = rng.normal(size=(n, 3))
+    side -= np.sum(side * s, axis=1)[:, None] * s
+    side /= np.linalg.norm(side, axis=1)[:, None]
+    along = rng.uniform(-7e6, 7e6, n)
+    along[: n // 2] = 10.0 ** rng.uniform(-6.0, 3.0, n // 2) * rng.choice([-1.0, 1.0], n // 2)
+    perp = R_EARTH_M + 10.0 ** rng.uniform(-6.0, 3.0, n) * rng.choice([-1.0, 1.0], n)
+    r = along[:, None] * s + perp[:, None] * side
+    want = ~opp.in_cylindrical_shadow(
+        r, ephemeris.sun_position_gcrf(*ephemeris.tdb_jd(epoch, t_ns))
+    )
+    got = opp.sunlit(epoch, t_ns, r)
+    at_tt = ~opp.in_cylindrical_shadow(
+        r, ephemeris.sun_position_gcrf(*ephemeris.tt_jd(epoch, t_ns))
+    )
+    assert np.any(at_tt != want)  # the Sun at TT alone would answer otherwise for some
+    assert got.shape == (n,)
+    assert np.array_equal(got, want)
+    assert 0 < np.count_nonzero(want) < n
+    assert opp.sunlit(epoch, t_ns[0], r[0]).shape == ()
