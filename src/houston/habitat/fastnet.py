@@ -14,6 +14,11 @@ result:
 * the Newton iteration of a run stops as soon as its residual meets the tolerance, as in the
   vectorised solver (so a quiet step costs one flow evaluation and one transport solve).
 
+The step allocates nothing: its working arrays are views of one working space the caller
+gives (:func:`work_size` elements, shared by the runs of a batch, which are computed one
+after another), so that a caller compiled without numba's reference counting (the habitat
+model's step, :func:`houston.habitat.kernels.step_packed`) can call it.
+
 Rows are independent and each is computed by the same compiled code whatever the batch
 size, so a batch of N gives bit for bit the N single runs. Against the vectorised solver the
 results agree to round-off of the Newton tolerance (rtol 1e-10 of the highest pressure), not
@@ -149,10 +154,12 @@ def _residual(
     q: _F,
     dt: float,
     r: _F,
+    div: _F,
 ) -> float:
-    """Residual / capacitance (Pa) in ``r``; returns the sum of squares."""
+    """Residual / capacitance (Pa) in ``r``; returns the sum of squares (``div`` (N,) is
+    working space)."""
     n = p.size
-    div = np.zeros(n)
+    div[:] = 0.0
     for j in range(a.size):
         div[a[j]] += q[j]
     for j in range(a.size):
@@ -220,7 +227,8 @@ def _direction(
     jac: _F,
     d: _F,
 ) -> None:
-    """Newton direction: solve J d = -r for the scaled system."""
+    """Newton direction: solve J d = -r for the scaled system (``jac`` (N, N) is working
+    space)."""
     n = r.size
     jac[:, :] = 0.0
     for j in range(a.size):
@@ -238,12 +246,16 @@ def _direction(
             for j in range(n):
                 jac[i, j] /= cap[i]
             jac[i, i] += 1.0
-    rhs = np.empty((n, 1))
+    rhs = d.reshape((n, 1))
     for i in range(n):
         rhs[i, 0] = -r[i]
     _lu_solve(jac, rhs)
-    for i in range(n):
-        d[i] = rhs[i, 0]
+
+
+@njit(cache=True)
+def _attempt_work_size(n: int, nl: int, ns: int) -> int:
+    """Length of the working space of :func:`_attempt` (float64)."""
+    return 2 * n * ns + 2 * n * n + 14 * n + 9 * nl
 
 
 @njit(cache=True)
@@ -267,18 +279,48 @@ def _attempt(
     max_halvings: int,
     picard: int,
     moved_out: _F,
+    work: _F,
 ) -> tuple[int, bool, float]:
     """One backward-Euler step of one run: fills ``moved_out`` (L, S) with the signed mass of
-    each species moved through each link (kg) and returns (iterations, converged, residual)."""
+    each species moved through each link (kg) and returns (iterations, converged, residual).
+    ``work`` is working space of :func:`_attempt_work_size` elements (allocated once by the
+    caller: a step allocates nothing)."""
     n = mass.shape[0]
     ns = mass.shape[1]
     nl = a.size
-    n_old = np.empty((n, ns))
-    cap = np.empty(n)
-    p_old = np.empty(n)
-    t = np.empty(n)
-    gamma = np.empty(n)
-    mm = np.empty(n)
+    o = 0
+    n_old = work[o : o + n * ns].reshape((n, ns))
+    o += n * ns
+    avail = work[o : o + n * ns].reshape((n, ns))
+    o += n * ns
+    jac = work[o : o + n * n].reshape((n, n))
+    o += n * n
+    system = work[o : o + n * n].reshape((n, n))
+    o += n * n
+    cap = work[o : o + n]
+    p_old = work[o + n : o + 2 * n]
+    t = work[o + 2 * n : o + 3 * n]
+    gamma = work[o + 3 * n : o + 4 * n]
+    mm = work[o + 4 * n : o + 5 * n]
+    p = work[o + 5 * n : o + 6 * n]
+    r = work[o + 6 * n : o + 7 * n]
+    d = work[o + 7 * n : o + 8 * n]
+    p_try = work[o + 8 * n : o + 9 * n]
+    r_try = work[o + 9 * n : o + 10 * n]
+    n_tot = work[o + 10 * n : o + 11 * n]
+    received = work[o + 11 * n : o + 12 * n]
+    sent = work[o + 12 * n : o + 13 * n]
+    div = work[o + 13 * n : o + 14 * n]
+    o += 14 * n
+    q = work[o : o + nl]
+    dqa = work[o + nl : o + 2 * nl]
+    dqb = work[o + 2 * nl : o + 3 * nl]
+    q_try = work[o + 3 * nl : o + 4 * nl]
+    dqa_try = work[o + 4 * nl : o + 5 * nl]
+    dqb_try = work[o + 5 * nl : o + 6 * nl]
+    g = work[o + 6 * nl : o + 7 * nl]
+    moved = work[o + 7 * nl : o + 8 * nl]
+    theta = work[o + 8 * nl : o + 9 * nl]
     for i in range(n):
         t[i] = 1.0 if vac[i] else temperature[i]
         vol = 1.0 if vac[i] else volume[i]
@@ -299,9 +341,6 @@ def _attempt(
         else:
             mm[i] = _M_AIR
             gamma[i] = GAMMA_AIR
-    q = np.empty(nl)
-    dqa = np.empty(nl)
-    dqb = np.empty(nl)
     _flows(p_old, a, b, one_way, kc, max_flow, t, gamma, mm, dp_t, q, dqa, dqb)
     moved_out[:, :] = 0.0
     quiet = True
@@ -317,17 +356,9 @@ def _attempt(
         if not vac[i] and p_old[i] > p_max:
             p_max = p_old[i]
     tol = rtol * p_max + atol
-    p = p_old.copy()
-    r = np.empty(n)
-    phi0 = _residual(p, p_old, cap, vac, a, b, q, dt, r)
-    d = np.empty(n)
-    jac = np.empty((n, n))
-    p_try = np.empty(n)
-    q_try = np.empty(nl)
-    dqa_try = np.empty(nl)
-    dqb_try = np.empty(nl)
-    r_try = np.empty(n)
-    g = np.empty(nl)
+    for i in range(n):
+        p[i] = p_old[i]
+    phi0 = _residual(p, p_old, cap, vac, a, b, q, dt, r, div)
     iterations = 0
     converged = False
     err = 0.0
@@ -357,63 +388,68 @@ def _attempt(
                 v = p[i] + alpha * d[i]
                 p_try[i] = min(max(v, 0.0), p_max)
             _flows(p_try, a, b, one_way, kc, max_flow, t, gamma, mm, dp_t, q_try, dqa_try, dqb_try)
-            phi = _residual(p_try, p_old, cap, vac, a, b, q_try, dt, r_try)
+            phi = _residual(p_try, p_old, cap, vac, a, b, q_try, dt, r_try, div)
             ok = phi <= (1.0 - 2.0 * _SUFFICIENT_DECREASE * alpha) * phi0
             if ok or halving == max_halvings:
-                p[:] = p_try
-                q[:] = q_try
-                dqa[:] = dqa_try
-                dqb[:] = dqb_try
-                r[:] = r_try
+                for i in range(n):
+                    p[i] = p_try[i]
+                    r[i] = r_try[i]
+                for j in range(nl):
+                    q[j] = q_try[j]
+                    dqa[j] = dqa_try[j]
+                    dqb[j] = dqb_try[j]
                 phi0 = phi
                 break
             curv = (phi - phi0 + 2.0 * phi0 * alpha) / (alpha * alpha)
             a_star = phi0 / curv if curv > 0.0 else 0.5 * alpha
             alpha = min(max(a_star, 0.1 * alpha), 0.5 * alpha)
 
-    # Implicit upwind transport of the species (network._transport_species).
-    n_tot = np.zeros(n)
+    # Implicit upwind transport of the species (network._transport_species); a link's
+    # upstream node is a[j] when q[j] >= 0, else b[j].
     for i in range(n):
+        n_tot[i] = 0.0
+        received[i] = 0.0
+        sent[i] = 0.0
         for s in range(ns):
             n_tot[i] += n_old[i, s]
-    received = np.zeros(n)
-    sent = np.zeros(n)
-    moved = np.empty(nl)
-    up = np.empty(nl, dtype=np.intp)
-    down = np.empty(nl, dtype=np.intp)
     for j in range(nl):
-        if q[j] >= 0.0:
-            up[j], down[j] = a[j], b[j]
-        else:
-            up[j], down[j] = b[j], a[j]
+        fwd = q[j] >= 0.0
+        up = a[j] if fwd else b[j]
+        down = b[j] if fwd else a[j]
         moved[j] = abs(q[j]) * dt
-        received[down[j]] += moved[j]
-        sent[up[j]] += moved[j]
-    theta = np.empty(nl)
-    system = np.zeros((n, n))
+        received[down] += moved[j]
+        sent[up] += moved[j]
+    system[:, :] = 0.0
     for j in range(nl):
-        u = up[j]
+        fwd = q[j] >= 0.0
+        u = a[j] if fwd else b[j]
+        down = b[j] if fwd else a[j]
         den = max(n_tot[u] + received[u], sent[u])
         theta[j] = moved[j] / den if den > 0.0 else 0.0
-        system[down[j], u] -= theta[j]
+        system[down, u] -= theta[j]
     for i in range(n):
         system[i, i] += 1.0
-    avail = n_old.copy()
+    for i in range(n):
+        for s in range(ns):
+            avail[i, s] = n_old[i, s]
     _lu_solve(system, avail)
     for j in range(nl):
         sign = 1.0 if q[j] >= 0.0 else -1.0
-        u = up[j]
+        u = a[j] if q[j] >= 0.0 else b[j]
         for s in range(ns):
             moved_out[j, s] = sign * theta[j] * max(avail[u, s], 0.0) * molar_mass[s]
     return iterations, converged, err
 
 
 @njit(cache=True)
-def _apply(mass: _F, moved: _F, a: NDArray[np.intp], b: NDArray[np.intp]) -> None:
-    """Masses after the moves, in place; round-off below zero is set to zero."""
+def _apply(mass: _F, moved: _F, a: NDArray[np.intp], b: NDArray[np.intp], work: _F) -> None:
+    """Masses after the moves, in place; round-off below zero is set to zero (``work`` is
+    working space of 2 N S elements)."""
     n, ns = mass.shape
-    gain = np.zeros((n, ns))
-    loss = np.zeros((n, ns))
+    gain = work[: n * ns].reshape((n, ns))
+    loss = work[n * ns : 2 * n * ns].reshape((n, ns))
+    gain[:, :] = 0.0
+    loss[:, :] = 0.0
     for j in range(a.size):
         for s in range(ns):
             gain[b[j], s] += moved[j, s]
@@ -421,6 +457,13 @@ def _apply(mass: _F, moved: _F, a: NDArray[np.intp], b: NDArray[np.intp]) -> Non
     for i in range(n):
         for s in range(ns):
             mass[i, s] = max(mass[i, s] + gain[i, s] - loss[i, s], 0.0)
+
+
+@njit(cache=True)
+def work_size(n: int, nl: int, ns: int, max_halvings_dt: int) -> int:
+    """Length of the working space of :func:`advance` (float64) for ``n`` nodes, ``nl``
+    links, ``ns`` species."""
+    return _attempt_work_size(n, nl, ns) + 3 * n * ns + nl * ns + max_halvings_dt + 2
 
 
 @njit(cache=True)
@@ -450,28 +493,42 @@ def advance(
     converged: NDArray[np.bool_],
     residual: _F,
     substeps: NDArray[np.int64],
+    work: _F,
 ) -> None:
     """Advance every run (row) by ``dt`` s; outputs in the ``*_out`` and result arrays.
 
     Shapes: mass (B, N, S), temperature (B, N), area_cd and max_flow (B, L); mass_out
-    (B, N, S), moved_out (B, L, S) kg; iterations, converged, residual, substeps (B,).
+    (B, N, S), moved_out (B, L, S) kg; iterations, converged, residual, substeps (B,);
+    ``work`` is working space of :func:`work_size` elements, shared by the runs (computed
+    one after another), so that the step allocates nothing.
     """
-    bsz, ns = mass_kg.shape[0], mass_kg.shape[2]
+    bsz, n, ns = mass_kg.shape
     nl = a.size
-    stack = np.empty(max_halvings_dt + 2, dtype=np.int64)
-    moved = np.empty((nl, ns))
+    n_attempt = _attempt_work_size(n, nl, ns)
+    attempt_work = work[:n_attempt]
+    o = n_attempt
+    m = work[o : o + n * ns].reshape((n, ns))
+    o += n * ns
+    apply_work = work[o : o + 2 * n * ns]
+    o += 2 * n * ns
+    moved = work[o : o + nl * ns].reshape((nl, ns))
+    o += nl * ns
+    stack = work[o:]  # depths of the pending (sub)steps
     for row in range(bsz):
-        m = mass_kg[row].copy()
-        tot_moved = np.zeros((nl, ns))
+        for i in range(n):
+            for s in range(ns):
+                m[i, s] = mass_kg[row, i, s]
+        tot_moved = moved_out[row]
+        tot_moved[:, :] = 0.0
         its = 0
         conv = True
         res = 0.0
         subs = 0
-        stack[0] = 0
+        stack[0] = 0.0
         top = 1
         while top > 0:
             top -= 1
-            depth = stack[top]
+            depth = int(stack[top])
             h = dt
             for _ in range(depth):
                 h *= 0.5
@@ -495,10 +552,11 @@ def advance(
                 max_halvings,
                 picard,
                 moved,
+                attempt_work,
             )
             its += it
             if ok or depth >= max_halvings_dt:
-                _apply(m, moved, a, b)
+                _apply(m, moved, a, b, apply_work)
                 for j in range(nl):
                     for s in range(ns):
                         tot_moved[j, s] += moved[j, s]
@@ -506,11 +564,12 @@ def advance(
                 res = max(res, err)
                 subs += 1
             else:
-                stack[top] = depth + 1
-                stack[top + 1] = depth + 1
+                stack[top] = depth + 1.0
+                stack[top + 1] = depth + 1.0
                 top += 2
-        mass_out[row] = m
-        moved_out[row] = tot_moved
+        for i in range(n):
+            for s in range(ns):
+                mass_out[row, i, s] = m[i, s]
         iterations[row] = its
         converged[row] = conv
         residual[row] = res
@@ -539,6 +598,14 @@ class FastNetwork:
             int(o.max_halvings),
             int(o.max_halvings_dt),
             int(o.picard_iterations),
+        )
+        self.work = np.empty(
+            work_size(
+                network.n_nodes,
+                network.n_links,
+                len(MOLAR_MASS_KG_MOL),
+                int(o.max_halvings_dt),
+            )
         )
 
     def advance(
@@ -582,6 +649,7 @@ class FastNetwork:
             mass_out,
             moved_out,
             *results,
+            self.work,
         )
         return results
 

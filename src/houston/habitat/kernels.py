@@ -101,6 +101,12 @@ def links(
             area[row, h + v + t + i] = hole_area[row, i]
 
 
+def post_work_size(nn: int, channels: int, n: int, k: int) -> int:
+    """Length of the working space of :func:`post` (float64): ``nn`` network nodes,
+    ``channels`` sensor channels, ``n`` nodes of ``k`` pressure channels each."""
+    return 2 * nn + channels + n + max(k, 1)
+
+
 @njit(cache=True)
 def post(
     mass: _F,
@@ -158,12 +164,14 @@ def post(
     depress_low: float,
     depress_high: float,
     events: NDArray[np.int8],
+    work: _F,
 ) -> int:
     """Truth, readings, votes, leak estimates, telemetry and event flags of every run.
 
     ``events`` (B, H + N + T + 2N) gets 1 where a hatch changed state, a node got a new hole,
     a tank became empty, a node fell below ``depress_low`` or came back above
     ``depress_high``; the ``seen_*`` states are updated. Returns the number of flags set.
+    ``work`` is working space of :func:`post_work_size` elements.
     """
     bsz, nn, ns = mass.shape
     n = voted.shape[1]
@@ -171,11 +179,11 @@ def post(
     nl = moved.shape[1]
     c_count = ch_block.size
     k = vote_count[0] if vote_count.size else 0
-    p_all = np.empty(nn)
-    ppo2_all = np.empty(nn)
-    truth = np.empty(c_count)
-    buf = np.empty(max(k, 1))
-    temps = np.empty(n)
+    p_all = work[:nn]
+    ppo2_all = work[nn : 2 * nn]
+    truth = work[2 * nn : 2 * nn + c_count]
+    temps = work[2 * nn + c_count : 2 * nn + c_count + n]
+    buf = work[2 * nn + c_count + n :]
     a_s = -math.expm1(-dt_s / tau_short)
     a_l = -math.expm1(-dt_s / tau_long)
     flags = 0
@@ -439,6 +447,7 @@ def step(
     depress_low: float,
     depress_high: float,
     events: NDArray[np.int8],
+    work: _F,
 ) -> int:
     """One whole step of the model in one call: :func:`links`, the network step
     (:func:`houston.habitat.fastnet.advance`, masses in place), the sensor noise
@@ -491,6 +500,7 @@ def step(
         converged,
         residual,
         substeps,
+        work,
     )
     if drawn:
         for row in range(normal.shape[0]):
@@ -552,6 +562,7 @@ def step(
         depress_low,
         depress_high,
         events,
+        work,
     )
 
 
@@ -638,7 +649,7 @@ def _part(buf: _F, off: _I, k: int) -> _F:
     return buf[off[k] : off[k + 1]]
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def step_packed(
     mass: _F,
     moved: _F,
@@ -663,10 +674,17 @@ def step_packed(
     cos_angle: _F,
     normal: _F,
     events: NDArray[np.int8],
+    work: _F,
     dt_s: float,
     drawn: bool,
 ) -> int:
-    """:func:`step` on the packed layout (the names above give the order of each group)."""
+    """:func:`step` on the packed layout (the names above give the order of each group).
+
+    Compiled without the reference counting of numba's runtime (``_nrt=False``, which the
+    functions it calls inherit): the step allocates nothing (``work`` is its working space,
+    of :func:`houston.habitat.fastnet.work_size` and :func:`post_work_size` elements, the
+    larger), and the views it forms of the arrays it is given live only during the call, so
+    counting their references would only cost time (about half of the step's)."""
     fsc = _part(cf, cf_off, 18)
     isc = _part(ci, ci_off, 10)
     return step(
@@ -754,4 +772,5 @@ def step_packed(
         fsc[5],
         fsc[6],
         events,
+        work,
     )

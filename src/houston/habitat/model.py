@@ -714,6 +714,15 @@ class GasNetworkModel(Model):
 
         self._fast = fast = FastNetwork(self.network)
         self._kernels = kernels
+        lay = self.layout
+        self._work = np.zeros(
+            max(
+                fast.work.size,
+                kernels.post_work_size(
+                    lay.n_network, len(lay.sensors), lay.n, int(self._vote_count[0])
+                ),
+            )
+        )
         dp_t, rtol, atol, max_it, max_halvings, max_halvings_dt, picard = fast._scalars
         window = self._leak_window
         limit = self._depress_limit
@@ -774,6 +783,7 @@ class GasNetworkModel(Model):
             self._cos_angle,
             self._normal,
             self._events_buf,
+            self._work,
         )
         return kernels
 
@@ -839,6 +849,7 @@ class GasNetworkModel(Model):
             limit,
             1.05 * limit,
             self._events_buf,
+            self._work,
         )
         if flags and emit:
             self._emit(ctx, limit)
