@@ -101,9 +101,10 @@ and the TPI and correction burns loop over the runs that need them (a few times 
 Every other frame runs one compiled pass over the batch (alignment, range and rate, the
 final approach and the docked hold, what is due), which allocates nothing; with nothing due
 it costs about 2 us at batch 1, the target's carry over up to 10 s included (``python
-tests/dynamics/test_rendezvous_model.py`` prints the costs). A plan costs 60 to 80 ms
-(The Grey's: :func:`find_opportunities`, most of it in the Lambert solver, then the
-predictor's targeting), once per vector. Everything, the plans included, is in the state
+tests/dynamics/test_rendezvous_model.py`` prints the costs). A plan costs about 45 ms
+in The Grey, the first of its process (:func:`find_opportunities` about 18 ms once warm,
+see :mod:`.opportunities`; the predictor's targeting; the loading of compiled code from
+numba's cache), once per vector. Everything, the plans included, is in the state
 arrays: a restored checkpoint continues identically.
 
 Units: SI (m, m/s, s); vectors in GCRF.
