@@ -114,13 +114,15 @@ def suit_step(
     molar_mass: _F,
     cp: _F,
     exchange: _F,
+    work: _F,
 ) -> tuple[float, float]:
     """Advance a suit's gas ``mass`` (S,) kg in place over ``dt`` s, leaking through
     ``area_cd`` m^2 to ``p_env`` Pa (inflow has O2 mole fraction ``x_o2_env``, the rest N2).
     Adds the mass given to the surroundings to ``exchange`` (S,). Returns (p_end, p_mean) Pa.
+    ``work`` is working space of 2 S elements.
     """
     ns = mass.size
-    n = np.empty(ns)
+    n = work[:ns]
     tot = 0.0
     for s in range(ns):
         n[s] = mass[s] / molar_mass[s]
@@ -129,7 +131,8 @@ def suit_step(
     p0 = tot / cap
     if area_cd <= 0.0 or p0 == p_env or dt <= 0.0:
         return p0, p0
-    env = np.zeros(ns)
+    env = work[ns : 2 * ns]
+    env[:] = 0.0
     env[0] = x_o2_env
     env[1] = 1.0 - x_o2_env
     g_s, m_s = _gas_props(n, molar_mass, cp)
@@ -189,6 +192,11 @@ def suit_step(
     return p_end, p_mean
 
 
+def work_size(n_tasks: int, n_species: int) -> int:
+    """Length of the working space of :func:`step` (float64)."""
+    return n_tasks + 2 * n_species
+
+
 @njit(cache=True)
 def step(
     dt: float,
@@ -244,19 +252,22 @@ def step(
     tm: _F,
     ev_person: _I,
     ev_task: NDArray[np.int8],
+    work: _F,
 ) -> int:
     """One step of every person of every run; returns the number of event flags set.
 
     ``ev_person`` (B, P, 4): new status + 1, location reached + 1, hatch that blocked a move
     + 1, node whose outside hatch keeps the person waiting + 1; ``ev_task`` (B, T): task
-    completed. ``tm`` (B, 11 P + 2 T): the telemetry vector (see the model).
+    completed. ``tm`` (B, 11 P + 2 T): the telemetry vector (see the model). ``work`` is
+    working space of :func:`work_size` elements.
     """
     bsz, n_people = node.shape
     n_nodes = in_p.shape[1]
     n_hatches = hatch_a.size
     n_tasks = task_duration.size
     flags = 0
-    worker_rate = np.zeros(n_tasks)
+    worker_rate = work[:n_tasks]
+    suit_work = work[n_tasks:]
     for row in range(bsz):
         for j in range(n_hatches):
             seen_hatch[row, j] = np.int8(in_hatch[row, j])
@@ -287,6 +298,7 @@ def step(
                     molar_mass,
                     cp,
                     suit_exchange[row, k],
+                    suit_work,
                 )
                 tot = 0.0
                 for s in range(molar_mass.size):
@@ -562,7 +574,7 @@ CONST_I = (
 )
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def step_packed(
     dt: float,
     in_p: _F,
@@ -586,8 +598,14 @@ def step_packed(
     suit_exchange: _F,
     ev_person: _I,
     ev_task: NDArray[np.int8],
+    work: _F,
 ) -> int:
-    """:func:`step` on the packed layout (the names above give the order of each group)."""
+    """:func:`step` on the packed layout (the names above give the order of each group).
+
+    Compiled without the reference counting of numba's runtime (``_nrt=False``, which the
+    functions it calls inherit), as :func:`houston.habitat.kernels.step_packed`: the step
+    allocates nothing (``work``: :func:`work_size` elements) and its views of the arrays it
+    is given live only during the call."""
     fsc = _part(cf, cf_off, 7)
     return step(
         dt,
@@ -643,4 +661,5 @@ def step_packed(
         _cols(fs, fs_off, 14),
         ev_person,
         ev_task,
+        work,
     )

@@ -427,6 +427,7 @@ class CrewModel(Model):
             s["suit_exchange"],
             self._ev_person,
             self._ev_task,
+            np.zeros(kernels.work_size(len(self._task_duration), N_SPECIES)),
         )
         return kernels
 
