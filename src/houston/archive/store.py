@@ -277,19 +277,22 @@ class ArchiveWriter:
         """The buffered receptions as an Arrow table of the ``receptions`` columns."""
         import pyarrow as pa
 
+        groups: dict[tuple[str, ...], list[Any]] = {}
+        for r in self._receptions:
+            groups.setdefault(r.assets, []).append(r)
         names: dict[str, int] = {}
         run, code, sample, received = [], [], [], []
-        by_assets: dict[tuple[str, ...], NDArray[np.int64]] = {}
-        for r in self._receptions:
-            table = by_assets.get(r.assets)
-            if table is None:
-                table = by_assets[r.assets] = np.array(
-                    [names.setdefault(a, len(names)) for a in r.assets], dtype=np.int64
+        for assets, batches in groups.items():
+            table = np.array([names.setdefault(a, len(names)) for a in assets], dtype=np.int64)
+            run.append(np.concatenate([r.run for r in batches]))
+            code.append(table[np.concatenate([r.link for r in batches])])
+            sample.append(np.concatenate([r.t_sample_ns for r in batches]))
+            received.append(
+                np.repeat(
+                    np.array([r.t_received_ns for r in batches], dtype=np.int64),
+                    [r.run.size for r in batches],
                 )
-            run.append(r.run)
-            code.append(table[r.link])
-            sample.append(r.t_sample_ns)
-            received.append(np.full(r.run.shape, r.t_received_ns, dtype=np.int64))
+            )
         asset = pa.DictionaryArray.from_arrays(
             pa.array(np.concatenate(code), pa.int32()), pa.array(list(names), pa.string())
         )
