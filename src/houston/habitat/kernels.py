@@ -361,6 +361,37 @@ def box_muller_inputs(seed_keys: NDArray[np.uint64], key: np.uint64, u1: _F, ang
             angle[row, e] = _TWO_PI * _uniform_bits(base, c + e)
 
 
+_COUNTER_MULTIPLIER = np.uint64(0xD1B54A32D192ED03)
+
+
+@njit(cache=True)
+def _mix64(z: np.uint64) -> np.uint64:
+    """The SplitMix64 finaliser (:func:`houston.core.random._mix_int`)."""
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    return z ^ (z >> _S31)
+
+
+@njit(cache=True)
+def box_muller_ahead(
+    seed_keys: NDArray[np.uint64],
+    stream_key: np.uint64,
+    first: np.uint64,
+    interval: np.uint64,
+    u1: _F,
+    angle: _F,
+) -> None:
+    """:func:`box_muller_inputs` (into ``u1[j]`` and ``angle[j]``, (K, B, C)) for the
+    counters ``first + j interval`` (mod 2**64) of the stream of key ``stream_key``: the
+    draws of K steps at once, keyed as :meth:`houston.core.random.BatchRandom.bits` keys
+    them."""
+    counter = first
+    for j in range(u1.shape[0]):
+        key = _mix64(stream_key ^ (counter * _COUNTER_MULTIPLIER))
+        box_muller_inputs(seed_keys, key, u1[j], angle[j])
+        counter += interval
+
+
 @njit(cache=True)
 def step(
     hatch_state: NDArray[np.int8],
@@ -404,7 +435,7 @@ def step(
     log_u1: _F,
     cos_angle: _F,
     normal: _F,
-    drawn: bool,
+    slot: int,
     o2: int,
     ch_block: _I,
     ch_node: _I,
@@ -451,9 +482,9 @@ def step(
 ) -> int:
     """One whole step of the model in one call: :func:`links`, the network step
     (:func:`houston.habitat.fastnet.advance`, masses in place), the sensor noise
-    ``sqrt(-2 log u1) cos(angle)`` from numpy's ``log_u1`` and ``cos_angle`` (the arithmetic
-    of :meth:`houston.core.random.BatchRandom.normal`; when ``drawn`` is False, ``normal``
-    already holds the draw), then :func:`post`. Returns
+    ``sqrt(-2 log u1) cos(angle)`` from numpy's ``log_u1[slot]`` and ``cos_angle[slot]``
+    (K, B, C) (the arithmetic of :meth:`houston.core.random.BatchRandom.normal`; when
+    ``slot`` is -1, ``normal`` already holds the draw), then :func:`post`. Returns
     :func:`post`'s count of event flags."""
     links(
         hatch_state,
@@ -502,10 +533,10 @@ def step(
         substeps,
         work,
     )
-    if drawn:
+    if slot >= 0:
         for row in range(normal.shape[0]):
             for c in range(normal.shape[1]):
-                normal[row, c] = math.sqrt(-2.0 * log_u1[row, c]) * cos_angle[row, c]
+                normal[row, c] = math.sqrt(-2.0 * log_u1[slot, row, c]) * cos_angle[slot, row, c]
     return post(
         mass,
         temperature,
@@ -676,7 +707,7 @@ def step_packed(
     events: NDArray[np.int8],
     work: _F,
     dt_s: float,
-    drawn: bool,
+    slot: int,
 ) -> int:
     """:func:`step` on the packed layout (the names above give the order of each group).
 
@@ -729,7 +760,7 @@ def step_packed(
         log_u1,
         cos_angle,
         normal,
-        drawn,
+        slot,
         isc[4],
         _part(ci, ci_off, 3),
         _part(ci, ci_off, 4),

@@ -65,7 +65,7 @@ from houston.core.model import (
     StepContext,
     Telemetry,
 )
-from houston.core.random import _MASK, BatchRandom, _mix_int, stream_key
+from houston.core.random import _MASK, BatchRandom, stream_key
 from houston.habitat.gas import DRY_AIR_MOLE_FRACTION, MOLAR_MASS_KG_MOL, N_SPECIES, O2
 from houston.habitat.labels import (
     CLOSED,
@@ -80,6 +80,13 @@ from houston.habitat.packing import flat, pack_states
 
 # The counter multiplier of houston.core.random.BatchRandom.bits (a test keeps them equal).
 _COUNTER_MULTIPLIER = 0xD1B54A32D192ED03
+# Counters per step key in houston.core.model.ModelRandom (the draws ahead assume it; a
+# different one only makes every step draw again).
+_DRAWS_PER_STEP = 1024
+# The sensor noise is drawn for this many steps at once (fewer when the batch is large, so
+# that the buffers hold at most _AHEAD_VALUES values each).
+_AHEAD_STEPS = 64
+_AHEAD_VALUES = 4096
 
 VALVE_STATES = ("CLOSED", "OPEN")
 TANK_VALVE_STATES = ("CLOSED", "OPEN", "FAILED")
@@ -611,8 +618,15 @@ class GasNetworkModel(Model):
         n_events = 3 * n + len(lay.hatches) + t
         self._events_buf = np.zeros((self.batch, n_events), dtype=np.int8)
         c = len(kinds)
-        self._log_u1 = np.zeros((self.batch, c))
-        self._cos_angle = np.zeros((self.batch, c))
+        # The sensor noise of up to _AHEAD_STEPS steps, drawn at once (see _draw_noise).
+        ahead = max(1, min(_AHEAD_STEPS, _AHEAD_VALUES // (self.batch * max(c, 1))))
+        self._log_u1 = np.zeros((ahead, self.batch, c))
+        self._cos_angle = np.zeros((ahead, self.batch, c))
+        self._ahead_first = 0  # the counter of slot 0
+        self._ahead_interval = 0  # ... and from slot to slot
+        self._ahead_slot = ahead
+        self._ahead_rng: Any = None
+        self._ahead_stream = ""
         self._normal = np.zeros((self.batch, c))
         self._leak_window = float(p["leak_window"])
         self._depress_limit = float(p["depressurised_below"])
@@ -686,27 +700,56 @@ class GasNetworkModel(Model):
         k = self._kernels
         if k is None:
             k = self._load_kernels()
-        drawn = self._draw_noise(ctx)
-        if k.step_packed(*self._packed_args, ctx.dt_s, drawn):
+        slot = self._draw_noise(ctx)
+        if k.step_packed(*self._packed_args, ctx.dt_s, slot):
             self._emit(ctx, self._depress_limit)
 
-    def _draw_noise(self, ctx: StepContext) -> bool:
-        """The step's sensor noise, ``ctx.random.normal("sensors", (C,))`` bit for bit: with
-        the session's generator, the uniforms come from a compiled loop and only ``log`` and
-        ``cos`` from numpy (into ``_log_u1`` and ``_cos_angle``; returns True); with any other
-        generator, the draw itself goes into ``_normal`` (returns False)."""
+    def _draw_noise(self, ctx: StepContext) -> int:
+        """The step's sensor noise, ``ctx.random.normal("sensors", (C,))`` bit for bit.
+
+        With the session's generator, the uniforms come from a compiled loop and only ``log``
+        and ``cos`` from numpy, into ``_log_u1[slot]`` and ``_cos_angle[slot]``; returns the
+        slot. They are drawn for K steps at once: this step's and those of the next K - 1
+        steps should they follow at this step's interval (their counters are kept). A step
+        whose counter is the next slot's takes that slot; any other (a frame split by the
+        timeline, a second draw in a step, a restored checkpoint, another generator) draws
+        again from its own counter. Either way the numbers are those of the step's own key;
+        only the work is shared (numpy's ``log`` and ``cos`` once per K steps).
+
+        With any other generator, the draw itself goes into ``_normal`` (returns -1)."""
         rnd = ctx.random
         if type(rnd) is not ModelRandom or type(rnd._rng) is not BatchRandom:
             self._normal[...] = rnd.normal("sensors", (len(self.layout.sensors),))
-            return False
+            return -1
         stream, counter = rnd._key("sensors")
-        key = _mix_int(stream_key(stream) ^ (counter * _COUNTER_MULTIPLIER & _MASK))
-        self._kernels.box_muller_inputs(
-            rnd._rng._seed_keys, np.uint64(key), self._log_u1, self._cos_angle
+        slot = self._ahead_slot + 1
+        if (
+            slot < self._log_u1.shape[0]
+            and counter == self._ahead_first + slot * self._ahead_interval
+            and rnd._rng is self._ahead_rng
+            and stream == self._ahead_stream
+        ):
+            self._ahead_slot = slot
+            return slot
+        # The counter of a step is its start (ns) * 1024 + the draw's number in the step
+        # (houston.core.model.ModelRandom): the next steps at this interval follow on.
+        interval = (ctx.t1_ns - ctx.t0_ns) * _DRAWS_PER_STEP
+        self._ahead_first = counter
+        self._ahead_interval = interval
+        self._ahead_slot = 0
+        self._ahead_rng = rnd._rng
+        self._ahead_stream = stream
+        self._kernels.box_muller_ahead(
+            rnd._rng._seed_keys,
+            np.uint64(stream_key(stream)),
+            np.uint64(counter & _MASK),
+            np.uint64(interval & _MASK),
+            self._log_u1,
+            self._cos_angle,
         )
         np.log(self._log_u1, out=self._log_u1)
         np.cos(self._cos_angle, out=self._cos_angle)
-        return True
+        return 0
 
     def _load_kernels(self) -> Any:
         from houston.habitat import kernels
