@@ -392,211 +392,6 @@ def box_muller_ahead(
         counter += interval
 
 
-@njit(cache=True)
-def step(
-    hatch_state: NDArray[np.int8],
-    valve_open: _B,
-    tank_open: _B,
-    tank_failed: _B,
-    tank_position: _F,
-    tank_feeding: _B,
-    hole_area: _F,
-    hatch_kc: _F,
-    valve_kc: _F,
-    tank_kc: _F,
-    tank_max: _F,
-    tank_set: _F,
-    tank_deadband: _F,
-    tank_node: _I,
-    area: _F,
-    cap: _F,
-    mass: _F,
-    temperature: _F,
-    volume: _F,
-    vac: _B,
-    link_a: _I,
-    link_b: _I,
-    one_way: _B,
-    molar_mass: _F,
-    cp: _F,
-    dt_s: float,
-    dp_t: float,
-    rtol: float,
-    atol: float,
-    max_iterations: int,
-    max_halvings: int,
-    max_halvings_dt: int,
-    picard: int,
-    moved: _F,
-    iterations: NDArray[np.int64],
-    converged: _B,
-    residual: _F,
-    substeps: NDArray[np.int64],
-    log_u1: _F,
-    cos_angle: _F,
-    normal: _F,
-    slot: int,
-    o2: int,
-    ch_block: _I,
-    ch_node: _I,
-    noise: _F,
-    zeros: _F,
-    resolution: _F,
-    low: _F,
-    high: _F,
-    drift: _F,
-    last: _F,
-    stuck: _B,
-    dropout: _B,
-    bias: _F,
-    drift_rate: _F,
-    reading: _F,
-    vote_first: _I,
-    vote_count: _I,
-    voted: _F,
-    spread: _F,
-    ema_short: _F,
-    ema_long: _F,
-    leak: _F,
-    nominal_t: _F,
-    tau_short: float,
-    tau_long: float,
-    true_pressure: _F,
-    true_ppo2: _F,
-    link_flow: _F,
-    hatch_a: _I,
-    hatch_b: _I,
-    tank_volume: _F,
-    tank_mm: _F,
-    off: _I,
-    tm: _F,
-    seen_hatch: NDArray[np.int8],
-    seen_hole: _F,
-    seen_tank_empty: _B,
-    tank_empty_mass: _F,
-    seen_depressurised: _B,
-    depress_low: float,
-    depress_high: float,
-    events: NDArray[np.int8],
-    work: _F,
-) -> int:
-    """One whole step of the model in one call: :func:`links`, the network step
-    (:func:`houston.habitat.fastnet.advance`, masses in place), the sensor noise
-    ``sqrt(-2 log u1) cos(angle)`` from numpy's ``log_u1[slot]`` and ``cos_angle[slot]``
-    (K, B, C) (the arithmetic of :meth:`houston.core.random.BatchRandom.normal`; when
-    ``slot`` is -1, ``normal`` already holds the draw), then :func:`post`. Returns
-    :func:`post`'s count of event flags."""
-    links(
-        hatch_state,
-        valve_open,
-        tank_open,
-        tank_failed,
-        tank_position,
-        tank_feeding,
-        hole_area,
-        true_pressure,
-        hatch_kc,
-        valve_kc,
-        tank_kc,
-        tank_max,
-        tank_set,
-        tank_deadband,
-        tank_node,
-        area,
-        cap,
-    )
-    advance(
-        mass,
-        temperature,
-        volume,
-        vac,
-        link_a,
-        link_b,
-        one_way,
-        area,
-        cap,
-        molar_mass,
-        cp,
-        dt_s,
-        dp_t,
-        rtol,
-        atol,
-        max_iterations,
-        max_halvings,
-        max_halvings_dt,
-        picard,
-        mass,
-        moved,
-        iterations,
-        converged,
-        residual,
-        substeps,
-        work,
-    )
-    if slot >= 0:
-        for row in range(normal.shape[0]):
-            for c in range(normal.shape[1]):
-                normal[row, c] = math.sqrt(-2.0 * log_u1[slot, row, c]) * cos_angle[slot, row, c]
-    return post(
-        mass,
-        temperature,
-        moved,
-        dt_s,
-        volume,
-        molar_mass,
-        o2,
-        ch_block,
-        ch_node,
-        noise,
-        zeros,
-        resolution,
-        low,
-        high,
-        drift,
-        last,
-        normal,
-        stuck,
-        dropout,
-        bias,
-        drift_rate,
-        reading,
-        vote_first,
-        vote_count,
-        voted,
-        spread,
-        ema_short,
-        ema_long,
-        leak,
-        nominal_t,
-        tau_short,
-        tau_long,
-        true_pressure,
-        true_ppo2,
-        link_flow,
-        hatch_state,
-        hatch_a,
-        hatch_b,
-        valve_open,
-        tank_open,
-        tank_failed,
-        tank_volume,
-        tank_mm,
-        iterations,
-        off,
-        tm,
-        hole_area,
-        seen_hatch,
-        seen_hole,
-        seen_tank_empty,
-        tank_empty_mass,
-        seen_depressurised,
-        depress_low,
-        depress_high,
-        events,
-        work,
-    )
-
-
 # The packed layout of :func:`step_packed`: the model keeps these states as views of one
 # buffer per dtype (B, total), its constants in one flat array per dtype, each group in this
 # order with its offsets, so that a step passes a handful of arrays instead of eighty.
@@ -709,7 +504,13 @@ def step_packed(
     dt_s: float,
     slot: int,
 ) -> int:
-    """:func:`step` on the packed layout (the names above give the order of each group).
+    """One whole step of the model in one call, on the packed layout (the names above give
+    the order of each group): :func:`links`, the network step
+    (:func:`houston.habitat.fastnet.advance`, masses in place), the sensor noise
+    ``sqrt(-2 log u1) cos(angle)`` from numpy's ``log_u1[slot]`` and ``cos_angle[slot]``
+    (K, B, C) (the arithmetic of :meth:`houston.core.random.BatchRandom.normal`; when
+    ``slot`` is -1, ``normal`` already holds the draw), then :func:`post`. Returns
+    :func:`post`'s count of event flags.
 
     Compiled without the reference counting of numba's runtime (``_nrt=False``, which the
     functions it calls inherit): the step allocates nothing (``work`` is its working space,
@@ -718,90 +519,185 @@ def step_packed(
     counting their references would only cost time (about half of the step's)."""
     fsc = _part(cf, cf_off, 18)
     isc = _part(ci, ci_off, 10)
-    return step(
-        _cols(i8s, i8s_off, 0),
-        _cols(bs, bs_off, 0),
-        _cols(bs, bs_off, 1),
-        _cols(bs, bs_off, 2),
-        _cols(fs, fs_off, 1),
-        _cols(bs, bs_off, 3),
-        _cols(fs, fs_off, 2),
-        _part(cf, cf_off, 0),
-        _part(cf, cf_off, 1),
-        _part(cf, cf_off, 2),
-        _part(cf, cf_off, 3),
-        _part(cf, cf_off, 4),
-        _part(cf, cf_off, 5),
-        _part(ci, ci_off, 0),
-        _cols(sf, sf_off, 0),
-        _cols(sf, sf_off, 1),
+    hatch_state = _cols(i8s, i8s_off, 0)
+    valve_open = _cols(bs, bs_off, 0)
+    tank_open = _cols(bs, bs_off, 1)
+    tank_failed = _cols(bs, bs_off, 2)
+    tank_position = _cols(fs, fs_off, 1)
+    tank_feeding = _cols(bs, bs_off, 3)
+    hole_area = _cols(fs, fs_off, 2)
+    hatch_kc = _part(cf, cf_off, 0)
+    valve_kc = _part(cf, cf_off, 1)
+    tank_kc = _part(cf, cf_off, 2)
+    tank_max = _part(cf, cf_off, 3)
+    tank_set = _part(cf, cf_off, 4)
+    tank_deadband = _part(cf, cf_off, 5)
+    tank_node = _part(ci, ci_off, 0)
+    area = _cols(sf, sf_off, 0)
+    cap = _cols(sf, sf_off, 1)
+    temperature = _cols(fs, fs_off, 0)
+    volume = _part(cf, cf_off, 6)
+    vac = _part(cb, cb_off, 0)
+    link_a = _part(ci, ci_off, 1)
+    link_b = _part(ci, ci_off, 2)
+    one_way = _part(cb, cb_off, 1)
+    molar_mass = _part(cf, cf_off, 7)
+    cp = _part(cf, cf_off, 8)
+    dp_t = fsc[0]
+    rtol = fsc[1]
+    atol = fsc[2]
+    max_iterations = isc[0]
+    max_halvings = isc[1]
+    max_halvings_dt = isc[2]
+    picard = isc[3]
+    residual = sf[:, sf_off[2]]
+    o2 = isc[4]
+    ch_block = _part(ci, ci_off, 3)
+    ch_node = _part(ci, ci_off, 4)
+    noise = _part(cf, cf_off, 9)
+    zeros = _part(cf, cf_off, 10)
+    resolution = _part(cf, cf_off, 11)
+    low = _part(cf, cf_off, 12)
+    high = _part(cf, cf_off, 13)
+    drift = _cols(fs, fs_off, 6)
+    last = _cols(fs, fs_off, 7)
+    stuck = _cols(bs, bs_off, 4)
+    dropout = _cols(bs, bs_off, 5)
+    bias = _cols(fs, fs_off, 4)
+    drift_rate = _cols(fs, fs_off, 5)
+    reading = _cols(fs, fs_off, 8)
+    vote_first = _part(ci, ci_off, 5)
+    vote_count = _part(ci, ci_off, 6)
+    voted = _cols(fs, fs_off, 9)
+    spread = _cols(fs, fs_off, 10)
+    ema_short = _cols(fs, fs_off, 11)
+    ema_long = _cols(fs, fs_off, 12)
+    leak = _cols(fs, fs_off, 13)
+    nominal_t = _part(cf, cf_off, 14)
+    tau_short = fsc[3]
+    tau_long = fsc[4]
+    true_pressure = _cols(fs, fs_off, 14)
+    true_ppo2 = _cols(fs, fs_off, 15)
+    link_flow = _cols(fs, fs_off, 3)
+    hatch_a = _part(ci, ci_off, 7)
+    hatch_b = _part(ci, ci_off, 8)
+    tank_volume = _part(cf, cf_off, 15)
+    tank_mm = _part(cf, cf_off, 16)
+    off = _part(ci, ci_off, 9)
+    tm = _cols(fs, fs_off, 16)
+    seen_hatch = _cols(i8s, i8s_off, 1)
+    seen_hole = _cols(fs, fs_off, 17)
+    seen_tank_empty = _cols(bs, bs_off, 6)
+    tank_empty_mass = _part(cf, cf_off, 17)
+    seen_depressurised = _cols(bs, bs_off, 7)
+    depress_low = fsc[5]
+    depress_high = fsc[6]
+    links(
+        hatch_state,
+        valve_open,
+        tank_open,
+        tank_failed,
+        tank_position,
+        tank_feeding,
+        hole_area,
+        true_pressure,
+        hatch_kc,
+        valve_kc,
+        tank_kc,
+        tank_max,
+        tank_set,
+        tank_deadband,
+        tank_node,
+        area,
+        cap,
+    )
+    advance(
         mass,
-        _cols(fs, fs_off, 0),
-        _part(cf, cf_off, 6),
-        _part(cb, cb_off, 0),
-        _part(ci, ci_off, 1),
-        _part(ci, ci_off, 2),
-        _part(cb, cb_off, 1),
-        _part(cf, cf_off, 7),
-        _part(cf, cf_off, 8),
+        temperature,
+        volume,
+        vac,
+        link_a,
+        link_b,
+        one_way,
+        area,
+        cap,
+        molar_mass,
+        cp,
         dt_s,
-        fsc[0],
-        fsc[1],
-        fsc[2],
-        isc[0],
-        isc[1],
-        isc[2],
-        isc[3],
+        dp_t,
+        rtol,
+        atol,
+        max_iterations,
+        max_halvings,
+        max_halvings_dt,
+        picard,
+        mass,
         moved,
         iterations,
         converged,
-        sf[:, sf_off[2]],
+        residual,
         substeps,
-        log_u1,
-        cos_angle,
+        work,
+    )
+    if slot >= 0:
+        for row in range(normal.shape[0]):
+            for c in range(normal.shape[1]):
+                normal[row, c] = math.sqrt(-2.0 * log_u1[slot, row, c]) * cos_angle[slot, row, c]
+    return post(
+        mass,
+        temperature,
+        moved,
+        dt_s,
+        volume,
+        molar_mass,
+        o2,
+        ch_block,
+        ch_node,
+        noise,
+        zeros,
+        resolution,
+        low,
+        high,
+        drift,
+        last,
         normal,
-        slot,
-        isc[4],
-        _part(ci, ci_off, 3),
-        _part(ci, ci_off, 4),
-        _part(cf, cf_off, 9),
-        _part(cf, cf_off, 10),
-        _part(cf, cf_off, 11),
-        _part(cf, cf_off, 12),
-        _part(cf, cf_off, 13),
-        _cols(fs, fs_off, 6),
-        _cols(fs, fs_off, 7),
-        _cols(bs, bs_off, 4),
-        _cols(bs, bs_off, 5),
-        _cols(fs, fs_off, 4),
-        _cols(fs, fs_off, 5),
-        _cols(fs, fs_off, 8),
-        _part(ci, ci_off, 5),
-        _part(ci, ci_off, 6),
-        _cols(fs, fs_off, 9),
-        _cols(fs, fs_off, 10),
-        _cols(fs, fs_off, 11),
-        _cols(fs, fs_off, 12),
-        _cols(fs, fs_off, 13),
-        _part(cf, cf_off, 14),
-        fsc[3],
-        fsc[4],
-        _cols(fs, fs_off, 14),
-        _cols(fs, fs_off, 15),
-        _cols(fs, fs_off, 3),
-        _part(ci, ci_off, 7),
-        _part(ci, ci_off, 8),
-        _part(cf, cf_off, 15),
-        _part(cf, cf_off, 16),
-        _part(ci, ci_off, 9),
-        _cols(fs, fs_off, 16),
-        _cols(i8s, i8s_off, 1),
-        _cols(fs, fs_off, 17),
-        _cols(bs, bs_off, 6),
-        _part(cf, cf_off, 17),
-        _cols(bs, bs_off, 7),
-        fsc[5],
-        fsc[6],
+        stuck,
+        dropout,
+        bias,
+        drift_rate,
+        reading,
+        vote_first,
+        vote_count,
+        voted,
+        spread,
+        ema_short,
+        ema_long,
+        leak,
+        nominal_t,
+        tau_short,
+        tau_long,
+        true_pressure,
+        true_ppo2,
+        link_flow,
+        hatch_state,
+        hatch_a,
+        hatch_b,
+        valve_open,
+        tank_open,
+        tank_failed,
+        tank_volume,
+        tank_mm,
+        iterations,
+        off,
+        tm,
+        hole_area,
+        seen_hatch,
+        seen_hole,
+        seen_tank_empty,
+        tank_empty_mass,
+        seen_depressurised,
+        depress_low,
+        depress_high,
         events,
         work,
     )
