@@ -8,7 +8,7 @@
   the leak is choked over the whole step (always, into vacuum) the solution is exact,
   ``p(t) = p0 exp(-t / tau)`` with ``tau = V / (R T slope)``; otherwise backward Euler, with
   a safeguarded Newton iteration on the end pressure (as the network solver).
-* :func:`step` moves people, runs the suits and the physiology, advances tasks and fills the
+* :func:`step_packed` moves people, runs the suits and the physiology, advances tasks and fills the
   telemetry vector, one run at a time (so a batch of N gives bit for bit the N single runs).
 
 Compiled with numba (``cache=True``) on first use.
@@ -193,74 +193,222 @@ def suit_step(
 
 
 def work_size(n_tasks: int, n_species: int) -> int:
-    """Length of the working space of :func:`step` (float64)."""
+    """Length of the working space of :func:`step_packed` (float64)."""
     return n_tasks + 2 * n_species
 
 
 @njit(cache=True)
-def step(
-    dt: float,
-    in_p: _F,
-    in_ppo2: _F,
-    in_hatch: _F,
-    hatch_a: _I,
-    hatch_b: _I,
-    hatch_dist: _F,
-    exit_hatch: _I,
-    path_from: _I,
-    path_to_node: _I,
-    path_to_site: _I,
-    path_dist: _F,
-    task_duration: _F,
-    pace: _F,
-    suit_volume: _F,
-    suit_area: _F,
-    suit_temperature: float,
-    has_suit: _B,
-    impaired_pace: float,
-    impaired_rate: float,
-    molar_mass: _F,
-    cp: _F,
-    seen_hatch: NDArray[np.int8],
-    seen_p: _F,
-    seen_ppo2: _F,
+def location_code(
+    row: int,
+    k: int,
+    n_nodes: int,
     node: _I,
     path: _I,
     pos: _F,
     direction: NDArray[np.int8],
-    waiting: _B,
-    route: _I,
+    path_dist: _F,
+    path_to_site: _I,
+    n_sites_offset: int,
+) -> int:
+    """Index into the location names: a node, a path, or a work site."""
+    if node[row, k] >= 0:
+        return node[row, k]
+    pa = path[row, k]
+    if (
+        pa >= 0
+        and direction[row, k] == 0
+        and path_to_site[pa] >= 0
+        and pos[row, k] >= path_dist[pa]
+    ):
+        return n_sites_offset + path_to_site[pa]
+    return n_nodes + pa
+
+
+@njit(cache=True)
+def fill_telemetry(
+    row: int,
+    n_nodes: int,
+    node: _I,
+    path: _I,
+    pos: _F,
+    direction: NDArray[np.int8],
+    path_dist: _F,
+    path_to_site: _I,
     route_len: _I,
-    route_pos: _I,
     leg_progress: _F,
-    move_scale: _F,
-    task: _I,
-    task_progress: _F,
-    task_done: _B,
-    suit_worn: _B,
-    suit_mass: _F,
-    suit_exchange: _F,
+    status: NDArray[np.int8],
+    breathing_p: _F,
+    breathing_ppo2: _F,
     suit_pressure: _F,
+    has_suit: _B,
+    suit_worn: _B,
     hypoxia: _F,
     ebullism: _F,
     injury: _F,
     exposure: _F,
-    status: NDArray[np.int8],
-    breathing_p: _F,
-    breathing_ppo2: _F,
+    task_progress: _F,
+    task_duration: _F,
+    task_done: _B,
     n_sites_offset: int,
     tm: _F,
+) -> None:
+    """Telemetry of one run: 11 groups of one value per person, then task progress and done."""
+    n_people = node.shape[1]
+    out = tm[row]
+    for k in range(n_people):
+        out[k] = location_code(
+            row, k, n_nodes, node, path, pos, direction, path_dist, path_to_site, n_sites_offset
+        )
+        out[n_people + k] = status[row, k]
+        out[2 * n_people + k] = (
+            pos[row, k]
+            if path[row, k] >= 0
+            else (leg_progress[row, k] if route_len[row, k] > 0 else 0.0)
+        )
+        out[3 * n_people + k] = breathing_p[row, k]
+        out[4 * n_people + k] = breathing_ppo2[row, k]
+        out[5 * n_people + k] = suit_pressure[row, k]
+        out[6 * n_people + k] = 2.0 if suit_worn[row, k] else (1.0 if has_suit[k] else 0.0)
+        out[7 * n_people + k] = hypoxia[row, k]
+        out[8 * n_people + k] = ebullism[row, k]
+        out[9 * n_people + k] = injury[row, k]
+        out[10 * n_people + k] = exposure[row, k]
+    base = 11 * n_people
+    n_tasks = task_duration.size
+    for t in range(n_tasks):
+        out[base + t] = (
+            task_progress[row, t] / task_duration[t]
+            if task_duration[t] > 0.0
+            else (1.0 if task_done[row, t] else 0.0)
+        )
+        out[base + n_tasks + t] = 1.0 if task_done[row, t] else 0.0
+
+
+# The packed layout of :func:`step_packed`: the model keeps these states as views of one
+# buffer per dtype (B, total) and its constants in one flat array per dtype, each group in
+# this order with its offsets, so that a step passes about twenty arrays instead of fifty.
+STATE_F = (
+    "seen_pressure",
+    "seen_ppo2",
+    "pos",
+    "leg_progress",
+    "move_scale",
+    "task_progress",
+    "suit_pressure",
+    "suit_area",
+    "hypoxia",
+    "ebullism",
+    "injury",
+    "exposure",
+    "breathing_pressure",
+    "breathing_ppo2",
+    "tm",
+)
+STATE_I = ("node", "path", "route_len", "route_pos", "task")
+STATE_I8 = ("seen_hatch", "direction", "status")
+STATE_B = ("waiting", "task_done", "suit_worn")
+CONST_F = (
+    "hatch_dist",
+    "path_dist",
+    "task_duration",
+    "pace",
+    "suit_volume",
+    "molar_mass",
+    "cp",
+    "scalars",  # suit_temperature, impaired_pace, impaired_work_rate
+)
+CONST_I = (
+    "hatch_a",
+    "hatch_b",
+    "exit_hatch",
+    "path_from",
+    "path_to_node",
+    "path_to_site",
+    "scalars",  # the sites' offset in the location telemetry
+)
+
+
+@njit(cache=True, _nrt=False)
+def step_packed(
+    dt: float,
+    in_p: _F,
+    in_ppo2: _F,
+    in_hatch: _F,
+    cf: _F,
+    cf_off: _I,
+    ci: _I,
+    ci_off: _I,
+    has_suit: _B,
+    fs: _F,
+    fs_off: _I,
+    is_: _I,
+    is_off: _I,
+    i8s: NDArray[np.int8],
+    i8s_off: _I,
+    bs: _B,
+    bs_off: _I,
+    route: _I,
+    suit_mass: _F,
+    suit_exchange: _F,
     ev_person: _I,
     ev_task: NDArray[np.int8],
     work: _F,
 ) -> int:
-    """One step of every person of every run; returns the number of event flags set.
+    """One step of every person of every run, on the packed layout (the names above give the
+    order of each group); returns the number of event flags set.
 
     ``ev_person`` (B, P, 4): new status + 1, location reached + 1, hatch that blocked a move
     + 1, node whose outside hatch keeps the person waiting + 1; ``ev_task`` (B, T): task
-    completed. ``tm`` (B, 11 P + 2 T): the telemetry vector (see the model). ``work`` is
-    working space of :func:`work_size` elements.
-    """
+    completed. The telemetry vector ``tm`` (B, 11 P + 2 T) is filled (see the model).
+
+    Compiled without the reference counting of numba's runtime (``_nrt=False``, which the
+    functions it calls inherit), as :func:`houston.habitat.kernels.step_packed`: the step
+    allocates nothing (``work``: :func:`work_size` elements) and its views of the arrays it
+    is given live only during the call."""
+    fsc = _part(cf, cf_off, 7)
+    hatch_a = _part(ci, ci_off, 0)
+    hatch_b = _part(ci, ci_off, 1)
+    hatch_dist = _part(cf, cf_off, 0)
+    exit_hatch = _part(ci, ci_off, 2)
+    path_from = _part(ci, ci_off, 3)
+    path_to_node = _part(ci, ci_off, 4)
+    path_to_site = _part(ci, ci_off, 5)
+    path_dist = _part(cf, cf_off, 1)
+    task_duration = _part(cf, cf_off, 2)
+    pace = _part(cf, cf_off, 3)
+    suit_volume = _part(cf, cf_off, 4)
+    suit_area = _cols(fs, fs_off, 7)
+    suit_temperature = fsc[0]
+    impaired_pace = fsc[1]
+    impaired_rate = fsc[2]
+    molar_mass = _part(cf, cf_off, 5)
+    cp = _part(cf, cf_off, 6)
+    seen_hatch = _cols(i8s, i8s_off, 0)
+    seen_p = _cols(fs, fs_off, 0)
+    seen_ppo2 = _cols(fs, fs_off, 1)
+    node = _cols(is_, is_off, 0)
+    path = _cols(is_, is_off, 1)
+    pos = _cols(fs, fs_off, 2)
+    direction = _cols(i8s, i8s_off, 1)
+    waiting = _cols(bs, bs_off, 0)
+    route_len = _cols(is_, is_off, 2)
+    route_pos = _cols(is_, is_off, 3)
+    leg_progress = _cols(fs, fs_off, 3)
+    move_scale = _cols(fs, fs_off, 4)
+    task = _cols(is_, is_off, 4)
+    task_progress = _cols(fs, fs_off, 5)
+    task_done = _cols(bs, bs_off, 1)
+    suit_worn = _cols(bs, bs_off, 2)
+    suit_pressure = _cols(fs, fs_off, 6)
+    hypoxia = _cols(fs, fs_off, 8)
+    ebullism = _cols(fs, fs_off, 9)
+    injury = _cols(fs, fs_off, 10)
+    exposure = _cols(fs, fs_off, 11)
+    status = _cols(i8s, i8s_off, 2)
+    breathing_p = _cols(fs, fs_off, 12)
+    breathing_ppo2 = _cols(fs, fs_off, 13)
+    n_sites_offset = _part(ci, ci_off, 6)[0]
+    tm = _cols(fs, fs_off, 14)
     bsz, n_people = node.shape
     n_nodes = in_p.shape[1]
     n_hatches = hatch_a.size
@@ -441,225 +589,3 @@ def step(
             tm,
         )
     return flags
-
-
-@njit(cache=True)
-def location_code(
-    row: int,
-    k: int,
-    n_nodes: int,
-    node: _I,
-    path: _I,
-    pos: _F,
-    direction: NDArray[np.int8],
-    path_dist: _F,
-    path_to_site: _I,
-    n_sites_offset: int,
-) -> int:
-    """Index into the location names: a node, a path, or a work site."""
-    if node[row, k] >= 0:
-        return node[row, k]
-    pa = path[row, k]
-    if (
-        pa >= 0
-        and direction[row, k] == 0
-        and path_to_site[pa] >= 0
-        and pos[row, k] >= path_dist[pa]
-    ):
-        return n_sites_offset + path_to_site[pa]
-    return n_nodes + pa
-
-
-@njit(cache=True)
-def fill_telemetry(
-    row: int,
-    n_nodes: int,
-    node: _I,
-    path: _I,
-    pos: _F,
-    direction: NDArray[np.int8],
-    path_dist: _F,
-    path_to_site: _I,
-    route_len: _I,
-    leg_progress: _F,
-    status: NDArray[np.int8],
-    breathing_p: _F,
-    breathing_ppo2: _F,
-    suit_pressure: _F,
-    has_suit: _B,
-    suit_worn: _B,
-    hypoxia: _F,
-    ebullism: _F,
-    injury: _F,
-    exposure: _F,
-    task_progress: _F,
-    task_duration: _F,
-    task_done: _B,
-    n_sites_offset: int,
-    tm: _F,
-) -> None:
-    """Telemetry of one run: 11 groups of one value per person, then task progress and done."""
-    n_people = node.shape[1]
-    out = tm[row]
-    for k in range(n_people):
-        out[k] = location_code(
-            row, k, n_nodes, node, path, pos, direction, path_dist, path_to_site, n_sites_offset
-        )
-        out[n_people + k] = status[row, k]
-        out[2 * n_people + k] = (
-            pos[row, k]
-            if path[row, k] >= 0
-            else (leg_progress[row, k] if route_len[row, k] > 0 else 0.0)
-        )
-        out[3 * n_people + k] = breathing_p[row, k]
-        out[4 * n_people + k] = breathing_ppo2[row, k]
-        out[5 * n_people + k] = suit_pressure[row, k]
-        out[6 * n_people + k] = 2.0 if suit_worn[row, k] else (1.0 if has_suit[k] else 0.0)
-        out[7 * n_people + k] = hypoxia[row, k]
-        out[8 * n_people + k] = ebullism[row, k]
-        out[9 * n_people + k] = injury[row, k]
-        out[10 * n_people + k] = exposure[row, k]
-    base = 11 * n_people
-    n_tasks = task_duration.size
-    for t in range(n_tasks):
-        out[base + t] = (
-            task_progress[row, t] / task_duration[t]
-            if task_duration[t] > 0.0
-            else (1.0 if task_done[row, t] else 0.0)
-        )
-        out[base + n_tasks + t] = 1.0 if task_done[row, t] else 0.0
-
-
-# The packed layout of :func:`step_packed`: the model keeps these states as views of one
-# buffer per dtype (B, total) and its constants in one flat array per dtype, each group in
-# this order with its offsets, so that a step passes about twenty arrays instead of fifty.
-STATE_F = (
-    "seen_pressure",
-    "seen_ppo2",
-    "pos",
-    "leg_progress",
-    "move_scale",
-    "task_progress",
-    "suit_pressure",
-    "suit_area",
-    "hypoxia",
-    "ebullism",
-    "injury",
-    "exposure",
-    "breathing_pressure",
-    "breathing_ppo2",
-    "tm",
-)
-STATE_I = ("node", "path", "route_len", "route_pos", "task")
-STATE_I8 = ("seen_hatch", "direction", "status")
-STATE_B = ("waiting", "task_done", "suit_worn")
-CONST_F = (
-    "hatch_dist",
-    "path_dist",
-    "task_duration",
-    "pace",
-    "suit_volume",
-    "molar_mass",
-    "cp",
-    "scalars",  # suit_temperature, impaired_pace, impaired_work_rate
-)
-CONST_I = (
-    "hatch_a",
-    "hatch_b",
-    "exit_hatch",
-    "path_from",
-    "path_to_node",
-    "path_to_site",
-    "scalars",  # the sites' offset in the location telemetry
-)
-
-
-@njit(cache=True, _nrt=False)
-def step_packed(
-    dt: float,
-    in_p: _F,
-    in_ppo2: _F,
-    in_hatch: _F,
-    cf: _F,
-    cf_off: _I,
-    ci: _I,
-    ci_off: _I,
-    has_suit: _B,
-    fs: _F,
-    fs_off: _I,
-    is_: _I,
-    is_off: _I,
-    i8s: NDArray[np.int8],
-    i8s_off: _I,
-    bs: _B,
-    bs_off: _I,
-    route: _I,
-    suit_mass: _F,
-    suit_exchange: _F,
-    ev_person: _I,
-    ev_task: NDArray[np.int8],
-    work: _F,
-) -> int:
-    """:func:`step` on the packed layout (the names above give the order of each group).
-
-    Compiled without the reference counting of numba's runtime (``_nrt=False``, which the
-    functions it calls inherit), as :func:`houston.habitat.kernels.step_packed`: the step
-    allocates nothing (``work``: :func:`work_size` elements) and its views of the arrays it
-    is given live only during the call."""
-    fsc = _part(cf, cf_off, 7)
-    return step(
-        dt,
-        in_p,
-        in_ppo2,
-        in_hatch,
-        _part(ci, ci_off, 0),
-        _part(ci, ci_off, 1),
-        _part(cf, cf_off, 0),
-        _part(ci, ci_off, 2),
-        _part(ci, ci_off, 3),
-        _part(ci, ci_off, 4),
-        _part(ci, ci_off, 5),
-        _part(cf, cf_off, 1),
-        _part(cf, cf_off, 2),
-        _part(cf, cf_off, 3),
-        _part(cf, cf_off, 4),
-        _cols(fs, fs_off, 7),
-        fsc[0],
-        has_suit,
-        fsc[1],
-        fsc[2],
-        _part(cf, cf_off, 5),
-        _part(cf, cf_off, 6),
-        _cols(i8s, i8s_off, 0),
-        _cols(fs, fs_off, 0),
-        _cols(fs, fs_off, 1),
-        _cols(is_, is_off, 0),
-        _cols(is_, is_off, 1),
-        _cols(fs, fs_off, 2),
-        _cols(i8s, i8s_off, 1),
-        _cols(bs, bs_off, 0),
-        route,
-        _cols(is_, is_off, 2),
-        _cols(is_, is_off, 3),
-        _cols(fs, fs_off, 3),
-        _cols(fs, fs_off, 4),
-        _cols(is_, is_off, 4),
-        _cols(fs, fs_off, 5),
-        _cols(bs, bs_off, 1),
-        _cols(bs, bs_off, 2),
-        suit_mass,
-        suit_exchange,
-        _cols(fs, fs_off, 6),
-        _cols(fs, fs_off, 8),
-        _cols(fs, fs_off, 9),
-        _cols(fs, fs_off, 10),
-        _cols(fs, fs_off, 11),
-        _cols(i8s, i8s_off, 2),
-        _cols(fs, fs_off, 12),
-        _cols(fs, fs_off, 13),
-        _part(ci, ci_off, 6)[0],
-        _cols(fs, fs_off, 14),
-        ev_person,
-        ev_task,
-        work,
-    )
