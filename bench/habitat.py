@@ -111,6 +111,7 @@ def demo_rows() -> list[dict[str, Any]]:
             inputs = {name: (session.bus[src] if src is not None else d) for name, src, d in wires}
             saved = {k: v.copy() for k, v in m.state.items()}
             buf = np.empty((1, len(m.telemetry)))
+            clock = [session.t_ns]
 
             def frame(
                 m: Any = m,
@@ -118,8 +119,13 @@ def demo_rows() -> list[dict[str, Any]]:
                 inputs: Any = inputs,
                 buf: Any = buf,
                 session: Any = session,
+                clock: list[int] = clock,
             ) -> None:
-                ctx.reset(session.t_ns, session.t_ns + 1_000_000_000, session.frame_index, inputs)
+                # Frames that follow one another, as in a session (the habitat draws its
+                # sensor noise for the steps ahead).
+                t = clock[0]
+                clock[0] = t + 1_000_000_000
+                ctx.reset(t, t + 1_000_000_000, session.frame_index, inputs)
                 m.step(ctx)
                 m.sample(buf)
                 m.output_values()
