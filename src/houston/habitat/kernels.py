@@ -463,6 +463,16 @@ CONST_I = (
 )
 CONST_B = ("vac", "one_way")
 SCRATCH_F = ("area", "cap", "residual")
+# The offsets of the groups, end to end in one array (each group's names + 1), in this order;
+# O_* is where each group's offsets start.
+OFFSETS = ("fs", "bs", "i8s", "cf", "ci", "cb", "sf")
+O_FS = 0
+O_BS = O_FS + len(STATE_F) + 1
+O_I8S = O_BS + len(STATE_B) + 1
+O_CF = O_I8S + len(STATE_I8) + 1
+O_CI = O_CF + len(CONST_F) + 1
+O_CB = O_CI + len(CONST_I) + 1
+O_SF = O_CB + len(CONST_B) + 1
 
 
 @njit(cache=True, inline="always")
@@ -481,19 +491,13 @@ def step_packed(
     moved: _F,
     iterations: NDArray[np.int64],
     fs: _F,
-    fs_off: _I,
     bs: _B,
-    bs_off: _I,
     i8s: NDArray[np.int8],
-    i8s_off: _I,
     cf: _F,
-    cf_off: _I,
     ci: _I,
-    ci_off: _I,
     cb: _B,
-    cb_off: _I,
     sf: _F,
-    sf_off: _I,
+    off: _I,
     converged: _B,
     substeps: NDArray[np.int64],
     log_u1: _F,
@@ -505,7 +509,7 @@ def step_packed(
     slot: int,
 ) -> int:
     """One whole step of the model in one call, on the packed layout (the names above give
-    the order of each group): :func:`links`, the network step
+    the order of each group, ``off`` the offsets of every group, as :data:`OFFSETS`): :func:`links`, the network step
     (:func:`houston.habitat.fastnet.advance`, masses in place), the sensor noise
     ``sqrt(-2 log u1) cos(angle)`` from numpy's ``log_u1[slot]`` and ``cos_angle[slot]``
     (K, B, C) (the arithmetic of :meth:`houston.core.random.BatchRandom.normal`; when
@@ -517,32 +521,32 @@ def step_packed(
     of :func:`houston.habitat.fastnet.work_size` and :func:`post_work_size` elements, the
     larger), and the views it forms of the arrays it is given live only during the call, so
     counting their references would only cost time (about half of the step's)."""
-    fsc = _part(cf, cf_off, 18)
-    isc = _part(ci, ci_off, 10)
-    hatch_state = _cols(i8s, i8s_off, 0)
-    valve_open = _cols(bs, bs_off, 0)
-    tank_open = _cols(bs, bs_off, 1)
-    tank_failed = _cols(bs, bs_off, 2)
-    tank_position = _cols(fs, fs_off, 1)
-    tank_feeding = _cols(bs, bs_off, 3)
-    hole_area = _cols(fs, fs_off, 2)
-    hatch_kc = _part(cf, cf_off, 0)
-    valve_kc = _part(cf, cf_off, 1)
-    tank_kc = _part(cf, cf_off, 2)
-    tank_max = _part(cf, cf_off, 3)
-    tank_set = _part(cf, cf_off, 4)
-    tank_deadband = _part(cf, cf_off, 5)
-    tank_node = _part(ci, ci_off, 0)
-    area = _cols(sf, sf_off, 0)
-    cap = _cols(sf, sf_off, 1)
-    temperature = _cols(fs, fs_off, 0)
-    volume = _part(cf, cf_off, 6)
-    vac = _part(cb, cb_off, 0)
-    link_a = _part(ci, ci_off, 1)
-    link_b = _part(ci, ci_off, 2)
-    one_way = _part(cb, cb_off, 1)
-    molar_mass = _part(cf, cf_off, 7)
-    cp = _part(cf, cf_off, 8)
+    fsc = _part(cf, off, O_CF + 18)
+    isc = _part(ci, off, O_CI + 10)
+    hatch_state = _cols(i8s, off, O_I8S + 0)
+    valve_open = _cols(bs, off, O_BS + 0)
+    tank_open = _cols(bs, off, O_BS + 1)
+    tank_failed = _cols(bs, off, O_BS + 2)
+    tank_position = _cols(fs, off, O_FS + 1)
+    tank_feeding = _cols(bs, off, O_BS + 3)
+    hole_area = _cols(fs, off, O_FS + 2)
+    hatch_kc = _part(cf, off, O_CF + 0)
+    valve_kc = _part(cf, off, O_CF + 1)
+    tank_kc = _part(cf, off, O_CF + 2)
+    tank_max = _part(cf, off, O_CF + 3)
+    tank_set = _part(cf, off, O_CF + 4)
+    tank_deadband = _part(cf, off, O_CF + 5)
+    tank_node = _part(ci, off, O_CI + 0)
+    area = _cols(sf, off, O_SF + 0)
+    cap = _cols(sf, off, O_SF + 1)
+    temperature = _cols(fs, off, O_FS + 0)
+    volume = _part(cf, off, O_CF + 6)
+    vac = _part(cb, off, O_CB + 0)
+    link_a = _part(ci, off, O_CI + 1)
+    link_b = _part(ci, off, O_CI + 2)
+    one_way = _part(cb, off, O_CB + 1)
+    molar_mass = _part(cf, off, O_CF + 7)
+    cp = _part(cf, off, O_CF + 8)
     dp_t = fsc[0]
     rtol = fsc[1]
     atol = fsc[2]
@@ -550,46 +554,46 @@ def step_packed(
     max_halvings = isc[1]
     max_halvings_dt = isc[2]
     picard = isc[3]
-    residual = sf[:, sf_off[2]]
+    residual = sf[:, off[O_SF + 2]]
     o2 = isc[4]
-    ch_block = _part(ci, ci_off, 3)
-    ch_node = _part(ci, ci_off, 4)
-    noise = _part(cf, cf_off, 9)
-    zeros = _part(cf, cf_off, 10)
-    resolution = _part(cf, cf_off, 11)
-    low = _part(cf, cf_off, 12)
-    high = _part(cf, cf_off, 13)
-    drift = _cols(fs, fs_off, 6)
-    last = _cols(fs, fs_off, 7)
-    stuck = _cols(bs, bs_off, 4)
-    dropout = _cols(bs, bs_off, 5)
-    bias = _cols(fs, fs_off, 4)
-    drift_rate = _cols(fs, fs_off, 5)
-    reading = _cols(fs, fs_off, 8)
-    vote_first = _part(ci, ci_off, 5)
-    vote_count = _part(ci, ci_off, 6)
-    voted = _cols(fs, fs_off, 9)
-    spread = _cols(fs, fs_off, 10)
-    ema_short = _cols(fs, fs_off, 11)
-    ema_long = _cols(fs, fs_off, 12)
-    leak = _cols(fs, fs_off, 13)
-    nominal_t = _part(cf, cf_off, 14)
+    ch_block = _part(ci, off, O_CI + 3)
+    ch_node = _part(ci, off, O_CI + 4)
+    noise = _part(cf, off, O_CF + 9)
+    zeros = _part(cf, off, O_CF + 10)
+    resolution = _part(cf, off, O_CF + 11)
+    low = _part(cf, off, O_CF + 12)
+    high = _part(cf, off, O_CF + 13)
+    drift = _cols(fs, off, O_FS + 6)
+    last = _cols(fs, off, O_FS + 7)
+    stuck = _cols(bs, off, O_BS + 4)
+    dropout = _cols(bs, off, O_BS + 5)
+    bias = _cols(fs, off, O_FS + 4)
+    drift_rate = _cols(fs, off, O_FS + 5)
+    reading = _cols(fs, off, O_FS + 8)
+    vote_first = _part(ci, off, O_CI + 5)
+    vote_count = _part(ci, off, O_CI + 6)
+    voted = _cols(fs, off, O_FS + 9)
+    spread = _cols(fs, off, O_FS + 10)
+    ema_short = _cols(fs, off, O_FS + 11)
+    ema_long = _cols(fs, off, O_FS + 12)
+    leak = _cols(fs, off, O_FS + 13)
+    nominal_t = _part(cf, off, O_CF + 14)
     tau_short = fsc[3]
     tau_long = fsc[4]
-    true_pressure = _cols(fs, fs_off, 14)
-    true_ppo2 = _cols(fs, fs_off, 15)
-    link_flow = _cols(fs, fs_off, 3)
-    hatch_a = _part(ci, ci_off, 7)
-    hatch_b = _part(ci, ci_off, 8)
-    tank_volume = _part(cf, cf_off, 15)
-    tank_mm = _part(cf, cf_off, 16)
-    off = _part(ci, ci_off, 9)
-    tm = _cols(fs, fs_off, 16)
-    seen_hatch = _cols(i8s, i8s_off, 1)
-    seen_hole = _cols(fs, fs_off, 17)
-    seen_tank_empty = _cols(bs, bs_off, 6)
-    tank_empty_mass = _part(cf, cf_off, 17)
-    seen_depressurised = _cols(bs, bs_off, 7)
+    true_pressure = _cols(fs, off, O_FS + 14)
+    true_ppo2 = _cols(fs, off, O_FS + 15)
+    link_flow = _cols(fs, off, O_FS + 3)
+    hatch_a = _part(ci, off, O_CI + 7)
+    hatch_b = _part(ci, off, O_CI + 8)
+    tank_volume = _part(cf, off, O_CF + 15)
+    tank_mm = _part(cf, off, O_CF + 16)
+    tm_off = _part(ci, off, O_CI + 9)
+    tm = _cols(fs, off, O_FS + 16)
+    seen_hatch = _cols(i8s, off, O_I8S + 1)
+    seen_hole = _cols(fs, off, O_FS + 17)
+    seen_tank_empty = _cols(bs, off, O_BS + 6)
+    tank_empty_mass = _part(cf, off, O_CF + 17)
+    seen_depressurised = _cols(bs, off, O_BS + 7)
     depress_low = fsc[5]
     depress_high = fsc[6]
     links(
@@ -688,7 +692,7 @@ def step_packed(
         tank_volume,
         tank_mm,
         iterations,
-        off,
+        tm_off,
         tm,
         hole_area,
         seen_hatch,

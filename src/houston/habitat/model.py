@@ -805,21 +805,26 @@ class GasNetworkModel(Model):
         }
         const_b = {"vac": fast.vac, "one_way": fast.one_way}
         s = self.state
+        cf, cf_off = flat(const_f, kernels.CONST_F, np.float64)
+        ci, ci_off = flat(const_i, kernels.CONST_I, np.intp)
+        cb, cb_off = flat(const_b, kernels.CONST_B, np.bool_)
+        fs, bs, i8s = self._state_buffers
+        fs_off, bs_off, i8s_off = self._state_offsets
+        offsets = np.concatenate(
+            [fs_off, bs_off, i8s_off, cf_off, ci_off, cb_off, self._scratch_offsets]
+        ).astype(np.intp)
         self._packed_args = (
             s["mass"],
             self._moved,
             s["iterations"],
-            self._state_buffers[0],
-            self._state_offsets[0],
-            self._state_buffers[1],
-            self._state_offsets[1],
-            self._state_buffers[2],
-            self._state_offsets[2],
-            *flat(const_f, kernels.CONST_F, np.float64),
-            *flat(const_i, kernels.CONST_I, np.intp),
-            *flat(const_b, kernels.CONST_B, np.bool_),
+            fs,
+            bs,
+            i8s,
+            cf,
+            ci,
+            cb,
             self._scratch,
-            self._scratch_offsets,
+            offsets,
             self._results[0],
             self._results[2],
             self._log_u1,
