@@ -60,13 +60,16 @@ def physiology_step(
     dry = max(p - WATER_VAPOUR_PRESSURE_37C_PA, 0.0) / p if p > 0.0 else 0.0
     inspired = max(pp_o2, 0.0) * dry
     x = (INSPIRED_O2_NO_EFFECT_PA - inspired) / (INSPIRED_O2_NO_EFFECT_PA - INSPIRED_O2_ANOXIC_PA)
-    w = min(max(x, 0.0), 1.0) ** HYPOXIA_EXPONENT
+    x = min(max(x, 0.0), 1.0)
+    # 0 and 1 are their own powers (the exponent is positive): no pow for the crew breathing
+    # normal air, the usual case.
+    w = x**HYPOXIA_EXPONENT if 0.0 < x < 1.0 else x
     if w > 0.0:
         t_reach = max((UNCONSCIOUS_AFTER_S - d) / w, 0.0)
         t_unconscious = min(max(dt - t_reach, 0.0), dt)
         inj = inj + w * t_unconscious
         d = min(d + w * dt, HYPOXIA_CAP_S)
-    else:
+    elif d != 0.0:  # a zero dose stays zero
         d = d * math.exp(-dt / RECOVERY_TIME_S)
     if p < ARMSTRONG_LIMIT_PA:
         e = e + dt
