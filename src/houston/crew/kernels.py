@@ -329,6 +329,15 @@ CONST_I = (
     "path_to_site",
     "scalars",  # the sites' offset in the location telemetry
 )
+# The offsets of the groups, end to end in one array (each group's names + 1), in this order;
+# O_* is where each group's offsets start.
+OFFSETS = ("cf", "ci", "fs", "is", "i8s", "bs")
+O_CF = 0
+O_CI = O_CF + len(CONST_F) + 1
+O_FS = O_CI + len(CONST_I) + 1
+O_IS = O_FS + len(STATE_F) + 1
+O_I8S = O_IS + len(STATE_I) + 1
+O_BS = O_I8S + len(STATE_I8) + 1
 
 
 @njit(cache=True, _nrt=False)
@@ -338,18 +347,13 @@ def step_packed(
     in_ppo2: _F,
     in_hatch: _F,
     cf: _F,
-    cf_off: _I,
     ci: _I,
-    ci_off: _I,
     has_suit: _B,
     fs: _F,
-    fs_off: _I,
     is_: _I,
-    is_off: _I,
     i8s: NDArray[np.int8],
-    i8s_off: _I,
     bs: _B,
-    bs_off: _I,
+    off: _I,
     route: _I,
     suit_mass: _F,
     suit_exchange: _F,
@@ -358,7 +362,8 @@ def step_packed(
     work: _F,
 ) -> int:
     """One step of every person of every run, on the packed layout (the names above give the
-    order of each group); returns the number of event flags set.
+    order of each group, ``off`` the offsets of every group, as :data:`OFFSETS`); returns the
+    number of event flags set.
 
     ``ev_person`` (B, P, 4): new status + 1, location reached + 1, hatch that blocked a move
     + 1, node whose outside hatch keeps the person waiting + 1; ``ev_task`` (B, T): task
@@ -368,50 +373,50 @@ def step_packed(
     functions it calls inherit), as :func:`houston.habitat.kernels.step_packed`: the step
     allocates nothing (``work``: :func:`work_size` elements) and its views of the arrays it
     is given live only during the call."""
-    fsc = _part(cf, cf_off, 7)
-    hatch_a = _part(ci, ci_off, 0)
-    hatch_b = _part(ci, ci_off, 1)
-    hatch_dist = _part(cf, cf_off, 0)
-    exit_hatch = _part(ci, ci_off, 2)
-    path_from = _part(ci, ci_off, 3)
-    path_to_node = _part(ci, ci_off, 4)
-    path_to_site = _part(ci, ci_off, 5)
-    path_dist = _part(cf, cf_off, 1)
-    task_duration = _part(cf, cf_off, 2)
-    pace = _part(cf, cf_off, 3)
-    suit_volume = _part(cf, cf_off, 4)
-    suit_area = _cols(fs, fs_off, 7)
+    fsc = _part(cf, off, O_CF + 7)
+    hatch_a = _part(ci, off, O_CI + 0)
+    hatch_b = _part(ci, off, O_CI + 1)
+    hatch_dist = _part(cf, off, O_CF + 0)
+    exit_hatch = _part(ci, off, O_CI + 2)
+    path_from = _part(ci, off, O_CI + 3)
+    path_to_node = _part(ci, off, O_CI + 4)
+    path_to_site = _part(ci, off, O_CI + 5)
+    path_dist = _part(cf, off, O_CF + 1)
+    task_duration = _part(cf, off, O_CF + 2)
+    pace = _part(cf, off, O_CF + 3)
+    suit_volume = _part(cf, off, O_CF + 4)
+    suit_area = _cols(fs, off, O_FS + 7)
     suit_temperature = fsc[0]
     impaired_pace = fsc[1]
     impaired_rate = fsc[2]
-    molar_mass = _part(cf, cf_off, 5)
-    cp = _part(cf, cf_off, 6)
-    seen_hatch = _cols(i8s, i8s_off, 0)
-    seen_p = _cols(fs, fs_off, 0)
-    seen_ppo2 = _cols(fs, fs_off, 1)
-    node = _cols(is_, is_off, 0)
-    path = _cols(is_, is_off, 1)
-    pos = _cols(fs, fs_off, 2)
-    direction = _cols(i8s, i8s_off, 1)
-    waiting = _cols(bs, bs_off, 0)
-    route_len = _cols(is_, is_off, 2)
-    route_pos = _cols(is_, is_off, 3)
-    leg_progress = _cols(fs, fs_off, 3)
-    move_scale = _cols(fs, fs_off, 4)
-    task = _cols(is_, is_off, 4)
-    task_progress = _cols(fs, fs_off, 5)
-    task_done = _cols(bs, bs_off, 1)
-    suit_worn = _cols(bs, bs_off, 2)
-    suit_pressure = _cols(fs, fs_off, 6)
-    hypoxia = _cols(fs, fs_off, 8)
-    ebullism = _cols(fs, fs_off, 9)
-    injury = _cols(fs, fs_off, 10)
-    exposure = _cols(fs, fs_off, 11)
-    status = _cols(i8s, i8s_off, 2)
-    breathing_p = _cols(fs, fs_off, 12)
-    breathing_ppo2 = _cols(fs, fs_off, 13)
-    n_sites_offset = _part(ci, ci_off, 6)[0]
-    tm = _cols(fs, fs_off, 14)
+    molar_mass = _part(cf, off, O_CF + 5)
+    cp = _part(cf, off, O_CF + 6)
+    seen_hatch = _cols(i8s, off, O_I8S + 0)
+    seen_p = _cols(fs, off, O_FS + 0)
+    seen_ppo2 = _cols(fs, off, O_FS + 1)
+    node = _cols(is_, off, O_IS + 0)
+    path = _cols(is_, off, O_IS + 1)
+    pos = _cols(fs, off, O_FS + 2)
+    direction = _cols(i8s, off, O_I8S + 1)
+    waiting = _cols(bs, off, O_BS + 0)
+    route_len = _cols(is_, off, O_IS + 2)
+    route_pos = _cols(is_, off, O_IS + 3)
+    leg_progress = _cols(fs, off, O_FS + 3)
+    move_scale = _cols(fs, off, O_FS + 4)
+    task = _cols(is_, off, O_IS + 4)
+    task_progress = _cols(fs, off, O_FS + 5)
+    task_done = _cols(bs, off, O_BS + 1)
+    suit_worn = _cols(bs, off, O_BS + 2)
+    suit_pressure = _cols(fs, off, O_FS + 6)
+    hypoxia = _cols(fs, off, O_FS + 8)
+    ebullism = _cols(fs, off, O_FS + 9)
+    injury = _cols(fs, off, O_FS + 10)
+    exposure = _cols(fs, off, O_FS + 11)
+    status = _cols(i8s, off, O_I8S + 2)
+    breathing_p = _cols(fs, off, O_FS + 12)
+    breathing_ppo2 = _cols(fs, off, O_FS + 13)
+    n_sites_offset = _part(ci, off, O_CI + 6)[0]
+    tm = _cols(fs, off, O_FS + 14)
     bsz, n_people = node.shape
     n_nodes = in_p.shape[1]
     n_hatches = hatch_a.size

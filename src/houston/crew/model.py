@@ -410,18 +410,18 @@ class CrewModel(Model):
         s = self.state
         fs, is_, i8s, bs = self._state_buffers
         fo, io, i8o, bo = self._state_offsets
+        cf, cf_off = flat(const_f, kernels.CONST_F, np.float64)
+        ci, ci_off = flat(const_i, kernels.CONST_I, np.int64)
+        offsets = np.concatenate([cf_off, ci_off, fo, io, i8o, bo]).astype(np.intp)
         self._packed_args = (
-            *flat(const_f, kernels.CONST_F, np.float64),
-            *flat(const_i, kernels.CONST_I, np.int64),
+            cf,
+            ci,
             np.ascontiguousarray(self._has_suit),
             fs,
-            fo,
             is_,
-            io,
             i8s,
-            i8o,
             bs,
-            bo,
+            offsets,
             s["route"],
             s["suit_mass"],
             s["suit_exchange"],
