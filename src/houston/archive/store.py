@@ -249,8 +249,8 @@ class ArchiveWriter:
             )
 
     def receptions(self, records: Iterable[Any]) -> None:
-        """Buffer deliveries, batches of arrays (``links.Receptions``: ``run``, ``link``,
-        ``t_sample_ns``, ``t_received_ns``, ``assets``); they become columns when written."""
+        """Buffer deliveries, batches of arrays (``links.Receptions``: ``rows`` (runs, links,
+        sample times), ``t_received_ns``, ``assets``); they become columns when written."""
         self._receptions += records
 
     def flush(self) -> None:
@@ -284,13 +284,14 @@ class ArchiveWriter:
         run, code, sample, received = [], [], [], []
         for assets, batches in groups.items():
             table = np.array([names.setdefault(a, len(names)) for a in assets], dtype=np.int64)
-            run.append(np.concatenate([r.run for r in batches]))
-            code.append(table[np.concatenate([r.link for r in batches])])
-            sample.append(np.concatenate([r.t_sample_ns for r in batches]))
+            rows = np.concatenate([r.rows for r in batches], axis=1)
+            run.append(rows[0])
+            code.append(table[rows[1]])
+            sample.append(rows[2])
             received.append(
                 np.repeat(
                     np.array([r.t_received_ns for r in batches], dtype=np.int64),
-                    [r.run.size for r in batches],
+                    [r.rows.shape[1] for r in batches],
                 )
             )
         asset = pa.DictionaryArray.from_arrays(

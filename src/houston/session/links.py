@@ -34,33 +34,34 @@ class Reception(NamedTuple):
 
 class Receptions:
     """The deliveries of one frame, as arrays: run ``run[k]`` heard link ``link[k]``'s asset
-    (``assets[link[k]]``) sampled at ``t_sample_ns[k]``, by ``t_received_ns``. Iterating
-    gives :class:`Reception` records."""
+    (``assets[link[k]]``) sampled at ``t_sample_ns[k]``, by ``t_received_ns``. ``rows`` is
+    ``(3, n)``: runs, links, sample times. Iterating gives :class:`Reception` records."""
 
-    __slots__ = ("assets", "link", "run", "t_received_ns", "t_sample_ns")
+    __slots__ = ("assets", "rows", "t_received_ns")
 
-    def __init__(
-        self,
-        t_received_ns: int,
-        run: NDArray[np.int64],
-        link: NDArray[np.int64],
-        t_sample_ns: NDArray[np.int64],
-        assets: tuple[str, ...],
-    ) -> None:
+    def __init__(self, t_received_ns: int, rows: NDArray[np.int64], assets: tuple[str, ...]):
         self.t_received_ns = t_received_ns
-        self.run = run
-        self.link = link
-        self.t_sample_ns = t_sample_ns
+        self.rows = rows
         self.assets = assets
 
+    @property
+    def run(self) -> NDArray[np.int64]:
+        return self.rows[0]
+
+    @property
+    def link(self) -> NDArray[np.int64]:
+        return self.rows[1]
+
+    @property
+    def t_sample_ns(self) -> NDArray[np.int64]:
+        return self.rows[2]
+
     def __len__(self) -> int:
-        return int(self.run.size)
+        return int(self.rows.shape[1])
 
     def __iter__(self) -> Iterator[Reception]:
         names, t = self.assets, self.t_received_ns
-        for r, lk, ts in zip(
-            self.run.tolist(), self.link.tolist(), self.t_sample_ns.tolist(), strict=True
-        ):
+        for r, lk, ts in zip(*self.rows.tolist(), strict=True):
             yield Reception(r, names[lk], ts, t)
 
 
@@ -279,8 +280,7 @@ class GroundView:
             self._out,
         )
         if n:
-            out = self._out[:, :n].copy()
-            self.received.append(Receptions(t_ns, out[0], out[1], out[2], self._link_name))
+            self.received.append(Receptions(t_ns, self._out[:, :n].copy(), self._link_name))
 
     def uplink(
         self, asset: str, bus: Mapping[str, Any]
