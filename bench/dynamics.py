@@ -171,7 +171,13 @@ def spacecraft_per_frame(passes: int = 3) -> list[tuple[str, float, float, float
     for name, batch, params, period_s in cases:
         best = (np.inf, np.inf, np.inf)
         for _ in range(passes):
-            for cached in (sc._earth_grid, sc._moon_grid, sc._moon_block, sc._moon_hermite):
+            for cached in (
+                sc._earth_block,
+                sc._moon_rot_block,
+                sc._grid_block,
+                sc._moon_block,
+                sc._moon_hermite_block,
+            ):
                 cached.cache_clear()  # the exact rotations and Moon states are part of the cost
             values = {p.name: p.default for p in Spacecraft.params}
             values.update(params)

@@ -84,10 +84,11 @@ rotation vector within 60 s (physical librations), and the largest angle over th
 ``r_gcrf_m`` is a cubic Hermite interpolation of the DE421 positions and velocities on the
 same grid: within 1e-6 m of DE421, the size of the difference between the ephemeris's TDB
 seconds and the kernel's TAI seconds (1.6e-8) over 60 s. These grid values are pure
-functions of time, cached outside the state; the Earth's rotations and the Moon's states are
-evaluated an hour of grid points at a time (``GRID_BLOCK``), in one vectorised call that
-gives the same values as one point at a time, and the lunar vehicles of a scenario, stepped
-at the same instants, share the Moon's interpolated state.
+functions of time, cached outside the state; the Earth's and the Moon's rotations, the Moon's
+states and its Hermite coefficients are evaluated an hour of grid points at a time
+(``GRID_BLOCK``), in one vectorised call that gives the same values as one point at a time,
+and shared by the vehicles about the body. The interpolation and the sum ``r + r_moon`` are
+one compiled call with the arithmetic of numpy's matrix product (the same values).
 
 Cost (one core of the 2-core development machine, 1 s frames, a step with its outputs and
 telemetry, averaged over an orbit so that the exact rotations and the integration steps, one
@@ -97,8 +98,8 @@ costs are in the rare integration steps), 9.5 us for a 100 km lunar orbit (the M
 interpolated state), 0.44 ms at batch 1,000 (0.41 us per run in the telemetry). A step that
 ends inside the integrator's last step is one compiled interpolation of its dense output
 (the same values as :meth:`houston.dynamics.cowell.Propagator.advance`); the telemetry is one
-compiled call, with the grid point's rotation, the elements' axes and the body's constants
-packed once per grid point.
+compiled call, which picks the grid point's rotation from the hour's block itself (the block,
+the elements' axes and the body's constants are packed once an hour).
 
 Telemetry is computed by one compiled function: WGS-84 geodetic latitude, longitude and height
 for the Earth, by the fixed-point iteration ``tan(lat) = (z + e^2 N(lat) sin(lat)) / p``, each
@@ -120,7 +121,8 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.extending import intrinsic
 from numpy.typing import NDArray
 
 from houston.core.constants import (
@@ -202,22 +204,33 @@ def _earth_block(tai1: float, tai2: float, kb: int) -> tuple[Array, Array]:
     return np.asarray(rot.matrix), np.asarray(rot.omega_rad_s)
 
 
-@lru_cache(maxsize=256)
-def _earth_grid(tai1: float, tai2: float, k: int) -> tuple[Array, Array]:
-    """GCRF->ITRF matrix and rotation vector (ITRF axes) at grid point ``k``."""
-    kb, i = divmod(k, GRID_BLOCK)
-    m, w = _earth_block(tai1, tai2, kb)
-    return np.ascontiguousarray(m[i]), np.ascontiguousarray(w[i])
-
-
-@lru_cache(maxsize=256)
-def _moon_grid(tai1: float, tai2: float, k: int) -> tuple[Array, Array]:
-    """MCI->Moon-fixed matrix and rotation vector (Moon-fixed axes) at grid point ``k``."""
+@lru_cache(maxsize=8)
+def _moon_rot_block(tai1: float, tai2: float, kb: int) -> tuple[Array, Array]:
+    """MCI->Moon-fixed matrices ``(GRID_BLOCK, 3, 3)`` and rotation vectors (Moon-fixed axes)
+    at the grid points ``kb * GRID_BLOCK`` to ``(kb + 1) * GRID_BLOCK - 1``, in one call."""
     from houston.dynamics.ephemeris import tdb_jd
     from houston.dynamics.frames import moon_rotation
 
+    k = np.arange(kb * GRID_BLOCK, (kb + 1) * GRID_BLOCK, dtype=np.int64)
     rot = moon_rotation(*tdb_jd(Epoch(tai1, tai2, ""), k * ROTATION_GRID_NS))
-    return np.ascontiguousarray(rot.matrix), np.ascontiguousarray(rot.omega_rad_s)
+    return np.asarray(rot.matrix), np.asarray(rot.omega_rad_s)
+
+
+@lru_cache(maxsize=16)
+def _grid_block(body: str, tai1: float, tai2: float, kb: int) -> Array:
+    """The telemetry's frame values for the grid points of block ``kb``, ``(GRID_BLOCK, 12)``:
+    each point's inertial->body-fixed matrix (row by row) and rotation vector (fixed axes),
+    shared by the vehicles about the body."""
+    block = _earth_block if body == "earth" else _moon_rot_block
+    m, w = block(tai1, tai2, kb)
+    return np.ascontiguousarray(np.concatenate([m.reshape(GRID_BLOCK, 9), w], axis=1))
+
+
+def _grid(body: str, tai1: float, tai2: float, k: int) -> tuple[Array, Array]:
+    """Inertial->body-fixed matrix and rotation vector (fixed axes) at grid point ``k``."""
+    kb, i = divmod(k, GRID_BLOCK)
+    row = _grid_block(body, tai1, tai2, kb)[i]
+    return row[:9].reshape(3, 3).copy(), row[9:].copy()
 
 
 @lru_cache(maxsize=8)
@@ -231,62 +244,44 @@ def _moon_block(tai1: float, tai2: float, kb: int) -> tuple[Array, Array]:
     return np.asarray(r, dtype=float), np.asarray(v, dtype=float)
 
 
-def _moon_state(tai1: float, tai2: float, k: int) -> tuple[Array, Array]:
-    """The Moon's GCRF position (m) and velocity (m/s) at grid point ``k`` (DE421)."""
-    kb, i = divmod(k, GRID_BLOCK)
+@lru_cache(maxsize=8)
+def _moon_hermite_block(tai1: float, tai2: float, kb: int) -> tuple[Array, Array]:
+    """Power-basis coefficients ``(GRID_BLOCK, 4, 3)`` of the cubic Hermite interpolants of the
+    Moon's GCRF position between the grid points of block ``kb`` and the next ones, in
+    ``s = (t - t_k) / h``, and ``(GRID_BLOCK, 3, 3)`` of their time derivatives. Each row is
+    computed element by element, so it holds the same values as one interval at a time."""
     r, v = _moon_block(tai1, tai2, kb)
-    return r[i], v[i]
-
-
-@lru_cache(maxsize=64)
-def _moon_hermite(tai1: float, tai2: float, k: int) -> tuple[Array, Array]:
-    """Power-basis coefficients ``(4, 3)`` of the cubic Hermite interpolant of the Moon's GCRF
-    position between grid points ``k`` and ``k + 1`` in ``s = (t - t_k) / h``, and ``(3, 3)``
-    of its time derivative."""
-    r0, v0 = _moon_state(tai1, tai2, k)
-    r1, v1 = _moon_state(tai1, tai2, k + 1)
+    r_next, v_next = _moon_block(tai1, tai2, kb + 1)
+    r_all = np.concatenate([r, r_next[:1]])
+    v_all = np.concatenate([v, v_next[:1]])
+    r0, v0, r1, v1 = r_all[:-1], v_all[:-1], r_all[1:], v_all[1:]
     h = ROTATION_GRID_NS * 1e-9
     c2 = -3.0 * r0 - 2.0 * h * v0 + 3.0 * r1 - h * v1
     c3 = 2.0 * r0 + h * v0 - 2.0 * r1 + h * v1
-    return np.array([r0, h * v0, c2, c3]), np.array([v0, 2.0 * c2 / h, 3.0 * c3 / h])
+    c_r = np.ascontiguousarray(np.stack([r0, h * v0, c2, c3], axis=1))
+    c_v = np.ascontiguousarray(np.stack([v0, 2.0 * c2 / h, 3.0 * c3 / h], axis=1))
+    return c_r, c_v
 
 
 def moon_state_gcrf_at(epoch: Epoch, t_ns: int) -> tuple[Array, Array]:
     """The Moon's GCRF position (m) and velocity (m/s) at kernel time ``t_ns``, ``(3,)`` each:
     cubic Hermite interpolation of the DE421 states at the grid points around it, within
     1e-6 m of DE421 (see the module docstring)."""
-    return _moon_at(epoch.tai_jd1, epoch.tai_jd2, int(t_ns))
-
-
-def _moon_at(tai1: float, tai2: float, t_ns: int) -> tuple[Array, Array]:
-    """:func:`moon_state_gcrf_at` for the epoch's TAI Julian date in two parts."""
-    k, rem = divmod(t_ns, ROTATION_GRID_NS)
-    c_r, c_v = _moon_hermite(tai1, tai2, k)
-    s = rem / ROTATION_GRID_NS
-    return np.array([1.0, s, s * s, s * s * s]) @ c_r, np.array([1.0, s, s * s]) @ c_v
-
-
-#: The Moon's GCRF state last computed: ((epoch, t_ns), (r, v)). The lunar vehicles of a
-#: scenario are stepped at the same instants, so they share it.
-_MOON_NOW: list[Any] = [None, None]
-
-
-def _moon_now(key: tuple[float, float], t_ns: int) -> tuple[Array, Array]:
-    """:func:`moon_state_gcrf_at` for the epoch ``key`` (TAI Julian date, two parts), the
-    last value kept."""
-    if _MOON_NOW[0] != (key, t_ns):
-        _MOON_NOW[1] = _moon_at(key[0], key[1], t_ns)
-        _MOON_NOW[0] = (key, t_ns)
-    out: tuple[Array, Array] = _MOON_NOW[1]
-    return out
+    t = int(t_ns)
+    kb = t // (GRID_BLOCK * ROTATION_GRID_NS)
+    c_r, c_v = _moon_hermite_block(epoch.tai_jd1, epoch.tai_jd2, kb)
+    block_ns = np.array([1, kb * GRID_BLOCK * ROTATION_GRID_NS], dtype=np.int64)
+    zero = np.zeros((1, 3))
+    r, v = np.empty((1, 3)), np.empty((1, 3))
+    _moon_gcrf(c_r, c_v, block_ns, np.array([t], dtype=np.int64), zero, zero, r, v)
+    return r[0], v[0]
 
 
 def body_fixed_matrix(body: str, epoch: Epoch, t_ns: int) -> Array:
     """Inertial->body-fixed matrix at ``t_ns`` as the telemetry computes it: exact at the
     grid point ``floor(t / 60 s)``, then turned about its rotation vector (module docstring)."""
-    grid = _earth_grid if body == "earth" else _moon_grid
     k, rem = divmod(int(t_ns), ROTATION_GRID_NS)
-    m, w = grid(epoch.tai_jd1, epoch.tai_jd2, k)
+    m, w = _grid(body, epoch.tai_jd1, epoch.tai_jd2, k)
     wn = float(np.linalg.norm(w))
     n = w / wn
     theta = wn * rem * 1e-9
@@ -334,11 +329,63 @@ def moon_equator_matrix(epoch: Epoch) -> Array:
 
 _SMALL = 1.0e-10
 _TWO_PI = 2.0 * np.pi
-#: Layout of the telemetry's packed frame values (``Spacecraft._geo``): the grid point's
-#: inertial->body-fixed matrix (row by row) and rotation vector, the elements' axes (row by
-#: row), mu, the equatorial radius and the flattening.
-_G_ROT, _G_OMEGA, _G_ELEMENTS, _G_MU, _G_RADIUS, _G_FLATTENING = 0, 9, 12, 21, 22, 23
-_G_SIZE = 24
+#: Layout of the telemetry's packed constants (``Spacecraft._geo``): the elements' axes (row by
+#: row), mu, the equatorial radius and the flattening. The frame values of each grid point
+#: are the rows of ``_grid_block``: the matrix (row by row, ``_B_ROT``) and rotation vector.
+_G_ELEMENTS, _G_MU, _G_RADIUS, _G_FLATTENING = 0, 9, 10, 11
+_G_SIZE = 12
+_B_ROT, _B_OMEGA = 0, 9
+#: The span of one block of grid points, ns.
+_BLOCK_NS = GRID_BLOCK * ROTATION_GRID_NS
+
+
+@intrinsic
+def _fma(typingctx: Any, a: Any, b: Any, c: Any) -> Any:
+    """``a * b + c`` rounded once (the hardware's fused multiply-add)."""
+    sig = types.float64(types.float64, types.float64, types.float64)
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        return builder.fma(*args)
+
+    return sig, codegen
+
+
+@njit(cache=True, error_model="numpy")
+def _moon_gcrf(
+    c_r: Array,
+    c_v: Array,
+    block_ns: Any,
+    t_ns: Any,
+    r: Array,
+    v: Array,
+    r_out: Array,
+    v_out: Array,
+) -> bool:
+    """``r + r_moon`` and ``v + v_moon`` into ``r_out``, ``v_out`` (every row), with the Moon's
+    GCRF state at ``t_ns[0]`` interpolated from the Hermite coefficients of the block
+    (``_moon_hermite_block``) that starts at ``block_ns[1]``; False (nothing written) when the
+    time is outside that block or nothing is packed (``block_ns[0] == 0``).
+
+    The arithmetic is that of numpy's product ``[1, s, s^2, s^3] @ c`` (``[1, s, s^2] @ c``
+    for the velocity) as OpenBLAS's ``dgemv`` evaluates it for these shapes (pairs of fused
+    multiply-adds, then their sum; a chain of fused multiply-adds for three terms), so that
+    the values are those of the numpy formulation to the last bit.
+    """
+    rem_b = t_ns[0] - block_ns[1]
+    if block_ns[0] == 0 or rem_b < 0 or rem_b >= _BLOCK_NS:
+        return False
+    i = rem_b // ROTATION_GRID_NS
+    s = (rem_b - i * ROTATION_GRID_NS) / ROTATION_GRID_NS
+    s2 = s * s
+    s3 = s2 * s
+    for j in range(3):
+        pr = 0.0 + _fma(c_r[i, 0, j], 1.0, c_r[i, 1, j] * s)
+        pr = pr + _fma(c_r[i, 2, j], s2, c_r[i, 3, j] * s3)
+        pv = _fma(c_v[i, 2, j], s2, _fma(c_v[i, 1, j], s, _fma(c_v[i, 0, j], 1.0, 0.0)))
+        for b in range(r.shape[0]):
+            r_out[b, j] = r[b, j] + pr
+            v_out[b, j] = v[b, j] + pv
+    return True
 
 
 @njit(cache=True, error_model="numpy")
@@ -374,27 +421,31 @@ def _telemetry(
     burns: Any,
     failed: Any,
     geo: Array,
+    blk: Array,
     grid_ns: Any,
     t_ns: Any,
     out: Array,
 ) -> bool:
     """Every telemetry column of every row (order of ``Spacecraft.telemetry``), the state
     vector's six included; False (nothing written) when the time ``t_ns[0]`` is not in the
-    grid interval that ``geo`` was packed for.
+    block of grid points that ``blk`` was packed for.
 
-    ``geo`` packs (``_G_*``) the inertial->body-fixed matrix at the grid point, its rotation
-    vector (fixed axes, rad/s), the matrix from inertial axes to those of the elements, the
-    gravitational parameter, the equatorial radius and the flattening (0: a sphere);
-    ``grid_ns`` is (1 once packed, the grid point's time in ns).
+    ``blk`` holds each grid point's inertial->body-fixed matrix and rotation vector (fixed
+    axes, rad/s; ``_grid_block``); ``geo`` packs (``_G_*``) the matrix from inertial axes to
+    those of the elements, the gravitational parameter, the equatorial radius and the
+    flattening (0: a sphere); ``grid_ns`` is (1 once packed, the block's first grid time in
+    ns).
     """
-    rem = t_ns[0] - grid_ns[1]
-    if grid_ns[0] == 0 or rem < 0 or rem >= ROTATION_GRID_NS:
+    rem_b = t_ns[0] - grid_ns[1]
+    if grid_ns[0] == 0 or rem_b < 0 or rem_b >= _BLOCK_NS:
         return False
+    k = rem_b // ROTATION_GRID_NS
+    rem = rem_b - k * ROTATION_GRID_NS
     dt_s = rem * 1e-9
     mu = geo[_G_MU]
     r_eq = geo[_G_RADIUS]
     flattening = geo[_G_FLATTENING]
-    o0, o1, o2 = geo[_G_OMEGA], geo[_G_OMEGA + 1], geo[_G_OMEGA + 2]
+    o0, o1, o2 = blk[k, _B_OMEGA], blk[k, _B_OMEGA + 1], blk[k, _B_OMEGA + 2]
     wn = np.sqrt(o0**2 + o1**2 + o2**2)
     nx, ny, nz = o0 / wn, o1 / wn, o2 / wn
     th = wn * dt_s
@@ -402,9 +453,21 @@ def _telemetry(
     e2 = flattening * (2.0 - flattening)
     for b in range(r.shape[0]):
         # body-fixed position: the grid rotation, then the turn since the grid point
-        x0 = geo[_G_ROT + 0] * r[b, 0] + geo[_G_ROT + 1] * r[b, 1] + geo[_G_ROT + 2] * r[b, 2]
-        y0 = geo[_G_ROT + 3] * r[b, 0] + geo[_G_ROT + 4] * r[b, 1] + geo[_G_ROT + 5] * r[b, 2]
-        z0 = geo[_G_ROT + 6] * r[b, 0] + geo[_G_ROT + 7] * r[b, 1] + geo[_G_ROT + 8] * r[b, 2]
+        x0 = (
+            blk[k, _B_ROT + 0] * r[b, 0]
+            + blk[k, _B_ROT + 1] * r[b, 1]
+            + blk[k, _B_ROT + 2] * r[b, 2]
+        )
+        y0 = (
+            blk[k, _B_ROT + 3] * r[b, 0]
+            + blk[k, _B_ROT + 4] * r[b, 1]
+            + blk[k, _B_ROT + 5] * r[b, 2]
+        )
+        z0 = (
+            blk[k, _B_ROT + 6] * r[b, 0]
+            + blk[k, _B_ROT + 7] * r[b, 1]
+            + blk[k, _B_ROT + 8] * r[b, 2]
+        )
         nd = nx * x0 + ny * y0 + nz * z0
         x = x0 * ct - st * (ny * z0 - nz * y0) + (1.0 - ct) * nx * nd
         y = y0 * ct - st * (nz * x0 - nx * z0) + (1.0 - ct) * ny * nd
@@ -886,10 +949,19 @@ class Spacecraft(Model):
         self._prop: Any = None
         self._prop_key: tuple[float, float] | None = None
         self._q_el: Array = np.eye(3)
-        #: The telemetry's frame values for one grid interval (``_G_*``), and (1 once packed,
-        #: the grid point's time in ns); see ``_pack_grid``.
+        #: The telemetry's constants (``_G_*``), the block of grid points' frame values
+        #: (``_grid_block``) and (1 once packed, the block's first grid time in ns); see
+        #: ``_pack_grid``.
         self._geo = np.zeros(_G_SIZE)
+        self._blk = np.zeros((GRID_BLOCK, 12))
         self._grid_ns = np.zeros(2, dtype=np.int64)
+        #: For the Moon: the Hermite coefficients of the Moon's state over one block of grid
+        #: points, (1 once packed, the block's first grid time in ns), and the GCRF outputs.
+        self._moon_cr = np.zeros((1, 4, 3))
+        self._moon_cv = np.zeros((1, 3, 3))
+        self._moon_ns = np.zeros(2, dtype=np.int64)
+        self._r_gcrf = np.zeros((batch, 3))
+        self._v_gcrf = np.zeros((batch, 3))
         self._outputs: dict[str, NDArray[Any]] | None = None
 
     # -- helpers ---------------------------------------------------------------------------
@@ -944,6 +1016,7 @@ class Spacecraft(Model):
         self._prop = Propagator(ForceModel(terms), rtol=float(p["rtol"]), carry_mass=True)
         self._prop_key = key
         self._grid_ns[0] = 0  # the telemetry's frame values are packed again
+        self._moon_ns[0] = 0
         return self._prop
 
     def _stepper(self) -> StepperState:
@@ -1068,35 +1141,48 @@ class Spacecraft(Model):
                 out = {"r_m": r, "v_m_s": v, "r_gcrf_m": r, "v_gcrf_m_s": v, "t_s": t}
                 self._outputs = out
             return out
+        # The GCRF state in arrays of the model's own, rewritten in place at every call.
+        rg, vg = self._r_gcrf, self._v_gcrf
+        if not _moon_gcrf(self._moon_cr, self._moon_cv, self._moon_ns, st["t_ns"], r, v, rg, vg):
+            self._pack_moon()  # a new block (or the first call after a restore)
+            _moon_gcrf(self._moon_cr, self._moon_cv, self._moon_ns, st["t_ns"], r, v, rg, vg)
+        out = self._outputs
+        if out is None or out["r_m"] is not r or out["v_m_s"] is not v or out["t_s"] is not t:
+            out = {"r_m": r, "v_m_s": v, "r_gcrf_m": rg, "v_gcrf_m_s": vg, "t_s": t}
+            self._outputs = out
+        return out
+
+    def _pack_moon(self) -> None:
+        """The Moon's Hermite coefficients for the block of grid points of the current time."""
         if self._prop_key is None:
             self._propagator()
-        assert self._prop_key is not None
-        rm, vm = _moon_now(self._prop_key, int(st["t_ns"][0]))
-        return {"r_m": r, "v_m_s": v, "r_gcrf_m": r + rm, "v_gcrf_m_s": v + vm, "t_s": t}
+        prop_key = self._prop_key
+        assert prop_key is not None
+        kb = int(self.state["t_ns"][0]) // _BLOCK_NS
+        self._moon_cr, self._moon_cv = _moon_hermite_block(prop_key[0], prop_key[1], kb)
+        self._moon_ns[0] = 1
+        self._moon_ns[1] = kb * _BLOCK_NS
 
     def _pack_grid(self) -> None:
-        """Pack the telemetry's frame values (``_G_*``) for the grid point at or before the
-        current time into ``_geo`` and ``_grid_ns``."""
+        """Pack the telemetry's constants (``_G_*``) into ``_geo`` and the frame values of the
+        block of grid points of the current time into ``_blk`` and ``_grid_ns``."""
         if self._prop_key is None:
             self._propagator()  # builds the elements' axes after a restore
         prop_key = self._prop_key
         assert prop_key is not None
-        k = int(self.state["t_ns"][0]) // ROTATION_GRID_NS
-        grid = _earth_grid if self.body == "earth" else _moon_grid
-        rot, omega = grid(prop_key[0], prop_key[1], k)
+        kb = int(self.state["t_ns"][0]) // _BLOCK_NS
+        self._blk = _grid_block(self.body, prop_key[0], prop_key[1], kb)
         geo = self._geo
-        geo[_G_ROT : _G_ROT + 9] = rot.ravel()
-        geo[_G_OMEGA : _G_OMEGA + 3] = omega
         geo[_G_ELEMENTS : _G_ELEMENTS + 9] = self._q_el.ravel()
         geo[_G_MU] = self.mu
         geo[_G_RADIUS] = self.radius
         geo[_G_FLATTENING] = F_EARTH if self.body == "earth" else 0.0
         self._grid_ns[0] = 1
-        self._grid_ns[1] = k * ROTATION_GRID_NS
+        self._grid_ns[1] = kb * _BLOCK_NS
 
     def sample(self, out: NDArray[np.float64]) -> None:
         st = self.state
-        args = (
+        if not _telemetry(
             st["r"],
             st["v"],
             st["mass"],
@@ -1104,13 +1190,25 @@ class Spacecraft(Model):
             st["burns"],
             st["failure.propulsion_lost"],
             self._geo,
+            self._blk,
             self._grid_ns,
             st["t_ns"],
             out,
-        )
-        if not _telemetry(*args):
-            self._pack_grid()  # a new grid point (or the first sample after a restore)
-            _telemetry(*args)
+        ):
+            self._pack_grid()  # a new block of grid points (or the first sample after a restore)
+            _telemetry(
+                st["r"],
+                st["v"],
+                st["mass"],
+                st["dv_used"],
+                st["burns"],
+                st["failure.propulsion_lost"],
+                self._geo,
+                self._blk,
+                self._grid_ns,
+                st["t_ns"],
+                out,
+            )
 
     def telemetry_values(self) -> Mapping[str, NDArray[Any]]:
         out = np.empty((self.batch, len(self.telemetry)))
