@@ -300,18 +300,21 @@ def earth_rotation_at(
     dx_rad: ArrayLike = 0.0,
     dy_rad: ArrayLike = 0.0,
     ut1_rate: ArrayLike = 1.0,
+    *,
+    xys: tuple[ArrayLike, ArrayLike, ArrayLike] | None = None,
 ) -> FrameRotation:
     """GCRF→ITRF rotation at explicit TT and UT1 dates and Earth orientation parameters.
 
     IAU 2006/2000A, CIO based (IERS Conventions 2010, chapter 5; ERFA ``xys06a``,
     ``c2ixys``, ``era00``, ``sp00``, ``pom00``, ``c2tcio``). ``dx_rad``, ``dy_rad`` are the
     IERS celestial-pole offsets added to the model's X, Y; ``ut1_rate`` is dUT1/dt of the
-    time scale the velocities are taken in (1 − LOD/86400 s for TAI). All arguments
-    broadcast.
+    time scale the velocities are taken in (1 − LOD/86400 s for TAI). ``xys``, when given,
+    is the model's CIP X, Y and CIO locator s at the TT dates (otherwise ``erfa.xys06a``,
+    most of the cost). All arguments broadcast.
     """
     import erfa
 
-    x, y, s = erfa.xys06a(jd_tt1, jd_tt2)
+    x, y, s = erfa.xys06a(jd_tt1, jd_tt2) if xys is None else xys
     rc2i = erfa.c2ixys(x + np.asarray(dx_rad), y + np.asarray(dy_rad), s)
     era = erfa.era00(jd_ut1_1, jd_ut1_2)
     rpom = erfa.pom00(xp_rad, yp_rad, erfa.sp00(jd_tt1, jd_tt2))
@@ -321,20 +324,29 @@ def earth_rotation_at(
     return FrameRotation(matrix, omega, "GCRF", "ITRF")
 
 
-def earth_rotation(epoch: Epoch, t_ns: ArrayLike, *, pole_offsets: bool = True) -> FrameRotation:
+def earth_rotation(
+    epoch: Epoch,
+    t_ns: ArrayLike,
+    *,
+    pole_offsets: bool = True,
+    xys: tuple[ArrayLike, ArrayLike, ArrayLike] | None = None,
+) -> FrameRotation:
     """GCRF→ITRF rotation at kernel time ``t_ns`` (integer TAI ns since ``epoch``).
 
     TT = TAI + 32.184 s; UT1, polar motion and the celestial-pole offsets from
     :func:`earth_orientation`. ``pole_offsets=False`` leaves out dX, dY (under 1 mas, a few
     cm at geostationary distance), as astropy's ``GCRS``→``ITRS`` transformation does.
-    Cost: 85 µs for one time, 27 ms for 1,000.
+    ``xys``: the CIP X, Y and CIO locator s at these times when already known (see
+    :func:`earth_rotation_at`). Cost: 85 µs for one time, 27 ms for 1,000.
     """
     tai1, tai2 = ephemeris.tai_jd(epoch, t_ns)
     eop = earth_orientation(tai1, tai2)
     tt2 = tai2 + ephemeris.TT_MINUS_TAI_S / _S_PER_DAY
     ut2 = tai2 + eop.ut1_minus_tai_s / _S_PER_DAY
     dx, dy = (eop.dx_rad, eop.dy_rad) if pole_offsets else (0.0, 0.0)
-    return earth_rotation_at(tai1, tt2, tai1, ut2, eop.xp_rad, eop.yp_rad, dx, dy, eop.ut1_rate)
+    return earth_rotation_at(
+        tai1, tt2, tai1, ut2, eop.xp_rad, eop.yp_rad, dx, dy, eop.ut1_rate, xys=xys
+    )
 
 
 def gcrf_to_itrf(
