@@ -1301,6 +1301,33 @@ def trip_rows(
     return trips
 
 
+#: The countdown's step control (:func:`countdown_rows`): a step whose implicit feedback is
+#: off the feedback of its own mid-point temperatures by more than this (dk/k) has not
+#: converged and is taken again in halves.
+COUNTDOWN_TOLERANCE: Final = 1e-6
+#: Shortest step the countdown halves to (s); a step this short is taken as it comes.
+COUNTDOWN_MIN_STEP_S: Final = 1e-3
+#: A protected row's step in which a trip setting is crossed is halved down to this (s), so
+#: that the predicted scram comes within it of the crossing (the protection acts every frame).
+COUNTDOWN_TRIP_STEP_S: Final = 1.0
+#: Steps (taken or taken again) a row may spend in one integration before its steps are no
+#: longer halved.
+COUNTDOWN_BUDGET: Final = 4096
+
+
+def _row_trip(tr: Array, w: float, n: float, cap: float, const: Array, trip_const: Array) -> int:
+    """The protection's trip cause of one predicted row (:func:`_trip_code`) on true values:
+    its temperatures ``tr``, the flow at pump speed ``w`` and its power ``n``."""
+    head_rated, buoyancy = const[16], const[19]
+    friction_pa, lam_flow, rated_flow = const[17], const[18], const[15]
+    dp = head_rated * w * w + buoyancy * (tr[_H] - tr[_K])
+    r = abs(dp) / friction_pa
+    x = math.sqrt(r) if r >= lam_flow * lam_flow else r / lam_flow
+    sign = 1.0 if dp > 0.0 else (-1.0 if dp < 0.0 else (0.0 if dp == 0.0 else dp))
+    flow = sign * x * cap * rated_flow / rated_flow
+    return _trip_code(tr[_F], tr[_C], flow, n, trip_const)
+
+
 def countdown_rows(
     temps: Array,
     n: Array,
@@ -1332,29 +1359,47 @@ def countdown_rows(
     trip_const: Array,
     scram_rate: float,
     t_hit: Array,
-) -> int:
+    taken: NDArray[np.int64],
+) -> None:
     """The countdown's forward integration (:func:`houston.reactor.prediction
     .time_to_damage_s`) of every row in one call: the plant's implicit steps
     (:func:`_advance_loop`) of lengths ``steps`` until each row's cladding (node S) reaches
     ``damage_K``, its crossing time interpolated linearly within the step into ``t_hit``
-    (``inf`` if the steps end first, 0 if it starts there). Before each step a row where
-    ``protected`` whose true fuel and outlet temperatures, flow (at the present pump speed)
-    or power trip the protection (``trip_const`` as in :func:`trip_rows`) has its drums sent
-    in at ``scram_rate`` and is no longer protected. The state and drive arrays are updated in
-    place; a row stops being stepped once it has crossed. Returns the number of steps taken.
+    (``inf`` if the steps end first, 0 if it starts there). The state and drive arrays are
+    updated in place; a row stops being stepped once it has crossed. ``taken[row]`` gets the
+    number of plant steps the row took, those taken again included.
+
+    Step control, row by row. A step whose feedback has not converged (its feedback is off
+    that of its own mid-point temperatures by more than :data:`COUNTDOWN_TOLERANCE`: the
+    plant moves too far within it, as a cold plant returning to power does) is taken again
+    at half its length, down to :data:`COUNTDOWN_MIN_STEP_S`; after a step taken, the next
+    one doubles, up to what is left of the scheduled step. The protection of a row where
+    ``protected``: its trips (``trip_const`` as in :func:`trip_rows`) on the true fuel and
+    outlet temperatures, flow (at the pump's speed) and power at the start of each scheduled
+    step and at the end of each step taken, or the step's mean power above the high-power
+    setting; a step that trips and is longer than :data:`COUNTDOWN_TRIP_STEP_S` is taken
+    again at half its length, and once one that trips is taken the row's drums are sent in at
+    ``scram_rate`` and the row is no longer protected. A row that has taken
+    :data:`COUNTDOWN_BUDGET` steps takes the rest as they come.
     """
     m = n.shape[0]
-    head_rated, buoyancy = const[16], const[19]
-    friction_pa, lam_flow, rated_flow = const[17], const[18], const[15]
+    g = prec.shape[1]
+    ng = groups.shape[1]
     dts = np.empty(m)
     skip = np.zeros(m, dtype=np.bool_)
     before = np.empty(m)
+    left = np.zeros(m)
+    h = np.empty(m)
+    clock = np.zeros(m)
+    keep_t = np.empty((m, 8))
+    keep_c = np.empty((m, g))
+    keep_g = np.empty((m, ng))
+    keep_s = np.empty((m, 3))
     out = np.empty((12, m))
-    work = _advance_work(prec.shape[1], groups.shape[1])
+    work = _advance_work(g, ng)
     for row in range(m):
         t_hit[row] = 0.0 if temps[row, _S] >= damage_K else np.inf
-    t = 0.0
-    taken = 0
+        taken[row] = 0
     for step in steps:
         done = True
         for row in range(m):
@@ -1365,64 +1410,118 @@ def countdown_rows(
         for row in range(m):
             if not protected[row]:
                 continue
-            tr = temps[row]
-            w = pump_speed[row]
-            dp = head_rated * w * w + buoyancy * (tr[_H] - tr[_K])
-            r = abs(dp) / friction_pa
-            x = math.sqrt(r) if r >= lam_flow * lam_flow else r / lam_flow
-            sign = 1.0 if dp > 0.0 else (-1.0 if dp < 0.0 else (0.0 if dp == 0.0 else dp))
-            flow = sign * x * capacity[row] * rated_flow / rated_flow
-            if _trip_code(tr[_F], tr[_C], flow, n[row], trip_const) > 0:
+            code = _row_trip(temps[row], pump_speed[row], n[row], capacity[row], const, trip_const)
+            if code > 0:
                 drum_target[row] = 0.0
                 drum_rate[row] = scram_rate
                 protected[row] = False
         for row in range(m):
-            skip[row] = np.isfinite(t_hit[row])
-            dts[row] = step
-            before[row] = temps[row, _S]
-        _advance_loop(
-            temps,
-            n,
-            prec,
-            groups,
-            pump_speed,
-            drum,
-            fuel_ref,
-            coolant_ref,
-            powered,
-            pump_target,
-            capacity,
-            drum_target,
-            drum_rate,
-            sink,
-            converters,
-            alpha_fuel,
-            alpha_coolant,
-            beta,
-            lam,
-            gen,
-            heat_capacity,
-            decay_lambda,
-            decay_alpha_over_lambda,
-            const,
-            dts,
-            True,
-            skip,
-            out,
-            work,
-        )
-        for row in range(m):
-            after = temps[row, _S]
-            if not skip[row] and after >= damage_K:
-                frac = (damage_K - before[row]) / (after - before[row])
-                if frac < 0.0:
-                    frac = 0.0
-                elif frac > 1.0:
-                    frac = 1.0
-                t_hit[row] = t + step * frac
-        t += step
-        taken += 1
-    return taken
+            left[row] = 0.0 if np.isfinite(t_hit[row]) else step
+            h[row] = step
+        while True:
+            moving = False
+            for row in range(m):
+                skip[row] = not left[row] > 0.0
+                if skip[row]:
+                    continue
+                moving = True
+                dts[row] = min(h[row], left[row])
+                before[row] = temps[row, _S]
+                for i in range(8):
+                    keep_t[row, i] = temps[row, i]
+                for i in range(g):
+                    keep_c[row, i] = prec[row, i]
+                for j in range(ng):
+                    keep_g[row, j] = groups[row, j]
+                keep_s[row, 0] = n[row]
+                keep_s[row, 1] = pump_speed[row]
+                keep_s[row, 2] = drum[row]
+            if not moving:
+                break
+            _advance_loop(
+                temps,
+                n,
+                prec,
+                groups,
+                pump_speed,
+                drum,
+                fuel_ref,
+                coolant_ref,
+                powered,
+                pump_target,
+                capacity,
+                drum_target,
+                drum_rate,
+                sink,
+                converters,
+                alpha_fuel,
+                alpha_coolant,
+                beta,
+                lam,
+                gen,
+                heat_capacity,
+                decay_lambda,
+                decay_alpha_over_lambda,
+                const,
+                dts,
+                True,
+                skip,
+                out,
+                work,
+            )
+            for row in range(m):
+                if skip[row]:
+                    continue
+                taken[row] += 1
+                dt = dts[row]
+                tr = temps[row]
+                free = taken[row] < COUNTDOWN_BUDGET
+                pa = row if alpha_fuel.shape[0] > 1 else 0
+                pc = row if alpha_coolant.shape[0] > 1 else 0
+                mid = alpha_fuel[pa] * (0.5 * (keep_t[row, _F] + tr[_F]) - fuel_ref[row]) + (
+                    alpha_coolant[pc] * (0.5 * (keep_t[row, _C] + tr[_C]) - coolant_ref[row])
+                )
+                again = (
+                    free
+                    and dt > COUNTDOWN_MIN_STEP_S
+                    and not (abs(out[2, row] - mid) <= COUNTDOWN_TOLERANCE)
+                )
+                trips = False
+                if protected[row] and not again:
+                    trips = (
+                        _row_trip(tr, pump_speed[row], n[row], capacity[row], const, trip_const) > 0
+                        or out[3, row] > trip_const[1]
+                    )
+                    again = trips and free and dt > COUNTDOWN_TRIP_STEP_S
+                if again:
+                    for i in range(8):
+                        tr[i] = keep_t[row, i]
+                    for i in range(g):
+                        prec[row, i] = keep_c[row, i]
+                    for j in range(ng):
+                        groups[row, j] = keep_g[row, j]
+                    n[row] = keep_s[row, 0]
+                    pump_speed[row] = keep_s[row, 1]
+                    drum[row] = keep_s[row, 2]
+                    h[row] = 0.5 * dt
+                    continue
+                if trips:
+                    drum_target[row] = 0.0
+                    drum_rate[row] = scram_rate
+                    protected[row] = False
+                after = tr[_S]
+                if after >= damage_K:
+                    frac = (damage_K - before[row]) / (after - before[row])
+                    if frac < 0.0:
+                        frac = 0.0
+                    elif frac > 1.0:
+                        frac = 1.0
+                    t_hit[row] = clock[row] + dt * frac
+                    left[row] = 0.0
+                    continue
+                clock[row] += dt
+                left[row] -= dt
+                h[row] = 2.0 * dt
 
 
 _GOLDEN: Final = np.uint64(0x9E3779B97F4A7C15)
@@ -2330,6 +2429,7 @@ def compiled(name: str) -> Any:
                 "_bounded_heat",
                 "_vote_one",
                 "_trip_code",
+                "_row_trip",
             ):
                 module[helper] = numba.njit(inline="always", **options)(module[helper])
             for helper in (

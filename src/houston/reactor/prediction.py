@@ -4,9 +4,36 @@ Pure numerics over arrays with a leading batch axis. :func:`time_to_damage_s` co
 state, holds the present drive (pump powered or coasting, drums held where they are or going
 in if a scram has been ordered; automatic protection trips if it is in service) and steps
 the plant's own step (:func:`houston.reactor.plant.advance`, with the implicit feedback,
-stable for long steps) with growing steps (5 s, then 1.3 times longer each step up to ``max_step_s``) until the
-cladding reaches its damage temperature or the horizon ends. The crossing time is
-interpolated linearly within the step that crosses.
+stable for long steps) on a schedule of growing steps (5 s, then 1.3 times longer each step
+up to ``max_step_s``) until the cladding reaches its damage temperature or the horizon
+ends. The crossing time is interpolated linearly within the step that crosses.
+
+Step control. An implicit step holds one feedback reactivity over the step, found by a
+bracketed secant so that it is the feedback of the step's own mid-point temperatures. Where
+the plant moves far within a step the secant does not converge: after the cable swap the
+flow is back and the core cools under the held drums, and the feedback of a 600 s step
+without fission heat is far above prompt critical; its first trial overflows and the secant
+is left with a feedback of about -1e20 dk/k, a plant shut down by a broken step. So a step
+whose feedback is off that of its own mid-point temperatures by more than
+``kernels.COUNTDOWN_TOLERANCE`` (1e-6 dk/k) is taken again at half its length (down to
+1 ms), and after a step taken the next one doubles, up to the end of the scheduled step.
+Steps that converge are taken as scheduled, so the countdown during a loss of flow is the
+same bits as without the control. After the swap the integration then follows what the held
+plant really does: the cooling core's feedback takes it back to power on a delayed period
+(up to about 0.6 $, never prompt critical; 1 s frames of the same plant agree), it
+overshoots (up to some 7 times rated for a few seconds, the cladding below 930 K) and it
+settles where the held drums are critical, near rated power. No damage: ``inf``, for the
+right reason, at 30-60 steps a variant.
+
+The protection, where in service, acts on true values: at the start of the integration and
+at the end of every step taken (fuel and outlet temperatures, flow at the pump's speed,
+power), and on the step's mean power against the high-power setting. A step that trips
+and is longer than ``kernels.COUNTDOWN_TRIP_STEP_S`` (1 s, the protection's frame) is
+taken again at half its length, so the predicted scram comes within a second of the
+crossing; the drums then go in at the scram rate. After the swap with the protection in
+service the predicted return to power trips on high power, the predicted plant scrams and
+cools on decay heat with the flow: ``inf``. A row may take ``kernels.COUNTDOWN_BUDGET``
+(4096) steps in one integration; past that its steps are taken as they come.
 
 Uncertainty: the forward integration is repeated with both feedback coefficients scaled by
 ``1 - u`` and ``1 + u`` (``u`` the relative uncertainty, stacked as extra rows of the same
@@ -21,11 +48,11 @@ and later failures. It answers "if nothing changes from now on".
 Cost: the whole integration is one compiled call (:func:`houston.reactor.kernels
 .countdown_rows`). Each step is one implicit plant step (3-10 kinetics evaluations, about
 1 us each) for ``3 x rows``; with the model's defaults (2 h horizon, ``max_step_s`` = 600 s)
-that is 27 steps, fewer when every row reaches damage first. The model recomputes every
-``prediction_interval`` seconds, and not at all for runs in a steady state
-(``docs/reactor.md`` gives the measured cost). Accuracy against the simulation at 1 s frames:
-the time to damage predicted at the moment of an unprotected loss of flow is 2 % longer than
-the simulated one (tests/reactor/test_model.py).
+that is 27 steps, fewer when every row reaches damage first and more where steps are taken
+again. The model recomputes every ``prediction_interval`` seconds, and not at all for runs
+in a steady state (``docs/reactor.md`` gives the measured cost). Accuracy against the
+simulation at 1 s frames: the time to damage predicted at the moment of an unprotected loss
+of flow is 2 % longer than the simulated one (tests/reactor/test_model.py).
 """
 
 from __future__ import annotations
@@ -91,9 +118,48 @@ def time_to_damage_s(
     modified.
     """
     rows = state.n.shape[0]
+    t_hit, *_ = _integrate(
+        state,
+        drive,
+        params,
+        damage_K,
+        horizon_s=horizon_s,
+        max_step_s=max_step_s,
+        uncertainty=uncertainty,
+        trip_limits=trip_limits,
+        protected=protected,
+        scram_rate_rad_s=scram_rate_rad_s,
+    )
+    k = t_hit.shape[0] // rows
+    band = t_hit.reshape(k, rows)
+    return t_hit[:rows].copy(), band.min(axis=0), band.max(axis=0)
+
+
+def _integrate(
+    state: PlantState,
+    drive: Drive,
+    params: PlantParams,
+    damage_K: float,
+    *,
+    horizon_s: float,
+    max_step_s: float,
+    uncertainty: float,
+    trip_limits: Array | None,
+    protected: NDArray[np.bool_] | None,
+    scram_rate_rad_s: float,
+) -> tuple[Array, NDArray[np.int64], PlantState, Drive, NDArray[np.bool_]]:
+    """The forward integration of :func:`time_to_damage_s` (one compiled call): the times
+    to damage of its ``k x rows`` rows (the nominal feedback, then ``1 - u`` and ``1 + u``),
+    the plant steps each row took, and the predicted plant where each row stopped, its
+    drive (the drums sent in where the protection tripped) and which rows are still
+    protected."""
+    rows = state.n.shape[0]
     k, sim, d, p, prot = _variants(state, drive, params, uncertainty, trip_limits, protected)
+    d.drum_target_rad = np.ascontiguousarray(d.drum_target_rad, dtype=np.float64)
+    d.drum_rate_rad_s = np.ascontiguousarray(d.drum_rate_rad_s, dtype=np.float64)
     const, caps, beta, lam, gen, af, ac = kernel_params(p, k * rows)
     t_hit = np.empty(k * rows)
+    count = np.empty(k * rows, dtype=np.int64)
     limits = np.zeros(5) if trip_limits is None else np.asarray(trip_limits, dtype=np.float64)
     kernels.compiled("countdown_rows")(
         sim.temperatures_K,
@@ -131,9 +197,9 @@ def time_to_damage_s(
         limits,
         float(scram_rate_rad_s),
         t_hit,
+        count,
     )
-    band = t_hit.reshape(k, rows)
-    return t_hit[:rows].copy(), band.min(axis=0), band.max(axis=0)
+    return t_hit, count, sim, d, prot
 
 
 def _variants(
@@ -178,30 +244,72 @@ def _time_to_damage_reference(
     trip_limits: Array | None = None,
     protected: NDArray[np.bool_] | None = None,
     scram_rate_rad_s: float = np.pi,
+    taken: NDArray[np.int64] | None = None,
 ) -> tuple[Array, Array, Array]:
     """:func:`time_to_damage_s` in numpy, one :func:`houston.reactor.plant.advance` a step
-    for every row (tests/reactor compares them)."""
+    for each row alone, with the same step control (tests/reactor compares them); ``taken``,
+    if given, gets the number of plant steps each row took."""
     rows = state.n.shape[0]
     k, sim, d, p, prot = _variants(state, drive, params, uncertainty, trip_limits, protected)
+    m = k * rows
+    af = np.broadcast_to(np.asarray(p.alpha_fuel_per_K, dtype=np.float64), (m,))
+    ac = np.broadcast_to(np.asarray(p.alpha_coolant_per_K, dtype=np.float64), (m,))
+    limits = np.zeros(5) if trip_limits is None else np.asarray(trip_limits, dtype=np.float64)
     t_hit = np.where(sim.temperatures_K[:, S] >= damage_K, 0.0, np.inf)
-    t = 0.0
-    for step in schedule_s(horizon_s, max_step_s):
-        if np.all(np.isfinite(t_hit)):
-            break
-        if prot.any() and trip_limits is not None:
-            trip = prot & _trips(sim, _flow_fraction(sim, d, p), trip_limits)
-            if trip.any():
-                d.drum_target_rad = np.where(trip, 0.0, d.drum_target_rad)
-                d.drum_rate_rad_s = np.where(trip, scram_rate_rad_s, d.drum_rate_rad_s)
-                prot = prot & ~trip
-        before = sim.temperatures_K[:, S].copy()
-        advance(sim, d, p, step, implicit=True)
-        after = sim.temperatures_K[:, S]
-        crossed = ~np.isfinite(t_hit) & (after >= damage_K)
-        if crossed.any():
-            frac = (damage_K - before[crossed]) / (after[crossed] - before[crossed])
-            t_hit[crossed] = t + step * np.clip(frac, 0.0, 1.0)
-        t += step
+    count = np.zeros(m, dtype=np.int64) if taken is None else taken
+    count[:] = 0
+    for row in range(m):
+        one = sim.take([row])
+        dr = Drive(**{name: np.array(np.asarray(v)[[row]]) for name, v in d.__dict__.items()})
+        pr = p.with_feedback(af[[row]], ac[[row]])
+        guarded = bool(prot[row])
+        clock = 0.0
+        for step in schedule_s(horizon_s, max_step_s):
+            if np.isfinite(t_hit[row]):
+                break
+            if guarded and _trips(one, _flow_fraction(one, dr, pr), limits)[0]:
+                dr.drum_target_rad[:] = 0.0
+                dr.drum_rate_rad_s[:] = scram_rate_rad_s
+                guarded = False
+            left, h = step, step
+            while left > 0.0:
+                dt = min(h, left)
+                start = one.take([0])
+                res = advance(one, dr, pr, dt, implicit=True)
+                count[row] += 1
+                t0, t1 = start.temperatures_K[0], one.temperatures_K[0]
+                mid = af[row] * (0.5 * (t0[F] + t1[F]) - one.fuel_ref_K[0]) + ac[row] * (
+                    0.5 * (t0[C] + t1[C]) - one.coolant_ref_K[0]
+                )
+                free = count[row] < kernels.COUNTDOWN_BUDGET
+                again = (
+                    free
+                    and dt > kernels.COUNTDOWN_MIN_STEP_S
+                    and not abs(res.feedback[0] - mid) <= kernels.COUNTDOWN_TOLERANCE
+                )
+                trips = False
+                if guarded and not again:
+                    trips = bool(
+                        _trips(one, _flow_fraction(one, dr, pr), limits)[0]
+                        or res.n_mean[0] > limits[1]
+                    )
+                    again = trips and free and dt > kernels.COUNTDOWN_TRIP_STEP_S
+                if again:
+                    one = start
+                    h = 0.5 * dt
+                    continue
+                if trips:
+                    dr.drum_target_rad[:] = 0.0
+                    dr.drum_rate_rad_s[:] = scram_rate_rad_s
+                    guarded = False
+                before, after = t0[S], t1[S]
+                if after >= damage_K:
+                    frac = (damage_K - before) / (after - before)
+                    t_hit[row] = clock + dt * min(max(frac, 0.0), 1.0)
+                    break
+                clock += dt
+                left -= dt
+                h = 2.0 * dt
     nominal = t_hit[:rows]
     band = t_hit.reshape(k, rows)
     return nominal, band.min(axis=0), band.max(axis=0)
