@@ -2236,19 +2236,41 @@ def telemetry_rows(
     drum_driver: NDArray[np.int64],
     damage: NDArray[np.int64],
     peak_clad: Array,
-    energy: Array,
-    reading: tuple[Array, ...],
+    heat_capacity: Array,
+    stored0: Array,
+    generated: Array,
+    electric_energy: Array,
+    radiated_energy: Array,
+    readings: Array,
+    reading_offsets: NDArray[np.int64],
     rated_flow: float,
     beta: float,
 ) -> bool:
     """The reactor's telemetry (:meth:`houston.reactor.model.SurfaceReactor
     .telemetry_values`, its arithmetic in its order) into ``out[:, cols[k]]`` for the k-th
-    name of :data:`TELEMETRY`. ``reading`` holds the sensors' readings in SENSORS order;
-    ``energy`` rows are the stored energy, its initial value and the generated, electric and
-    radiated energies. Returns False when a three-channel sensor reads NaN somewhere (its
-    mid-value and spread, columns 0-2, are then left for the caller)."""
+    name of :data:`TELEMETRY`. ``readings`` is the packed buffer of the sensors' readings in
+    SENSORS order (sensor ``k`` in columns ``reading_offsets[k]`` to ``[k + 1]``); the
+    stored energy is ``sum_i C_i T_i`` summed pairwise as numpy sums eight values
+    (:func:`houston.reactor.loop.stored_energy_J`), less its initial value ``stored0`` and the
+    generated less the electric and radiated energies. Returns False when a three-channel
+    sensor reads NaN somewhere (its mid-value and spread, columns 0-2, are then left for the
+    caller)."""
     clean = True
     v = np.empty(len(TELEMETRY))
+    off = reading_offsets
+    reading = (
+        readings[:, off[0] : off[1]],
+        readings[:, off[1] : off[2]],
+        readings[:, off[2] : off[3]],
+        readings[:, off[3] : off[4]],
+        readings[:, off[4] : off[5]],
+        readings[:, off[5] : off[6]],
+        readings[:, off[6] : off[7]],
+        readings[:, off[7] : off[8]],
+        readings[:, off[8] : off[9]],
+        readings[:, off[9] : off[10]],
+    )
+    c = heat_capacity
     for row in range(n.shape[0]):
         power, _, ok_power = _mid3(reading[7], row)
         fuel, spread, ok_fuel = _mid3(reading[0], row)
@@ -2304,7 +2326,13 @@ def telemetry_rows(
         v[42] = electric[row]
         v[43] = radiated[row]
         v[44] = peak_clad[row]
-        v[45] = energy[0, row] - energy[1, row] - (energy[2, row] - energy[3, row] - energy[4, row])
+        t = temps[row]
+        stored = ((t[0] * c[0] + t[1] * c[1]) + (t[2] * c[2] + t[3] * c[3])) + (
+            (t[4] * c[4] + t[5] * c[5]) + (t[6] * c[6] + t[7] * c[7])
+        )
+        v[45] = (
+            stored - stored0[row] - (generated[row] - electric_energy[row] - radiated_energy[row])
+        )
         for k in range(len(TELEMETRY)):
             out[row, cols[k]] = v[k]
     return clean

@@ -809,7 +809,9 @@ class SurfaceReactor(Model):
             ],
             dtype=np.float64,
         )
-        self._energy = np.empty((5, batch))
+        self._tm_args: tuple[Any, ...] | None = None
+        self._tm_assigned = -1
+        self._telemetry_kernel: Any = None
         self._max_substep_ns = max(1, round(float(self.p["max_substep"]) * 1e9))
         self._step_constants = np.array(
             [
@@ -1575,16 +1577,24 @@ class SurfaceReactor(Model):
         }
 
     def sample(self, out: NDArray[np.float64]) -> None:
-        """:meth:`telemetry_values` into ``out`` in one compiled pass."""
+        """:meth:`telemetry_values` into ``out`` in one compiled pass (its arguments built
+        once, and again when a state array is replaced: :meth:`_sample_args`)."""
         st = self.state
-        energy = self._energy
-        energy[0] = stored_energy_J(st["T"], self._pp.loop)
-        energy[1] = st["e_stored0"]
-        energy[2] = st["e_generated"]
-        energy[3] = st["e_electric"]
-        energy[4] = st["e_radiated"]
-        clean = kernels.compiled("telemetry_rows")(
-            out,
+        assert isinstance(st, _State)
+        args = self._tm_args
+        if args is None or self._tm_assigned != st.assigned:
+            args = self._sample_args()
+        if not self._telemetry_kernel(out, *args):
+            for name in kernels.TELEMETRY[:3]:
+                out[:, self._tm_columns[kernels.TELEMETRY.index(name)]] = self._tm_voted(name)
+
+    def _sample_args(self) -> tuple[Any, ...]:
+        """The arguments of :func:`houston.reactor.kernels.telemetry_rows` after ``out``: the
+        state arrays themselves (views of the packed state, updated in place by the step)."""
+        st = self.state
+        assert isinstance(st, _State)
+        self._telemetry_kernel = kernels.compiled("telemetry_rows")
+        self._tm_args = (
             self._tm_columns,
             st["T"],
             st["n"],
@@ -1614,14 +1624,18 @@ class SurfaceReactor(Model):
             st["drum_driver"],
             st["damage"],
             st["peak_clad"],
-            energy,
-            tuple([st[key] for key in _READING_KEYS]),
-            self._pp.loop.rated_flow_kg_s,
+            np.ascontiguousarray(self._pp.loop.heat_capacity_J_K, dtype=np.float64),
+            st["e_stored0"],
+            st["e_generated"],
+            st["e_electric"],
+            st["e_radiated"],
+            st.buffers[5],
+            st.offsets[5],
+            float(self._pp.loop.rated_flow_kg_s),
             float(self._pp.kinetics.beta_total),
         )
-        if not clean:
-            for name in kernels.TELEMETRY[:3]:
-                out[:, self._tm_columns[kernels.TELEMETRY.index(name)]] = self._tm_voted(name)
+        self._tm_assigned = st.assigned
+        return self._tm_args
 
     def _tm_voted(self, name: str) -> Array:
         if name == "fuel_temperature_spread_K":
