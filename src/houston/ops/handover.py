@@ -52,6 +52,7 @@ from houston.core.model import (
     Telemetry,
 )
 from houston.core.time import NS_PER_S, format_get
+from houston.dynamics.spacecraft import compiled_for
 
 Array = NDArray[np.float64]
 
@@ -204,6 +205,11 @@ class StateVectorHandover(Model):
         #: A hand-over may be waiting to be read (False only when known not to be).
         self._requested = True
         self._outputs: dict[str, NDArray[Any]] | None = None
+        #: ``_keep`` compiled for the arrays it is called with, and those arrays (``step``).
+        self._keep: tuple[Any, ...] | None = None
+        #: ``_sample``'s arguments and the function compiled for them (``sample``).
+        self._sample_args: tuple[Any, ...] | None = None
+        self._sample_fn: Any = None
 
     def initialize(self, ctx: StepContext) -> None:
         st = self.state
@@ -215,24 +221,33 @@ class StateVectorHandover(Model):
         self._requested = False
 
     def step(self, ctx: StepContext) -> None:
-        st = self.state
         inp = ctx.inputs
-        _keep(
-            ctx.t1_s,
-            inp["r_m"],
-            inp["v_m_s"],
-            inp["t_s"],
-            st["now"],
-            st["last_r"],
-            st["last_v"],
-            st["last_t"],
-        )
+        r, v, t = inp["r_m"], inp["v_m_s"], inp["t_s"]
+        keep = self._keep
+        # the compiled copy resolved for these very arrays (a restore replaces the state's)
+        if (
+            keep is None
+            or keep[1] is not r
+            or keep[2] is not v
+            or keep[3] is not t
+            or keep[4] is not self.state["now"]
+        ):
+            keep = self._resolve_keep(ctx.t1_s, r, v, t)
+        keep[0](ctx.t1_s, r, v, t, keep[4], keep[5], keep[6], keep[7])
         if self._requested:
             self._read(ctx)
         if self._next_due is None:
             self._next_due = self._earliest()
         if ctx.t1_s >= self._next_due:
             self._deliver(ctx)
+
+    def _resolve_keep(self, t1_s: float, r: Array, v: Array, t: Array) -> tuple[Any, ...]:
+        """``_keep`` compiled for these inputs and the state's arrays, with those arrays."""
+        st = self.state
+        arrays = (st["now"], st["last_r"], st["last_v"], st["last_t"])
+        fn = compiled_for(_keep, (t1_s, r, v, t, *arrays))
+        self._keep = (fn, r, v, t, *arrays)
+        return self._keep
 
     # -- the queue -------------------------------------------------------------------------
 
@@ -299,16 +314,10 @@ class StateVectorHandover(Model):
 
     def output_values(self) -> Mapping[str, NDArray[Any]]:
         # The state arrays themselves, updated in place: one mapping serves every step (a
-        # restore replaces the arrays, and with them the mapping).
+        # restore replaces every array, and with them the mapping).
         st = self.state
         out = self._outputs
-        if (
-            out is None
-            or out["sv_r_m"] is not st["sv_r"]
-            or out["sv_v_m_s"] is not st["sv_v"]
-            or out["sv_t_s"] is not st["sv_t"]
-            or out["sv_count"] is not st["sv_count"]
-        ):
+        if out is None or out["sv_count"] is not st["sv_count"]:
             out = {
                 "sv_r_m": st["sv_r"],
                 "sv_v_m_s": st["sv_v"],
@@ -319,8 +328,13 @@ class StateVectorHandover(Model):
         return out
 
     def sample(self, out: NDArray[np.float64]) -> None:
-        st = self.state
-        _sample(st["sv_count"], st["now"], st["sv_t"], st["sv_err_r"], st["sv_err_v"], out)
+        args = self._sample_args
+        if args is None or args[5] is not out or args[1] is not self.state["now"]:
+            st = self.state
+            args = (st["sv_count"], st["now"], st["sv_t"], st["sv_err_r"], st["sv_err_v"], out)
+            self._sample_args = args
+            self._sample_fn = compiled_for(_sample, args)
+        self._sample_fn(*args)
 
     def telemetry_values(self) -> Mapping[str, NDArray[Any]]:
         out = np.empty((self.batch, len(self.telemetry)))

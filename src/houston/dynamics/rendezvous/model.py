@@ -132,6 +132,7 @@ from houston.core.model import (
     Telemetry,
 )
 from houston.core.time import NS_PER_S, Epoch, format_get
+from houston.dynamics.spacecraft import compiled_for
 
 Array = NDArray[np.float64]
 
@@ -894,6 +895,9 @@ class Rendezvous(Model):
         #: Commands may have left work (False only when known not to have).
         self._pending = True
         self._outputs: dict[str, NDArray[Any]] | None = None
+        #: ``_sample``'s arguments and the function compiled for them (``sample``).
+        self._sample_args: tuple[Any, ...] | None = None
+        self._sample_fn: Any = None
         self._outputs_run: NDArray[Any] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -1277,8 +1281,14 @@ class Rendezvous(Model):
         return out
 
     def sample(self, out: NDArray[np.float64]) -> None:
-        st = self.state
-        _sample(st["run"], st["phase"], st["burns"], st["n_opp"], st["opp"], self._pk, out)
+        args = self._sample_args
+        # resolved again when the frame's block or the state's arrays (a restore) are new
+        if args is None or args[6] is not out or args[0] is not self.state["run"]:
+            st = self.state
+            args = (st["run"], st["phase"], st["burns"], st["n_opp"], st["opp"], self._pk, out)
+            self._sample_args = args
+            self._sample_fn = compiled_for(_sample, args)
+        self._sample_fn(*args)
 
     def telemetry_values(self) -> Mapping[str, NDArray[Any]]:
         out = np.empty((self.batch, len(self.telemetry)))
