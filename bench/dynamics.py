@@ -173,6 +173,7 @@ def spacecraft_per_frame(passes: int = 3) -> list[tuple[str, float, float, float
         for _ in range(passes):
             for cached in (
                 sc._earth_block,
+                sc._tdb_block,
                 sc._moon_rot_block,
                 sc._grid_block,
                 sc._moon_block,

@@ -240,14 +240,23 @@ def _earth_block(tai1: float, tai2: float, kb: int) -> tuple[Array, Array]:
 
 
 @lru_cache(maxsize=8)
+def _tdb_block(tai1: float, tai2: float, kb: int) -> tuple[Array, Array]:
+    """TDB Julian dates (two parts) of the grid points ``kb * GRID_BLOCK`` to
+    ``(kb + 1) * GRID_BLOCK - 1``, for the Moon's rotations and states (the TDB - TT series
+    is most of their cost)."""
+    from houston.dynamics.ephemeris import tdb_jd
+
+    k = np.arange(kb * GRID_BLOCK, (kb + 1) * GRID_BLOCK, dtype=np.int64)
+    return tdb_jd(Epoch(tai1, tai2, ""), k * ROTATION_GRID_NS)
+
+
+@lru_cache(maxsize=8)
 def _moon_rot_block(tai1: float, tai2: float, kb: int) -> tuple[Array, Array]:
     """MCI->Moon-fixed matrices ``(GRID_BLOCK, 3, 3)`` and rotation vectors (Moon-fixed axes)
     at the grid points ``kb * GRID_BLOCK`` to ``(kb + 1) * GRID_BLOCK - 1``, in one call."""
-    from houston.dynamics.ephemeris import tdb_jd
     from houston.dynamics.frames import moon_rotation
 
-    k = np.arange(kb * GRID_BLOCK, (kb + 1) * GRID_BLOCK, dtype=np.int64)
-    rot = moon_rotation(*tdb_jd(Epoch(tai1, tai2, ""), k * ROTATION_GRID_NS))
+    rot = moon_rotation(*_tdb_block(tai1, tai2, kb))
     return np.asarray(rot.matrix), np.asarray(rot.omega_rad_s)
 
 
@@ -272,10 +281,9 @@ def _grid(body: str, tai1: float, tai2: float, k: int) -> tuple[Array, Array]:
 def _moon_block(tai1: float, tai2: float, kb: int) -> tuple[Array, Array]:
     """The Moon's GCRF positions (m) and velocities (m/s) at the grid points
     ``kb * GRID_BLOCK`` to ``(kb + 1) * GRID_BLOCK - 1`` (DE421), ``(GRID_BLOCK, 3)`` each."""
-    from houston.dynamics.ephemeris import moon_state_gcrf, tdb_jd
+    from houston.dynamics.ephemeris import moon_state_gcrf
 
-    k = np.arange(kb * GRID_BLOCK, (kb + 1) * GRID_BLOCK, dtype=np.int64)
-    r, v = moon_state_gcrf(*tdb_jd(Epoch(tai1, tai2, ""), k * ROTATION_GRID_NS))
+    r, v = moon_state_gcrf(*_tdb_block(tai1, tai2, kb))
     return np.asarray(r, dtype=float), np.asarray(v, dtype=float)
 
 
