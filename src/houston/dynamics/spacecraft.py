@@ -96,9 +96,9 @@ one compiled call with the arithmetic of numpy's matrix product (the same values
 
 Cost (one core of the 2-core development machine, 1 s frames, a step with its outputs and
 telemetry, averaged over an orbit so that the exact rotations and the integration steps, one
-every 115 s at the default ``rtol``, are included; ``python bench/dynamics.py frame``): 3.4 us
+every 115 s at the default ``rtol``, are included; ``python bench/dynamics.py frame``): 2.8 us
 per frame at batch 1 for a 400 km orbit with J2 (the same with J4, Moon, Sun and drag, whose
-costs are in the rare integration steps), 9.5 us for a 100 km lunar orbit (the Moon's
+costs are in the rare integration steps), 3.0 us for a 100 km lunar orbit (the Moon's
 interpolated state), 0.44 ms at batch 1,000 (0.41 us per run in the telemetry). A step that
 ends inside the integrator's last step is one compiled interpolation of its dense output
 (the same values as :meth:`houston.dynamics.cowell.Propagator.advance`); the telemetry is one
