@@ -394,15 +394,18 @@ _B_ROT, _B_OMEGA = 0, 9
 _BLOCK_NS = GRID_BLOCK * ROTATION_GRID_NS
 
 
-@intrinsic
-def _fma(typingctx: Any, a: Any, b: Any, c: Any) -> Any:
-    """``a * b + c`` rounded once (the hardware's fused multiply-add)."""
+def _fma_typer(typingctx: Any, a: Any, b: Any, c: Any) -> Any:
+    """``_fma(a, b, c)``: ``a * b + c`` rounded once (the fused multiply-add instruction, or
+    the C library's exact ``fma``), for compiled code."""
     sig = types.float64(types.float64, types.float64, types.float64)
 
     def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
         return builder.fma(*args)
 
     return sig, codegen
+
+
+_fma: Any = intrinsic(_fma_typer)
 
 
 @njit(cache=True, error_model="numpy")
