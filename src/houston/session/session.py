@@ -144,17 +144,22 @@ class Session:
         self._every_frame = [i for i, st in enumerate(self.step_ns) if st == world.frame_ns]
         self._slow = len(self._every_frame) < len(self.models)
         self._slow_due = 0
-        # Systems whose telemetry changed since it was last sampled (the others hold).
+        # Systems whose telemetry changed since it was last sampled (the others hold), and
+        # the same as a list, in the order they changed.
         self._fresh: list[bool] = [True] * len(self.models)
+        self._to_sample: list[int] = list(range(len(self.models)))
         self.catalog = Catalog.from_models(self.models, {s.path: s.limits for s in world.systems})
         self.values = np.full((self.batch, len(self.catalog)), np.nan)
         # Each model samples its telemetry straight into its columns of the frame vector.
         self._blocks: list[tuple[int, Model, NDArray[np.float64]]] = []
+        self._block_of: list[NDArray[np.float64] | None] = []
         start = 0
         for i, m in enumerate(self.models):
             n = len(m.telemetry)
-            if n:
-                self._blocks.append((i, m, self.values[:, start : start + n]))
+            block = self.values[:, start : start + n] if n else None
+            if block is not None:
+                self._blocks.append((i, m, block))
+            self._block_of.append(block)
             start += n
         # Each input reads a bus signal, or an unwired optional input its constant default.
         self._wiring: list[list[tuple[str, str | None, NDArray[np.float64]]]] = []
@@ -319,7 +324,9 @@ class Session:
         ctx.reset(self.t_sys[i], t1, self.frame_index, inputs)
         m.step(ctx)
         self.t_sys[i] = t1
-        self._fresh[i] = True
+        if not self._fresh[i]:
+            self._fresh[i] = True
+            self._to_sample.append(i)
         events = self._model_events
         if events:
             self._log_model_events(events, t1, m.path)
@@ -336,7 +343,9 @@ class Session:
         """Bring system ``i`` to the session's time before an entry touches it."""
         if self.t_sys[i] < self.t_ns:
             self._step_one(i, self.t_ns)
-        self._fresh[i] = True
+        if not self._fresh[i]:
+            self._fresh[i] = True
+            self._to_sample.append(i)
 
     def lagging(self) -> list[str]:
         """The systems whose own clock is behind the session's (slower systems mid-step)."""
@@ -366,10 +375,15 @@ class Session:
     def _sample_and_emit(self) -> None:
         fresh = self._fresh
         links_changed = any([fresh[i] for i in self._link_systems])
-        for i, m, block in self._blocks:
-            if fresh[i]:
-                m.sample(block)
+        todo = self._to_sample
+        if todo:
+            models, block_of = self.models, self._block_of
+            for i in todo:
+                block = block_of[i]
+                if block is not None:
+                    models[i].sample(block)
                 fresh[i] = False
+            todo.clear()
         self.ground.update(self.t_ns, self.values, self.bus, links_changed)
         for tr in self.limits.check(self.ground.values):
             self._limit_event(tr)
