@@ -129,6 +129,7 @@ from numba import njit, types
 from numba.extending import intrinsic
 from numpy.typing import NDArray
 
+from houston.core.compiled import compiled_for
 from houston.core.constants import (
     F_EARTH,
     J2_EARTH,
@@ -366,18 +367,6 @@ def moon_equator_matrix(epoch: Epoch) -> Array:
     r1 = np.array([[1.0, 0.0, 0.0], [0.0, cd, sd], [0.0, -sd, cd]])
     out: Array = r1 @ r3
     return out
-
-
-def compiled_for(dispatcher: Any, args: tuple[Any, ...]) -> Any:
-    """The compiled function of the numba ``dispatcher`` for the types of ``args`` (compiled
-    first if need be), to be called directly with arguments of those types: it skips the
-    dispatcher's resolution of the types, about 25 ns an argument. A caller keeps it with
-    the arrays it was resolved for, and resolves again when one of them is replaced."""
-    from numba import typeof
-
-    sig = tuple(typeof(a) for a in args)
-    dispatcher.compile(sig)
-    return dispatcher.get_overload(sig)
 
 
 # --- telemetry kernel -------------------------------------------------------------------------

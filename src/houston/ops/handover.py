@@ -41,6 +41,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from houston.core.compiled import compiled_for
 from houston.core.model import (
     Command,
     CommandRejected,
@@ -52,7 +53,6 @@ from houston.core.model import (
     Telemetry,
 )
 from houston.core.time import NS_PER_S, format_get
-from houston.dynamics.spacecraft import compiled_for
 
 Array = NDArray[np.float64]
 

@@ -120,6 +120,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from houston.core.compiled import compiled_for
 from houston.core.constants import J2_EARTH, J3_EARTH, J4_EARTH, MU_EARTH_M3_S2, R_EARTH_M
 from houston.core.model import (
     Command,
@@ -132,7 +133,6 @@ from houston.core.model import (
     Telemetry,
 )
 from houston.core.time import NS_PER_S, Epoch, format_get
-from houston.dynamics.spacecraft import compiled_for
 
 Array = NDArray[np.float64]
 
