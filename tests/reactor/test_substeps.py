@@ -310,7 +310,7 @@ def test_checkpoint_between_steps_restores_the_reactors_exactly(tmp_path) -> Non
 def test_compiled_vote_equals_the_sensors_vote() -> None:
     """The mid-value select inside the compiled step, for one or three channels with none to
     all of them NaN, is :func:`houston.core.sensors.vote` bit for bit."""
-    kernels.compiled("substep_rows")
+    kernels.compiled("substep_packed")
     rng = np.random.default_rng(3)
     three = rng.normal(1000.0, 5.0, (64, 3))
     three[8:16, 0] = np.nan

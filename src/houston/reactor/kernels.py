@@ -2,8 +2,7 @@
 (:func:`houston.reactor.kinetics.step`), the plant's step (:func:`houston.reactor.plant
 .advance`, explicit or implicit feedback), and the model's sensor readings, controllers'
 drive, protection trips and telemetry (:mod:`houston.reactor.model`), the model's whole
-step in sub-steps (:func:`substep_rows`, and :func:`substep_packed` on the model's packed
-states), which runs the row loops of the frame kernels (:func:`_drive_loop`,
+step in sub-steps (:func:`substep_packed`, on the model's packed states), which runs the row loops of the frame kernels (:func:`_drive_loop`,
 :func:`_advance_loop`, :func:`_read_loop`) so that both give the same bits, the uniforms of
 the sensors' draws (:func:`uniform_halves`), the step's inputs and drivers
 (:func:`drivers_from_inputs`), and the countdown's whole forward integration
@@ -1557,7 +1556,7 @@ def uniform_halves(
                     angle[i, row, e - c] = _TWO_PI * u
 
 
-#: The ``(batch,)`` float state arrays :func:`substep_rows` takes, in its order (names in the
+#: The ``(batch,)`` float state arrays :func:`_substep_loop` takes, in its order (names in the
 #: model's state).
 STEP_FLOATS: Final = (
     "n",
@@ -1610,7 +1609,7 @@ STEP_INTS: Final = ("pump_driver", "drum_driver", "scram_cause", "damage")
 PUMP_STEADY: Final = 1e-9
 
 
-def substep_rows(
+def _substep_loop(
     k0: int,
     k1: int,
     h: Array,
@@ -1668,79 +1667,6 @@ def substep_rows(
     (``k1``, or earlier, after the first sub-step that leaves a row's countdown due for
     recomputation: then the caller recomputes it and continues), whether a countdown is due
     and whether ``when`` holds an event."""
-    return _substep_loop(
-        k0,
-        k1,
-        h,
-        whole,
-        normal,
-        log_u1,
-        cos_angle,
-        halves,
-        temps,
-        prec,
-        groups,
-        fs,
-        bs,
-        ints,
-        drift,
-        last,
-        reading,
-        alpha_fuel,
-        alpha_coolant,
-        beta,
-        lam,
-        gen,
-        heat_capacity,
-        decay_lambda,
-        decay_alpha_over_lambda,
-        plant_const,
-        drive_const,
-        spec,
-        channel,
-        columns,
-        trip_const,
-        step_const,
-        when,
-    )
-
-
-def _substep_loop(
-    k0: int,
-    k1: int,
-    h: Array,
-    whole: float,
-    normal: Array,
-    log_u1: Array,
-    cos_angle: Array,
-    halves: bool,
-    temps: Array,
-    prec: Array,
-    groups: Array,
-    fs: tuple[Array, ...],
-    bs: tuple[NDArray[np.bool_], ...],
-    ints: tuple[NDArray[np.int64], ...],
-    drift: tuple[Array, ...],
-    last: tuple[Array, ...],
-    reading: tuple[Array, ...],
-    alpha_fuel: Array,
-    alpha_coolant: Array,
-    beta: Array,
-    lam: Array,
-    gen: Array,
-    heat_capacity: Array,
-    decay_lambda: Array,
-    decay_alpha_over_lambda: Array,
-    plant_const: Array,
-    drive_const: Array,
-    spec: Array,
-    channel: NDArray[np.int64],
-    columns: NDArray[np.int64],
-    trip_const: Array,
-    step_const: Array,
-    when: NDArray[np.int64],
-) -> tuple[int, bool, bool]:
-    """:func:`substep_rows`."""
     (
         n,
         pump_speed,
@@ -2016,7 +1942,7 @@ def substep_packed(
     step_const: Array,
     when: NDArray[np.int64],
 ) -> tuple[int, bool, bool]:
-    """:func:`substep_rows` on packed states: ``floats``, ``bools`` and ``ints`` hold the
+    """:func:`_substep_loop` on packed states: ``floats``, ``bools`` and ``ints`` hold the
     arrays of :data:`STEP_FLOATS`, :data:`STEP_BOOLS` and :data:`STEP_INTS` as columns (the
     model keeps those states as views of them), ``drift``, ``last`` and ``reading`` every
     sensor's channels side by side (sensor ``j`` in columns ``off[j]`` to ``off[j + 1]``), so
@@ -2440,7 +2366,7 @@ def drivers_from_inputs(
 
 def compiled(name: str) -> Any:
     """The compiled kernel ``name`` (``step_rows``, ``advance_rows``, ``read_sensors``,
-    ``drive_rows``, ``trip_rows``, ``telemetry_rows``, ``substep_rows``, ``driver_rows``,
+    ``drive_rows``, ``trip_rows``, ``telemetry_rows``, ``driver_rows``,
     ``countdown_rows``, ``uniform_halves``, ``drivers_from_inputs`` or ``substep_packed``),
     built
     (or loaded from numba's cache) on first use."""
@@ -2486,7 +2412,6 @@ def compiled(name: str) -> Any:
                 "drive_rows",
                 "trip_rows",
                 "telemetry_rows",
-                "substep_rows",
                 "driver_rows",
                 "countdown_rows",
                 "uniform_halves",

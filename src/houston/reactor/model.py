@@ -44,7 +44,7 @@ Sub-steps
 ---------
 A step longer than ``max_substep`` (1 s; a system with ``step = "10s"``) is taken in sub-steps
 of at most that, each what a frame of its length is (the sensors' draws keyed by its start),
-in one compiled call (:func:`houston.reactor.kernels.substep_rows`); a calm plant (quiet,
+in one compiled call (:func:`houston.reactor.kernels.substep_packed`); a calm plant (quiet,
 drums at rest, pump steady) takes its whole step at once. See :meth:`SurfaceReactor.step`.
 
 Prediction
@@ -259,7 +259,7 @@ class _StepBuffers:
     """What :meth:`SurfaceReactor.step` passes the compiled step for steps of ``span_ns``:
     the sub-steps' bounds (``parts + 1`` offsets from the step's start) and lengths, the sensors' draws (or their
     uniforms' ``log`` and ``cos``), the calm rows, the events' sub-steps and the state and
-    constant arrays (:func:`houston.reactor.kernels.substep_rows`), the arrays that say who
+    constant arrays (:func:`houston.reactor.kernels.substep_packed`), the arrays that say who
     drives the pump and the drums (:func:`houston.reactor.kernels.drivers_from_inputs`) and
     the key of the sensors' stream with room for its draws' keys (and the views of the first
     sub-step's), and the compiled kernels the step calls."""
